@@ -1,0 +1,24 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["lib/", "node_modules/", "workspace/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+    },
+  },
+  {
+    // The engine is the L2MAC computer: it must not know about GitHub, Probot or the CLI.
+    files: ["src/engine/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["probot", "probot/*", "@octokit/*", "octokit"], message: "The engine imports nothing from GitHub or Probot." },
+        { group: ["**/github/**", "**/handlers/**", "**/runs/**", "**/local/**", "../cli.js", "../index.js", "../library.js"], message: "The engine imports nothing from the front ends." },
+      ] }],
+    },
+  },
+);

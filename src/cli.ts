@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+import { readFile, realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { totalTokens } from "./engine/usage.js";
+import { createLlm } from "./local/llm-settings.js";
+import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } from "./local/local-run.js";
+import { progressReporter } from "./local/progress.js";
+import { PromptsFileError } from "./engine/prompts.js";
+
+export const USAGE = `Usage: l2mac "<task>" [options]
+       l2mac --resume [--workspace DIR]
+
+Turns a task into a prompt program and executes it, one fresh LLM agent and one git commit per instruction.
+
+Options:
+  --domain codebase|book   what to produce (default: codebase)
+  --steps N                most instructions the planner may produce (default: 10)
+  --prompt-program FILE    run this program (a YAML or JSON list of instructions) instead of planning one
+  --prompts-file FILE      YAML with the nine prompt templates, overriding the built-in ones
+  --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository
+  --test-cmd CMD           opt-in: run CMD in the workspace when an agent claims completion; it must pass.
+                           This executes the generated code on your machine.
+  --test-timeout SECONDS   time limit for --test-cmd (default: 300); a timeout fails
+  --model NAME             model name (default: $L2MAC_MODEL or gpt-4o)
+  --base-url URL           any OpenAI-compatible endpoint (default: $OPENAI_BASE_URL or OpenAI)
+  --context-window N       the model's context window in tokens (default: $L2MAC_CONTEXT_WINDOW or known size)
+  --max-cost USD           pause when the run has cost this much
+  --max-tokens N           pause when the run has used this many tokens
+  --max-turns N            turns per instruction before pausing (default: 40)
+  --max-retries N          retries of a failed LLM request (default: 5)
+  --resume                 continue the run in --workspace (or the newest unfinished one) at its first unfinished instruction
+  -h, --help               show this help
+
+Environment: OPENAI_API_KEY (required), OPENAI_BASE_URL, L2MAC_MODEL, L2MAC_CONTEXT_WINDOW.
+Exit status: 0 finished, 2 paused (resume with --resume), 1 failed or error.`;
+
+const Flags = z.object({
+  domain: z.enum(["codebase", "book"], { message: 'must be "codebase" or "book"' }).default("codebase"),
+  steps: z.coerce.number().int().min(1).max(200).optional(),
+  "prompt-program": z.string().optional(),
+  "prompts-file": z.string().optional(),
+  workspace: z.string().optional(),
+  "test-cmd": z.string().trim().min(1).optional(),
+  "test-timeout": z.coerce.number().positive().optional(),
+  model: z.string().trim().min(1).optional(),
+  "base-url": z.string().url().optional(),
+  "context-window": z.coerce.number().int().min(1024).optional(),
+  "max-cost": z.coerce.number().positive().optional(),
+  "max-tokens": z.coerce.number().int().positive().optional(),
+  "max-turns": z.coerce.number().int().min(1).optional(),
+  "max-retries": z.coerce.number().int().min(0).max(20).optional(),
+  resume: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+
+const ProgramFileSchema = z.union([z.array(z.string().trim().min(1)).min(1), z.object({ steps: z.array(z.string().trim().min(1)).min(1) })]);
+
+/** A prompt program file: a YAML or JSON list of instruction strings (a Python-style list literal also parses). */
+async function readPromptProgram(path: string): Promise<string[]> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`Cannot read the prompt program ${path}: ${(e as Error).message}`);
+  }
+  const parsed = ProgramFileSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`The prompt program ${path} must be a non-empty list of instruction strings.`);
+  return Array.isArray(parsed.data) ? parsed.data : parsed.data.steps;
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/** The `l2mac` command; returns the exit status. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const say = (text: string) => io.stdout.write(`${text}\n`);
+  try {
+    let raw;
+    try {
+      raw = parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        options: {
+          domain: { type: "string" }, steps: { type: "string" }, "prompt-program": { type: "string" },
+          "prompts-file": { type: "string" }, workspace: { type: "string" }, "test-cmd": { type: "string" },
+          "test-timeout": { type: "string" }, model: { type: "string" }, "base-url": { type: "string" },
+          "context-window": { type: "string" }, "max-cost": { type: "string" }, "max-tokens": { type: "string" },
+          "max-turns": { type: "string" }, "max-retries": { type: "string" }, resume: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+    }
+    const parsed = Flags.safeParse(raw.values);
+    if (!parsed.success) {
+      throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
+    }
+    const flags = parsed.data;
+    if (flags.help) {
+      say(USAGE);
+      return 0;
+    }
+    const task = raw.positionals.join(" ").trim();
+    if (!task && !flags.resume) throw new UsageError(`No task given.\n\n${USAGE}`);
+
+    let workspace = flags.workspace ? resolve(flags.workspace) : undefined;
+    if (flags.resume && !workspace) {
+      workspace = await latestUnfinishedWorkspace();
+      if (!workspace) throw new UsageError("Nothing to resume: no unfinished run under ./workspace. Name one with --workspace DIR.");
+    }
+    workspace ??= defaultWorkspace(task);
+
+    const llm = createLlm(
+      { model: flags.model, baseURL: flags["base-url"], contextWindow: flags["context-window"], maxRetries: flags["max-retries"] },
+      io.env,
+    );
+    const instructions = flags["prompt-program"] ? await readPromptProgram(flags["prompt-program"]) : undefined;
+    const progress = progressReporter(io.stdout);
+    say(`${flags.resume ? "Resuming" : "Workspace"}: ${workspace} · model ${llm.model}`);
+    if (flags["test-cmd"]) say(`Evaluator: \`${flags["test-cmd"]}\` runs the generated code on this machine.`);
+    const { program } = await runLocal({
+      task: task || undefined,
+      domain: flags.domain,
+      steps: flags.steps,
+      instructions,
+      promptsFile: flags["prompts-file"],
+      workspace,
+      testCommand: flags["test-cmd"],
+      testTimeoutMs: flags["test-timeout"] ? flags["test-timeout"] * 1000 : undefined,
+      llm,
+      budgets: { maxCostUsd: flags["max-cost"], maxTokens: flags["max-tokens"], ...(flags["max-turns"] ? { maxTurnsPerInstruction: flags["max-turns"] } : {}) },
+      resume: flags.resume,
+      signal: io.signal,
+      onEvent: progress.listener,
+    }).finally(() => progress.close());
+
+    const done = program.instructions.filter((i) => i.status === "done").length;
+    const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, $${program.usage.costUsd.toFixed(4)}`;
+    if (program.status === "done") {
+      say(`Done: ${done} instructions, ${spent}. Files in ${workspace}`);
+      return 0;
+    }
+    const verb = program.status === "paused" ? "Paused" : "Failed";
+    io.stderr.write(`${verb} after ${done} of ${program.instructions.length} instructions (${spent}): ${program.reason ?? "unknown reason"}\n`);
+    if (program.instructions.length > 0) io.stderr.write(`Continue with: l2mac --resume --workspace ${workspace}\n`);
+    return program.status === "paused" ? 2 : 1;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PromptsFileError) {
+      io.stderr.write(`l2mac: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function isEntryPoint(): Promise<boolean> {
+  if (!process.argv[1]) return false;
+  const self = fileURLToPath(import.meta.url);
+  return (await realpath(process.argv[1]).catch(() => process.argv[1])) === self;
+}
+
+if (await isEntryPoint()) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write("\nStopping after the current step of the agent… (Ctrl-C again to quit at once)\n");
+    controller.abort();
+  });
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+}

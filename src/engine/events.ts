@@ -1,0 +1,14 @@
+import type { Instruction, Program } from "./program.js";
+import type { Usage } from "./usage.js";
+
+/** What a run reports as it goes: progress displays, transcripts and the GitHub status line listen. */
+export type RunEvent =
+  | { type: "planned"; steps: string[] }
+  | { type: "instruction-started"; index: number; total: number; instruction: Instruction }
+  | { type: "turn"; index: number; total: number; turn: number; usage: Usage }
+  | { type: "tool"; name: string; ok: boolean; detail: string }
+  | { type: "context-restart"; index: number; restarts: number }
+  | { type: "instruction-finished"; index: number; total: number; instruction: Instruction }
+  | { type: "run-stopped"; program: Program };
+
+export type RunEventListener = (event: RunEvent) => void;

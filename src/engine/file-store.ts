@@ -1,0 +1,24 @@
+/**
+ * The file store port: L2MAC's only memory that outlives an instruction. Paths are POSIX and relative to
+ * the store's root; implementations refuse anything outside it with a `PathError` the model can read.
+ */
+export interface FileStore {
+  /** Every file path in the store, sorted. */
+  list(): Promise<string[]>;
+  /** The file's text, or undefined when there is no such file. */
+  read(path: string): Promise<string | undefined>;
+  write(path: string, contents: string): Promise<void>;
+  /** True when a file was removed. */
+  delete(path: string): Promise<boolean>;
+}
+
+/** A store that can record its current contents as one commit (the local workspace, the feature branch). */
+export interface VersionedFileStore extends FileStore {
+  /** Commit everything changed; returns the new commit's id, or undefined when nothing changed. */
+  commit(message: string, trailers: Record<string, string>): Promise<string | undefined>;
+  /** Complete (non-partial) instruction commits of a run found in history, by instruction id. */
+  instructionCommits?(runId: string): Promise<Map<number, { sha: string; summary: string }>>;
+}
+
+export const isVersioned = (store: FileStore): store is VersionedFileStore =>
+  typeof (store as Partial<VersionedFileStore>).commit === "function";

@@ -1,0 +1,35 @@
+import { countText } from "./token-counter.js";
+
+/** Keeps the end of a long text (where test failures and errors are) within a token budget. */
+export function clipTail(text: string, budgetTokens: number): string {
+  if (countText(text) <= budgetTokens) return text;
+  const lines = text.split("\n");
+  const kept: string[] = [];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? "";
+    if (countText([line, ...kept].join("\n")) > budgetTokens - 20) break;
+    kept.unshift(line);
+  }
+  return [`[… ${lines.length - kept.length} earlier lines omitted]`, ...kept].join("\n");
+}
+
+/** At most `n` sentences and `maxChars` characters: for notes that must stay short. */
+// ICU sentence rules: "store.py" or "e.g." inside a sentence do not end it.
+const sentenceSegmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+
+export function firstSentences(text: string, n: number, maxChars: number): string {
+  const sentences = [...sentenceSegmenter.segment(text.trim())].map((s) => s.segment);
+  const out = sentences.slice(0, n).join("").trim();
+  return out.length > maxChars ? `${out.slice(0, maxChars - 1).trimEnd()}…` : out;
+}
+
+/** A one-line commit subject from an instruction: first line, no CI-skipping markers, ≤ 72 characters. */
+export function commitSubject(text: string): string {
+  const line = (text.trim().split("\n")[0] ?? "").replace(SKIP_CI, "").replace(/\s+/g, " ").trim() || "L2MAC instruction";
+  return line.length > 72 ? `${line.slice(0, 71).trimEnd()}…` : line;
+}
+
+// Markers GitHub Actions and other CIs honour to skip runs; a generated commit must never carry one.
+export const SKIP_CI = /\[\s*(skip|no)[\s_-]*(ci|actions)\s*\]|\[\s*(ci|actions)[\s_-]*skip\s*\]|\*\*\*NO_CI\*\*\*|skip-checks\s*:\s*true/gi;
+
+export const stripSkipCi = (text: string): string => text.replace(SKIP_CI, "");

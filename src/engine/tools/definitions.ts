@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { ToolSpec } from "../llm.js";
+
+/**
+ * The tools an agent may call, with zod schemas that both validate the model's arguments and produce the
+ * JSON schema declared to the model. Names and argument names are the reference's, so its prompt files
+ * and programs stay usable.
+ */
+
+export const PLAN_TOOL = "provide_detailed_sub_task_steps_for_sub_agents";
+
+export const PlanArgs = z.object({
+  steps: z.array(z.string()).describe(
+    "The prompt program: one entry per step, each a detailed multi-sentence paragraph that a separate sub-agent, " +
+      "seeing only the files and this paragraph, can execute; end each with how to test that step.",
+  ),
+});
+
+const ViewRequest = z.union([
+  z.string(),
+  z.object({
+    path: z.string(),
+    start_line: z.number().int().min(1).optional(),
+    end_line: z.number().int().min(1).optional(),
+  }),
+]);
+
+export const AgentToolArgs = {
+  list_files: z.object({
+    path: z.string().optional().describe("A directory to list; omit for the whole repository."),
+  }),
+  view_files: z.object({
+    files: z
+      .array(ViewRequest)
+      .min(1)
+      .describe('Paths to show, e.g. ["src/app.ts"], or {"path", "start_line", "end_line"} objects for part of a large file.'),
+  }),
+  write_files: z.object({
+    list_of_file_objects: z
+      .array(z.object({ file_path: z.string(), file_contents: z.string() }))
+      .min(1)
+      .describe("Files to create or overwrite, each with its complete new contents."),
+  }),
+  delete_files: z.object({
+    files: z.array(z.string()).min(1).describe("Paths of the files to delete."),
+  }),
+  sub_task_step_complete: z.object({}),
+} as const;
+
+export type AgentToolName = keyof typeof AgentToolArgs;
+export const AGENT_TOOL_NAMES = Object.keys(AgentToolArgs) as AgentToolName[];
+
+const DESCRIPTIONS: Record<AgentToolName | typeof PLAN_TOOL, string> = {
+  [PLAN_TOOL]: "Record the step-by-step plan (the prompt program) that separate sub-agents will execute in order.",
+  list_files: "List the files in the repository, or in one directory of it. Large directories are collapsed to counts.",
+  view_files: "Show the contents of files. Large files are shown in part; ask for a line range to see the rest.",
+  write_files:
+    "Create or overwrite files. Always give each file's whole contents, not a diff or an excerpt. " +
+    "Each written file is syntax-checked and problems are reported back.",
+  delete_files: "Delete files.",
+  sub_task_step_complete:
+    "Call when the current step is fully done. Its checks then run; if they fail you get the errors to fix.",
+};
+
+function spec(name: AgentToolName | typeof PLAN_TOOL, schema: z.ZodType): ToolSpec {
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  return { name, description: DESCRIPTIONS[name], parameters };
+}
+
+export const PLAN_TOOL_SPEC: ToolSpec = spec(PLAN_TOOL, PlanArgs);
+export const AGENT_TOOL_SPECS: readonly ToolSpec[] = AGENT_TOOL_NAMES.map((name) => spec(name, AgentToolArgs[name]));

@@ -1,0 +1,102 @@
+import { countText } from "../token-counter.js";
+
+/**
+ * A file listing that fits a token budget. Small repositories are listed in full; in large ones the
+ * deepest directories collapse to "dir/ (N files)" and `list_files(dir)` drills in. This lifts the
+ * reference's limit of putting every path into every prompt.
+ */
+
+interface Dir {
+  files: string[];
+  dirs: Map<string, Dir>;
+  count: number;
+}
+
+function buildTree(paths: readonly string[]): Dir {
+  const root: Dir = { files: [], dirs: new Map(), count: 0 };
+  for (const path of paths) {
+    const parts = path.split("/");
+    let node = root;
+    node.count++;
+    for (const part of parts.slice(0, -1)) {
+      let child = node.dirs.get(part);
+      if (!child) node.dirs.set(part, (child = { files: [], dirs: new Map(), count: 0 }));
+      child.count++;
+      node = child;
+    }
+    node.files.push(path);
+  }
+  return root;
+}
+
+/** Renders with directories expanded down to `depth`, plus any directory in `open`. */
+function render(root: Dir, prefix: string, depth: number, open: ReadonlySet<string>): string[] {
+  const lines: string[] = [];
+  const walk = (node: Dir, dirPath: string, level: number): void => {
+    for (const [name, child] of [...node.dirs].sort(([a], [b]) => a.localeCompare(b))) {
+      const path = `${dirPath}${name}/`;
+      if (level < depth || open.has(path)) walk(child, path, level + 1);
+      else lines.push(`${path} (${child.count} file${child.count === 1 ? "" : "s"})`);
+    }
+    lines.push(...[...node.files].sort());
+  };
+  walk(root, prefix, 0);
+  return lines;
+}
+
+function collapsed(root: Dir, prefix: string, depth: number, open: ReadonlySet<string>): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const walk = (node: Dir, dirPath: string, level: number): void => {
+    for (const [name, child] of node.dirs) {
+      const path = `${dirPath}${name}/`;
+      if (level < depth || open.has(path)) walk(child, path, level + 1);
+      else out.push([path, child.count]);
+    }
+  };
+  walk(root, prefix, 0);
+  return out;
+}
+
+/**
+ * Lists `paths` (optionally only those under `under/`) within `budgetTokens`.
+ * Returns the listing text; an empty store says so.
+ */
+export function renderListing(paths: readonly string[], budgetTokens: number, under?: string): string {
+  const prefix = under ? `${under.replace(/\/+$/, "")}/` : "";
+  const selected = prefix ? paths.filter((p) => p.startsWith(prefix)) : paths;
+  if (selected.length === 0) return prefix ? `No files under ${prefix}` : "The repository has no files yet.";
+  const tree = buildTree(selected.map((p) => p.slice(prefix.length)));
+  const fits = (lines: string[]): boolean => countText(lines.join("\n")) <= budgetTokens;
+
+  const maxDepth = Math.max(...selected.map((p) => p.split("/").length));
+  let depth = 0;
+  let best = render(tree, prefix, 0, new Set());
+  for (let d = maxDepth; d >= 0; d--) {
+    const lines = render(tree, prefix, d, new Set());
+    if (fits(lines) || d === 0) {
+      depth = d;
+      best = lines;
+      break;
+    }
+  }
+  // Open further directories, smallest first, while the listing still fits.
+  const open = new Set<string>();
+  for (const [dir] of collapsed(tree, prefix, depth, open).sort((a, b) => a[1] - b[1])) {
+    open.add(dir);
+    const lines = render(tree, prefix, depth, open);
+    if (fits(lines)) best = lines;
+    else open.delete(dir);
+  }
+  if (!fits(best)) {
+    // Even the top level is too long: show what fits and say how much is left out.
+    const kept: string[] = [];
+    for (const line of best) {
+      if (!fits([...kept, line, "… and 999999 more entries"])) break;
+      kept.push(line);
+    }
+    kept.push(`… and ${best.length - kept.length} more entries (use list_files with a directory)`);
+    best = kept;
+  }
+  const header = `${selected.length} file${selected.length === 1 ? "" : "s"}${prefix ? ` under ${prefix}` : ""}:`;
+  return [header, ...best].join("\n");
+}

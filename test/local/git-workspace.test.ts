@@ -1,0 +1,57 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { simpleGit } from "simple-git";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GitWorkspace } from "../../src/local/git-workspace.js";
+import { ShellEvaluator } from "../../src/local/shell-evaluator.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "l2mac-ws-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("GitWorkspace", () => {
+  it("commits with trailers, skips empty commits and finds instruction commits by trailer", async () => {
+    const ws = await GitWorkspace.open(join(dir, "w"));
+    expect(await ws.commit("nothing", { "L2MAC-Run": "r1" })).toBeUndefined();
+    await ws.write("a.txt", "a");
+    const sha = await ws.commit("Add a\n\nWrote a.txt.", { "L2MAC-Run": "r1", "L2MAC-Instruction": "1" });
+    await ws.write("b.txt", "b");
+    await ws.commit("Part of b (partial)\n\nStopped.", { "L2MAC-Run": "r1", "L2MAC-Instruction": "2", "L2MAC-Partial": "true" });
+    await ws.write("c.txt", "c");
+    await ws.commit("Other run", { "L2MAC-Run": "r2", "L2MAC-Instruction": "2" });
+    const found = await ws.instructionCommits("r1");
+    expect([...found.keys()]).toEqual([1]);
+    expect(found.get(1)).toEqual({ sha, summary: "Wrote a.txt." });
+    const body = await simpleGit(join(dir, "w")).raw(["log", "-1", "--format=%B", sha!]);
+    expect(body).toContain("L2MAC-Run: r1\nL2MAC-Instruction: 1");
+  });
+
+  it("keeps its own .l2mac folder out of commits even inside another repository", async () => {
+    await simpleGit(dir).init();
+    const ws = await GitWorkspace.open(join(dir, "nested"));
+    await ws.write("x.txt", "x");
+    const { writeFile, mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir, "nested", ".l2mac"));
+    await writeFile(join(dir, "nested", ".l2mac", "program.json"), "{}");
+    await ws.commit("x", {});
+    expect((await simpleGit(join(dir, "nested")).raw(["ls-files"])).trim()).toBe("x.txt");
+    expect(await readFile(join(dir, "nested", ".git", "info", "exclude"), "utf8")).toContain("/.l2mac/");
+  });
+});
+
+describe("ShellEvaluator", () => {
+  it("passes on exit 0 and fails with the output otherwise", async () => {
+    expect(await new ShellEvaluator("echo fine", dir).evaluate()).toMatchObject({ ok: true });
+    const failed = await new ShellEvaluator("echo 'AssertionError: 2 != 3' >&2; exit 1", dir).evaluate();
+    expect(failed).toEqual({ ok: false, output: expect.stringMatching(/exit code 1[\s\S]*AssertionError: 2 != 3/) });
+  });
+
+  it("counts a timeout as a failure (the reference counted it as a pass)", async () => {
+    const result = await new ShellEvaluator("echo started; sleep 30", dir, 300).evaluate();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.output).toMatch(/timed out after 0 s[\s\S]*started/);
+  });
+});

@@ -1,0 +1,58 @@
+import type { SimpleGit } from "simple-git";
+import { DirectoryFileStore, type DirectoryFileStoreOptions } from "../engine/directory-file-store.js";
+import type { VersionedFileStore } from "../engine/file-store.js";
+import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
+
+export const PARTIAL_TRAILER = "L2MAC-Partial";
+
+/**
+ * A file store over a git working tree: lists what git tracks or would track (so ignored build output
+ * stays out of the agent's view), commits with L2MAC trailers, and finds earlier instruction commits by
+ * trailer so a crashed run never redoes one. Shared by the local workspace and the GitHub branch.
+ */
+export class GitFileStore extends DirectoryFileStore implements VersionedFileStore {
+  constructor(
+    root: string,
+    protected readonly git: SimpleGit,
+    options: DirectoryFileStoreOptions = {},
+  ) {
+    super(root, options);
+  }
+
+  override async list(): Promise<string[]> {
+    const out = await this.git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+    const listed = new Set(out.split("\0").filter(Boolean));
+    // ls-files still names tracked files deleted from the tree; the walk is the truth for what exists.
+    const present = new Set(await super.list());
+    return [...listed].filter((p) => present.has(p)).sort();
+  }
+
+  async commit(message: string, trailers: Record<string, string>): Promise<string | undefined> {
+    await this.git.add(["-A"]);
+    const staged = await this.git.diff(["--cached", "--name-only"]);
+    if (staged.trim() === "") return undefined;
+    const trailerBlock = Object.entries(trailers).map(([k, v]) => `${k}: ${v}`).join("\n");
+    await this.git.commit(`${message.trimEnd()}\n\n${trailerBlock}\n`);
+    return this.head();
+  }
+
+  async head(): Promise<string | undefined> {
+    return this.git.revparse(["--verify", "HEAD"]).then((s) => s.trim(), () => undefined);
+  }
+
+  async instructionCommits(runId: string): Promise<Map<number, { sha: string; summary: string }>> {
+    const found = new Map<number, { sha: string; summary: string }>();
+    if (!(await this.head())) return found;
+    const log = await this.git.raw(["log", "--format=%H%x00%B%x1e", "HEAD"]);
+    for (const entry of log.split("\x1e")) {
+      const [sha, body] = entry.trim().split("\x00");
+      if (!sha || !body) continue;
+      const trailer = (key: string) => body.match(new RegExp(`^${key}: (.+)$`, "m"))?.[1]?.trim();
+      if (trailer(RUN_TRAILER) !== runId || trailer(PARTIAL_TRAILER)) continue;
+      const id = Number(trailer(INSTRUCTION_TRAILER));
+      // Newest first: the latest commit of an instruction wins; the paragraph after the subject is its summary.
+      if (Number.isInteger(id) && !found.has(id)) found.set(id, { sha, summary: body.split("\n\n")[1]?.trim() ?? "" });
+    }
+    return found;
+  }
+}

@@ -1,0 +1,126 @@
+import { access, mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+import type { PathDenial } from "../engine/paths.js";
+import { GitFileStore } from "../git/git-file-store.js";
+
+export interface BranchCheckoutOptions {
+  /** The payload's `repository.clone_url`, so GitHub Enterprise works unchanged. */
+  cloneUrl: string;
+  dir: string;
+  branch: string;
+  baseBranch: string;
+  /** A fresh installation token; called before every network operation (tokens expire after an hour). */
+  token: () => Promise<string>;
+  author: { name: string; email: string };
+  deny?: PathDenial;
+  maxFileBytes?: number;
+}
+
+export type PushResult = { ok: true; sha: string } | { ok: false; conflict: string[] };
+
+// Secrets of the app never reach git's environment (hooks, credential helpers, error output).
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
+
+/**
+ * The token travels as an HTTP header set through GIT_CONFIG_* variables of each git process: never in
+ * the remote URL, `.git/config`, a command line or a log line.
+ */
+function gitEnv(token: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SECRET_NAME.test(k)) env[k] = v;
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+/**
+ * The feature branch as a file store: a partial clone (`--filter=blob:none`, so large repositories
+ * download only what is read) checked out on `l2mac/issue-<n>`, created from the default branch head
+ * or reused when it exists. Pushes never force; if someone pushed meanwhile, fetch and rebase.
+ */
+export class BranchStore extends GitFileStore {
+  private constructor(
+    root: string,
+    git: SimpleGit,
+    private readonly branchOptions: BranchCheckoutOptions,
+  ) {
+    super(root, git, { deny: branchOptions.deny, maxFileBytes: branchOptions.maxFileBytes ?? 1_000_000 });
+  }
+
+  static async checkout(options: BranchCheckoutOptions): Promise<BranchStore> {
+    const { dir, cloneUrl, branch, baseBranch } = options;
+    const env = gitEnv(await options.token());
+    if (await exists(join(dir, ".git"))) {
+      const remote = await simpleGit(dir).env(env).remote(["get-url", "origin"]).catch(() => "");
+      if ((remote || "").trim() !== cloneUrl) await rm(dir, { recursive: true, force: true });
+    }
+    if (!(await exists(join(dir, ".git")))) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(join(dir, ".."), { recursive: true });
+      await simpleGit().env(env).clone(cloneUrl, dir, ["--filter=blob:none", "--no-checkout", "--origin", "origin", "--branch", baseBranch]);
+    }
+    const git = simpleGit(dir).env(env);
+    await git.addConfig("user.name", options.author.name);
+    await git.addConfig("user.email", options.author.email);
+    await git.fetch("origin", `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`);
+    const remoteHas = (await git.raw(["ls-remote", "--heads", "origin", `refs/heads/${branch}`])).trim() !== "";
+    if (remoteHas) await git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+    const localHas = (await git.raw(["branch", "--list", branch])).trim() !== "";
+
+    // Anything uncommitted was left by a crashed instruction: that instruction runs again from its start.
+    await git.raw(["reset", "--hard"]).catch(() => undefined);
+    await git.raw(["clean", "-fdq"]);
+    if (localHas) {
+      await git.checkout(branch);
+      // Keep local commits a crash left unpushed; take what others pushed.
+      if (remoteHas) await git.rebase([`origin/${branch}`]).catch(async () => {
+        await git.rebase(["--abort"]).catch(() => undefined);
+        await git.raw(["reset", "--hard", `origin/${branch}`]);
+      });
+    } else {
+      await git.checkout(["-B", branch, remoteHas ? `origin/${branch}` : `origin/${baseBranch}`]);
+    }
+    return new BranchStore(dir, git, options);
+  }
+
+  private async authorise(): Promise<void> {
+    this.git.env(gitEnv(await this.branchOptions.token()));
+  }
+
+  /** Pushes HEAD to the branch without force; on rejection fetches, rebases and tries again. */
+  async push(): Promise<PushResult> {
+    const { branch } = this.branchOptions;
+    for (let attempt = 1; ; attempt++) {
+      await this.authorise();
+      try {
+        await this.git.push("origin", `HEAD:refs/heads/${branch}`);
+        return { ok: true, sha: (await this.head())! };
+      } catch (e) {
+        const message = (e as Error).message;
+        if (attempt >= 3 || !/rejected|non-fast-forward|fetch first|stale info/i.test(message)) throw e;
+      }
+      await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+      try {
+        await this.git.rebase([`origin/${branch}`]);
+      } catch {
+        const conflict = (await this.git.raw(["diff", "--name-only", "--diff-filter=U"])).split("\n").filter(Boolean);
+        await this.git.rebase(["--abort"]).catch(() => undefined);
+        return { ok: false, conflict };
+      }
+    }
+  }
+
+  /** Commits on the branch that are not on the default branch: whether a pull request has anything to show. */
+  async aheadOfBase(): Promise<number> {
+    const count = await this.git.raw(["rev-list", "--count", `origin/${this.branchOptions.baseBranch}..HEAD`]);
+    return Number(count.trim()) || 0;
+  }
+}

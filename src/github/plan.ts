@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Instruction } from "../engine/program.js";
+import { UsageSchema, zeroUsage, type Usage } from "../engine/usage.js";
+
+/**
+ * A run's durable state on GitHub: the prompt program (as task-list items in the plan comment) plus a
+ * hidden state block. The server keeps no database; any worker reconstructs the run from these.
+ */
+
+export const PhaseSchema = z.enum(["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed"]);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/** What the app last rendered for one item: the base of a three-way merge with the user's edits. */
+export const ItemStateSchema = z.object({
+  /** Hash of the item's text as rendered. */
+  h: z.string(),
+  /** Whether the box was ticked as rendered. */
+  c: z.boolean(),
+  s: z.enum(["pending", "done", "skipped"]),
+  sum: z.string().optional(),
+  sha: z.string().optional(),
+  u: UsageSchema.optional(),
+  redo: z.boolean().optional(),
+});
+export type ItemState = z.infer<typeof ItemStateSchema>;
+
+export const PlanStateSchema = z.object({
+  v: z.literal(1),
+  runId: z.string(),
+  phase: PhaseSchema,
+  reason: z.string().optional(),
+  /** The instruction being run or evaluated. */
+  current: z.number().int().optional(),
+  branch: z.string(),
+  usage: UsageSchema,
+  nextId: z.number().int().positive(),
+  /** Items by id, in the order the app rendered them. */
+  order: z.array(z.number().int().positive()),
+  items: z.record(z.string(), ItemStateSchema),
+  pr: z.number().int().optional(),
+});
+export type PlanState = z.infer<typeof PlanStateSchema>;
+
+/** The run as the worker handles it. */
+export interface Plan {
+  runId: string;
+  phase: Phase;
+  reason?: string;
+  current?: number;
+  branch: string;
+  usage: Usage;
+  nextId: number;
+  instructions: Instruction[];
+  pr?: number;
+}
+
+export const normaliseItemText = (text: string): string => text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(/\s+/g, " ").trim();
+
+export const textHash = (text: string): string => createHash("sha256").update(normaliseItemText(text)).digest("hex").slice(0, 10);
+
+export function newPlan(runId: string, branch: string, steps: readonly string[]): Plan {
+  return {
+    runId,
+    phase: "running",
+    branch,
+    usage: zeroUsage(),
+    nextId: steps.length + 1,
+    instructions: steps.map((text, i) => ({ id: i + 1, text: normaliseItemText(text), status: "pending" as const })),
+  };
+}
+
+/** The state block recorded with a rendering of `plan`. */
+export function stateOf(plan: Plan): PlanState {
+  const items: Record<string, ItemState> = {};
+  for (const i of plan.instructions) {
+    items[String(i.id)] = {
+      h: textHash(i.text),
+      c: i.status !== "pending",
+      s: i.status,
+      ...(i.summary ? { sum: i.summary } : {}),
+      ...(i.commit ? { sha: i.commit } : {}),
+      ...(i.usage ? { u: i.usage } : {}),
+      ...(i.redo ? { redo: true } : {}),
+    };
+  }
+  return {
+    v: 1,
+    runId: plan.runId,
+    phase: plan.phase,
+    ...(plan.reason ? { reason: plan.reason } : {}),
+    ...(plan.current !== undefined ? { current: plan.current } : {}),
+    branch: plan.branch,
+    usage: plan.usage,
+    nextId: plan.nextId,
+    order: plan.instructions.map((i) => i.id),
+    items,
+    ...(plan.pr !== undefined ? { pr: plan.pr } : {}),
+  };
+}
+
+export const nextPending = (plan: Plan): Instruction | undefined => plan.instructions.find((i) => i.status === "pending");

@@ -1,0 +1,55 @@
+import type { Context } from "probot";
+import type { ServerEnv } from "../config.js";
+import { canSteer } from "../github/permissions.js";
+import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
+import { taskFromIssue } from "../github/sanitize.js";
+import type { RunJob } from "../runs/run-job.js";
+import type { DeliveryLog } from "./delivery-log.js";
+
+export interface LabeledDeps {
+  env: ServerEnv;
+  deliveries: DeliveryLog;
+  enqueue: (job: RunJob) => void;
+}
+
+/** `issues.labeled` with the configured label: authorise, validate, acknowledge, enqueue. Nothing else. */
+export function onIssueLabeled(deps: LabeledDeps) {
+  return async (context: Context<"issues.labeled">): Promise<void> => {
+    const { payload } = context;
+    if (context.isBot || !deps.deliveries.firstTime(context.id)) return;
+    const repo = context.repo();
+    const config = await loadRepoConfig(context.octokit, repo);
+    const label = config.ok ? config.config.label : "l2mac";
+    if (payload.label?.name !== label) return;
+
+    const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+    const sender = payload.sender.login;
+    if (!(await canSteer(context.octokit, repo, sender))) {
+      await reply(`@${sender} only people with write access to this repository can start L2MAC. Nothing was run.`);
+      return;
+    }
+    if (!config.ok) {
+      await reply(configProblemsComment(config.problems));
+      return;
+    }
+    if (!deps.env.OPENAI_API_KEY) {
+      await reply("L2MAC cannot start: the app's server has no LLM configured (`OPENAI_API_KEY`). Ask whoever runs the app to set it.");
+      context.log.error("OPENAI_API_KEY is not set; refusing to start a run");
+      return;
+    }
+    if (taskFromIssue(payload.issue.title, payload.issue.body).bodyIsEmpty) {
+      await reply(`@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`);
+      return;
+    }
+    await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
+    deps.enqueue({
+      installationId: payload.installation!.id,
+      owner: repo.owner,
+      repo: repo.repo,
+      issueNumber: payload.issue.number,
+      cloneUrl: payload.repository.clone_url,
+      defaultBranch: payload.repository.default_branch,
+      htmlUrl: payload.repository.html_url,
+    });
+  };
+}

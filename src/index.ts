@@ -1,0 +1,28 @@
+import type { ApplicationFunction, Probot } from "probot";
+import { readServerEnv, type ServerEnv } from "./config.js";
+import { DeliveryLog } from "./handlers/delivery-log.js";
+import { onIssueLabeled } from "./handlers/issue-labeled.js";
+import { InProcessQueue } from "./runs/in-process-queue.js";
+import { createWorker } from "./runs/worker.js";
+
+export interface AppOptions {
+  env: ServerEnv;
+  /** Receives the queue once the app is loaded (tests wait on it; a process manager could too). */
+  onQueue?: (queue: InProcessQueue) => void;
+}
+
+/** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
+export function createApp(options: AppOptions): ApplicationFunction {
+  return (app: Probot) => {
+    const worker = createWorker(app, options.env);
+    const queue = new InProcessQueue(worker, 2, (job, error) =>
+      app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+    );
+    options.onQueue?.(queue);
+    const deliveries = new DeliveryLog();
+    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue: (job) => queue.enqueue(job) }));
+  };
+}
+
+/** For `probot run lib/index.js`: the app configured from the process environment. */
+export default (app: Probot) => createApp({ env: readServerEnv(process.env) })(app, {} as never);

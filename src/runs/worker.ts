@@ -1,0 +1,48 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Probot } from "probot";
+import type { ServerEnv } from "../config.js";
+import { OpenAiLlm } from "../engine/openai-llm.js";
+import type { Octokit } from "../github/octokit.js";
+import { loadRepoConfig } from "../github/repo-config.js";
+import { advanceRun } from "./advance-run.js";
+import type { RunJob } from "./run-job.js";
+
+/** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
+export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal): (job: RunJob) => Promise<void> {
+  let botLogin: Promise<string> | undefined;
+  const bot = () =>
+    (botLogin ??= app.auth().then(async (appOctokit) => {
+      const { data } = await appOctokit.rest.apps.getAuthenticated();
+      return `${data!.slug}[bot]`;
+    }));
+
+  return async (job) => {
+    const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
+    const octokit = (await app.auth(job.installationId)) as Octokit;
+    const config = await loadRepoConfig(octokit, { owner: job.owner, repo: job.repo });
+    if (!config.ok) {
+      log.warn({ problems: config.problems }, "configuration became invalid; run not advanced");
+      return;
+    }
+    const llm = new OpenAiLlm({
+      apiKey: env.OPENAI_API_KEY ?? "",
+      baseURL: env.OPENAI_BASE_URL,
+      model: config.config.model ?? env.L2MAC_MODEL,
+      contextWindow: env.L2MAC_CONTEXT_WINDOW,
+      maxRetries: env.L2MAC_MAX_RETRIES,
+    });
+    const phase = await advanceRun({
+      octokit,
+      job,
+      config: config.config,
+      llm,
+      workdir: env.L2MAC_WORKDIR ?? join(tmpdir(), "l2mac-work"),
+      botLogin: await bot(),
+      token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
+      log,
+      signal,
+    });
+    log.info({ phase }, "run advanced");
+  };
+}

@@ -3,7 +3,7 @@
  * reviewer cannot see what the model is told) and invisible or direction-changing characters are removed.
  */
 // Zero-width and formatting characters, bidi controls, the BOM, tag characters and variation selectors.
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]|\udb40[\udc00-\udc7f]/g;
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u{e0000}-\u{e007f}]|\p{Variation_Selector}/gu;
 
 export function sanitizeUserText(text: string | null | undefined): string {
   return (text ?? "")

@@ -19,8 +19,9 @@ export interface BranchCheckoutOptions {
 
 export type PushResult = { ok: true; sha: string } | { ok: false; conflict: string[] };
 
-// Secrets of the app never reach git's environment (hooks, credential helpers, error output).
-const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
+// Only what git needs from the environment: the app's secrets never reach git, and variables that
+// simple-git refuses as unsafe (EDITOR, PAGER, GIT_ASKPASS …) cannot break it.
+const PASSED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 
 /**
  * The token travels as an HTTP header set through GIT_CONFIG_* variables of each git process: never in
@@ -28,7 +29,7 @@ const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
  */
 function gitEnv(token: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SECRET_NAME.test(k)) env[k] = v;
+  for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
   return {
     ...env,
@@ -40,6 +41,9 @@ function gitEnv(token: string): Record<string, string> {
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);
+
+// GIT_CONFIG_COUNT is how the header is passed; simple-git wants that opted into explicitly.
+const gitAt = (baseDir?: string): SimpleGit => simpleGit({ ...(baseDir ? { baseDir } : {}), unsafe: { allowUnsafeConfigEnvCount: true } });
 
 /**
  * The feature branch as a file store: a partial clone (`--filter=blob:none`, so large repositories
@@ -59,15 +63,15 @@ export class BranchStore extends GitFileStore {
     const { dir, cloneUrl, branch, baseBranch } = options;
     const env = gitEnv(await options.token());
     if (await exists(join(dir, ".git"))) {
-      const remote = await simpleGit(dir).env(env).remote(["get-url", "origin"]).catch(() => "");
+      const remote = await gitAt(dir).env(env).remote(["get-url", "origin"]).catch(() => "");
       if ((remote || "").trim() !== cloneUrl) await rm(dir, { recursive: true, force: true });
     }
     if (!(await exists(join(dir, ".git")))) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(join(dir, ".."), { recursive: true });
-      await simpleGit().env(env).clone(cloneUrl, dir, ["--filter=blob:none", "--no-checkout", "--origin", "origin", "--branch", baseBranch]);
+      await gitAt().env(env).clone(cloneUrl, dir, ["--filter=blob:none", "--no-checkout", "--origin", "origin", "--branch", baseBranch]);
     }
-    const git = simpleGit(dir).env(env);
+    const git = gitAt(dir).env(env);
     await git.addConfig("user.name", options.author.name);
     await git.addConfig("user.email", options.author.email);
     await git.fetch("origin", `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`);

@@ -76,7 +76,21 @@ export async function advanceRun(deps: RunDeps): Promise<Plan["phase"]> {
   if (TERMINAL.has(plan.phase)) return plan.phase;
   const commentId = comment.id;
   const save = async (next: Plan) => (plan = await savePlan(octokit, issue, commentId, next, render));
+  try {
+    return await execute(deps, issue, task, plan, save);
+  } catch (e) {
+    // Whatever broke, the comment must not keep saying "running": record it, then let the queue log it.
+    const message = (e as Error).message?.split("\n")[0] ?? String(e);
+    await save({ ...plan, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
+    throw e;
+  }
+}
 
+/** Runs pending instructions one by one until the program is finished, paused or failed. */
+async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Plan, save: (p: Plan) => Promise<Plan>): Promise<Plan["phase"]> {
+  const { job, config, log } = deps;
+  let plan = initial;
+  const saveAndTrack = async (next: Plan) => (plan = await save(next));
   const store = await BranchStore.checkout({
     cloneUrl: job.cloneUrl,
     dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
@@ -90,14 +104,14 @@ export async function advanceRun(deps: RunDeps): Promise<Plan["phase"]> {
 
   const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), plan.usage);
   for (;;) {
-    await save(plan);
+    await saveAndTrack(plan);
     const next = nextPending(plan);
-    if (!next) return finish(deps, issue, store, plan, save);
-    if (deps.signal?.aborted) return stop(save, plan, "paused", "the server is shutting down; the run will resume");
+    if (!next) return finish(deps, issue, store, plan, saveAndTrack);
+    if (deps.signal?.aborted) return stop(saveAndTrack, plan, "paused", "the server is shutting down; the run will resume");
     const exceeded = meter.exceeded();
-    if (exceeded) return stop(save, plan, "paused", exceeded);
+    if (exceeded) return stop(saveAndTrack, plan, "paused", exceeded);
 
-    await save({ ...plan, phase: "running", current: next.id, reason: undefined });
+    await saveAndTrack({ ...plan, phase: "running", current: next.id, reason: undefined });
     const index = plan.instructions.findIndex((i) => i.id === next.id) + 1;
     log.info({ issue: job.issueNumber, instruction: index, of: plan.instructions.length }, "instruction started");
     const outcome = await executeInstruction({
@@ -123,14 +137,14 @@ export async function advanceRun(deps: RunDeps): Promise<Plan["phase"]> {
         await store.push();
       }
       log.warn({ issue: job.issueNumber, instruction: index, reason: outcome.reason }, `instruction ${outcome.status}`);
-      return stop(save, plan, outcome.status, outcome.reason);
+      return stop(saveAndTrack, plan, outcome.status, outcome.reason);
     }
     const committed = await store.commit(`${subject}\n\n${stripSkipCi(outcome.summary)}`, trailers(plan, next));
     let sha: string | undefined;
     if (committed) {
       const pushed = await store.push();
       if (!pushed.ok) {
-        return stop(save, plan, "paused", `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`);
+        return stop(saveAndTrack, plan, "paused", `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`);
       }
       sha = pushed.sha;
     }

@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { REPO, startHarness, type Harness } from "../support/app-harness.js";
+import { kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
+
+const PLAN = [
+  "Create src/store.ts with an in-memory key-value store and tests.",
+  "Create src/shortener.ts that shortens URLs using the store, with tests.",
+  "Document the shortener in docs/usage.md.",
+];
+const agent = () =>
+  scriptedAgent({
+    plan: PLAN,
+    steps: [
+      { match: "in-memory key-value store", actions: [write({ "src/store.ts": "export const store = new Map<string, string>();\n" })], summary: "Added src/store.ts with a Map store." },
+      { match: "shortens URLs", actions: [write({ "src/shortener.ts": 'import { store } from "./store.js";\nexport const shorten = (u: string) => { store.set(u, u); return u; };\n' })], summary: "Added src/shortener.ts with shorten()." },
+      { match: "docs/usage.md", actions: [write({ "docs/usage.md": "# Usage\n\nCall `shorten(url)`.\n" })], summary: "Documented shorten() in docs/usage.md." },
+    ],
+  });
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("label → plan → commits → pull request", () => {
+  it("runs the whole loop through the real HTTP server with signed webhooks", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build a URL shortener library in TypeScript with docs." });
+    const main = await h.gh.branchSha(REPO, "main");
+
+    const res = await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    expect(res.status).toBe(200);
+    await h.idle();
+
+    expect(h.llm.violations).toEqual([]);
+    expect(h.gh.unknownRoutes).toEqual([]);
+    // Acknowledged with 👀.
+    expect(h.gh.issue(REPO, issue.number).reactions.map((r) => r.content)).toContain("eyes");
+
+    // The plan comment: three task items, all ticked, a done status.
+    const plan = h.planComment(issue.number)!;
+    const items = plan.body.split("\n").filter((l) => /^- \[[ x]\] /.test(l));
+    expect(items).toHaveLength(3);
+    expect(items.every((l) => l.startsWith("- [x] "))).toBe(true);
+    expect(plan.body).toMatch(/\*\*Status:\*\* done · branch `l2mac\/issue-1`/);
+
+    // Three commits on the feature branch, one per instruction, with the expected files.
+    const log = await h.gh.log(REPO, "l2mac/issue-1");
+    expect(log).toHaveLength(4);
+    expect(log.slice(0, 3).map((c) => c.message.match(/L2MAC-Instruction: (\d)/)?.[1])).toEqual(["3", "2", "1"]);
+    expect(await h.gh.readFile(REPO, "l2mac/issue-1", "src/store.ts")).toContain("new Map");
+    expect(await h.gh.readFile(REPO, "l2mac/issue-1", "src/shortener.ts")).toContain("shorten");
+    expect(await h.gh.readFile(REPO, "l2mac/issue-1", "docs/usage.md")).toContain("# Usage");
+    for (const c of log.slice(0, 3)) expect(c.message).not.toMatch(/\[skip ci\]/i);
+
+    // The pull request closes the issue and lists each instruction with its commit.
+    const pulls = h.gh.pulls(REPO);
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ head: "l2mac/issue-1", base: "main", state: "open" });
+    expect(pulls[0]!.body).toContain(`Closes #${issue.number}`);
+    expect(pulls[0]!.body).toContain(log[0]!.sha.slice(0, 7));
+    expect(pulls[0]!.body).toContain("Added src/store.ts with a Map store.");
+    expect(pulls[0]!.body).toMatch(/\*\*Usage:\*\* [\d,]+ tokens/);
+
+    // The default branch is untouched, and summaries were carried forward.
+    expect(await h.gh.branchSha(REPO, "main")).toBe(main);
+    const docsAct = h.llm.requests.find((r) => kindOf(r) === "act" && String(r.body.messages[1].content).includes("docs/usage.md"))!;
+    expect(String(docsAct.body.messages[1].content)).toContain("Added src/shortener.ts with shorten().");
+
+    // No secret in anything the app sent or logged.
+    const sent = [
+      ...h.llm.requests.map((r) => JSON.stringify(r.body)),
+      ...h.gh.issue(REPO, issue.number).comments.map((c) => c.body),
+      ...pulls.map((p) => p.body ?? ""),
+      ...log.map((c) => c.message),
+      ...h.logLines,
+    ].join("\n");
+    expect(h.logLines.length).toBeGreaterThan(10);
+    for (const secret of h.secrets()) expect(sent).not.toContain(secret);
+  });
+
+  it("keeps a commit someone else pushed to the branch mid-run", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build it." });
+    let human: string | undefined;
+    h.gh.onRequest(async (req) => {
+      const body = (req.body ?? {}) as { body?: string };
+      if (!human && req.method === "PATCH" && body.body?.includes("running instruction 2 of 3")) {
+        human = await h!.gh.pushAs(REPO, "l2mac/issue-1", { "NOTES.md": "human notes\n" }, "Add notes by hand");
+      }
+    });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.idle();
+    expect(human).toBeDefined();
+    const log = await h.gh.log(REPO, "l2mac/issue-1");
+    expect(log.map((c) => c.message.split("\n")[0])).toContain("Add notes by hand");
+    expect(await h.gh.readFile(REPO, "l2mac/issue-1", "NOTES.md")).toBe("human notes\n");
+    expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* done/);
+    expect(h.gh.pulls(REPO)).toHaveLength(1);
+  });
+});
+
+describe("refusals", () => {
+  it("replies once to a sender without write access: no LLM call, no branch", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "Do it", body: "Build a thing.", user: "rita" });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac", "rita"));
+    await h.idle();
+    const comments = h.gh.issue(REPO, issue.number).comments;
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toMatch(/@rita only people with write access/);
+    expect(h.llm.requests).toHaveLength(0);
+    expect(await h.gh.branches(REPO)).toEqual(["main"]);
+  });
+
+  it("starts one run for a delivery sent three times", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build it." });
+    const payload = h.gh.issueLabeledPayload(REPO, issue.number, "l2mac");
+    for (let i = 0; i < 3; i++) expect((await h.deliver("issues", payload, "delivery-1")).status).toBe(200);
+    await h.idle();
+    expect(h.llm.requests.filter((r) => kindOf(r) === "plan")).toHaveLength(1);
+    expect(h.gh.issue(REPO, issue.number).comments.filter((c) => c.user.type === "Bot")).toHaveLength(1);
+    expect((await h.gh.log(REPO, "l2mac/issue-1")).length).toBe(4);
+  });
+
+  it("explains an invalid .github/l2mac.yml in one comment", async () => {
+    h = await startHarness({ llm: agent(), config: "max_instructions: lots\nbudgets:\n  max_cost: 3\n" });
+    const issue = h.gh.createIssue(REPO, { title: "Do it", body: "Build a thing." });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.idle();
+    const comments = h.gh.issue(REPO, issue.number).comments;
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain("`.github/l2mac.yml` is invalid");
+    expect(comments[0]!.body).toContain("`max_instructions`");
+    expect(comments[0]!.body).toContain("`budgets.max_cost`");
+    expect(h.llm.requests).toHaveLength(0);
+  });
+
+  it("asks for a task when the issue body is empty", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "Something", body: "<!-- issue template comment -->\n" });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.idle();
+    const comments = h.gh.issue(REPO, issue.number).comments;
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toMatch(/no description for L2MAC to work from/);
+    expect(h.llm.requests).toHaveLength(0);
+  });
+
+  it("ignores other labels and bot senders", async () => {
+    h = await startHarness({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "x", body: "Build." });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "bug"));
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac", "dependabot[bot]", "Bot"));
+    await h.idle();
+    expect(h.gh.issue(REPO, issue.number).comments).toHaveLength(0);
+    expect(h.llm.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,117 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { ProbotOctokit, type Server } from "probot";
+import { clearPermissionCache } from "../../src/github/permissions.js";
+import type { InProcessQueue } from "../../src/runs/in-process-queue.js";
+import { startServer } from "../../src/server.js";
+import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
+import { startScriptedLlm, type Responder, type ScriptedLlm } from "./scripted-llm-server.js";
+
+export const REPO = "acme/demo";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HarnessOptions {
+  llm: Responder;
+  files?: Record<string, string>;
+  /** Contents of .github/l2mac.yml, if any. */
+  config?: string;
+  permissions?: Record<string, RepoPermission>;
+}
+
+/**
+ * The whole app over loopback: the real Probot HTTP server started the way `npm start` starts it, the
+ * fake GitHub it talks to as GitHub Enterprise (REST + git over HTTP), signed webhook deliveries, and
+ * a scripted OpenAI-compatible LLM. Every log line is captured.
+ */
+export async function startHarness(options: HarnessOptions) {
+  clearPermissionCache();
+  const webhookSecret = `whsec-${randomBytes(12).toString("hex")}`;
+  const gh = await startFakeGitHub({ webhookSecret });
+  await gh.createRepo({
+    owner: "acme",
+    name: "demo",
+    files: { "README.md": "# demo\n", ...options.files, ...(options.config !== undefined ? { ".github/l2mac.yml": options.config } : {}) },
+    permissions: options.permissions ?? { acme: "admin", alice: "write", rita: "read" },
+  });
+  const llm: ScriptedLlm = await startScriptedLlm(options.llm);
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const workdir = await mkdtemp(join(tmpdir(), "l2mac-app-"));
+  const logLines: string[] = [];
+  const log = pino(
+    { level: "trace" },
+    new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const port = await freePort();
+  const env = {
+    APP_ID: "1",
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: webhookSecret,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    GHE_HOST: gh.host,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: "trace" as const,
+    OPENAI_API_KEY: `sk-llm-${randomBytes(12).toString("hex")}`,
+    OPENAI_BASE_URL: llm.baseURL,
+    L2MAC_MODEL: "gpt-4o-mini",
+    L2MAC_MAX_RETRIES: "1",
+    L2MAC_WORKDIR: workdir,
+  };
+  let queue: InProcessQueue | undefined;
+  const server: Server = await startServer({
+    env,
+    log,
+    // Production keeps Probot's throttling and retries; tests must not wait seconds between writes.
+    Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+    onQueue: (q) => (queue = q),
+  });
+  const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+
+  return {
+    gh,
+    llm,
+    env,
+    logLines,
+    webhookUrl,
+    deliver: (event: string, payload: object, id?: string) => gh.deliver(webhookUrl, event, payload, id ? { id } : undefined),
+    /** Resolves when no run is queued or running. */
+    idle: () => queue!.onIdle(),
+    /** The app's plan comment on an issue, if any. */
+    planComment: (issue: number) => gh.issue(REPO, issue).comments.find((c) => c.user.type === "Bot" && c.body.includes("<!-- l2mac:program -->")),
+    /** Every secret the app holds: none may appear in what it sends or logs. */
+    secrets: () => [
+      ...gh.issuedTokens,
+      webhookSecret,
+      env.OPENAI_API_KEY,
+      ...privateKey.split("\n").filter((l) => l.length > 40),
+    ],
+    async close() {
+      await server.stop();
+      await llm.close();
+      await gh.close();
+      await rm(workdir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -1,0 +1,194 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { branchSha, commitFiles, initBareRepo, listBranches, logCommits, objectAt, readBlob } from "./bare-repo.js";
+import type { FakeContext } from "./context.js";
+import { appRoutes } from "./rest-app.js";
+import { issueRoutes } from "./rest-issues.js";
+import { pullRoutes } from "./rest-pulls.js";
+import { reactionRoutes } from "./rest-reactions.js";
+import { repoRoutes } from "./rest-repos.js";
+import { attachFakeServer } from "./server.js";
+import type { RecordedRequest, RequestListener } from "./server.js";
+import { FakeState, isPull } from "./state.js";
+import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
+import { deliverWebhook, issueCommentPayload, issueLabeledPayload } from "./webhooks.js";
+
+/**
+ * A loopback GitHub (Enterprise-style: REST under /api/v3, git smart HTTP at /<owner>/<repo>.git) for
+ * scenario tests: the app talks to it exactly as it would to GitHub, and tests inspect its state.
+ */
+
+export interface FakeGitHubOptions {
+  webhookSecret: string;
+  appId?: number;
+  appSlug?: string;
+}
+
+export interface CreateRepoInput {
+  owner: string;
+  name: string;
+  files: Record<string, string>;
+  defaultBranch?: string;
+  /** Default: the owner is admin and "alice" has write. */
+  permissions?: Record<string, RepoPermission>;
+}
+
+const INSTALLATION_ID = 42;
+const NAME = /^[A-Za-z0-9._-]+$/;
+
+export class FakeGitHub {
+  readonly baseUrl: string;
+  readonly host: string;
+  readonly installationId: number = INSTALLATION_ID;
+  readonly botLogin: string;
+  readonly requests: RecordedRequest[] = [];
+  /** "METHOD /path?query" of every request no route matched (each also got a 404). */
+  readonly unknownRoutes: string[] = [];
+  readonly issuedTokens: string[];
+  private readonly state: FakeState;
+  private readonly ctx: FakeContext;
+  private readonly listeners: RequestListener[] = [];
+  private readonly projectRoot: string;
+
+  /** Use startFakeGitHub(). */
+  constructor(
+    private readonly server: Server,
+    private readonly root: string,
+    private readonly options: FakeGitHubOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.host = `127.0.0.1:${port}`;
+    this.baseUrl = `http://${this.host}`;
+    const slug = options.appSlug ?? "l2mac";
+    this.botLogin = `${slug}[bot]`;
+    this.state = new FakeState({ id: options.appId ?? 1, slug, botLogin: this.botLogin, installationId: INSTALLATION_ID });
+    this.issuedTokens = this.state.issuedTokens;
+    this.ctx = { state: this.state, baseUrl: this.baseUrl, apiUrl: `${this.baseUrl}/api/v3` };
+    this.projectRoot = path.join(root, "repos");
+    const routes = [...appRoutes(this.ctx), ...repoRoutes(this.ctx), ...issueRoutes(this.ctx), ...reactionRoutes(this.ctx), ...pullRoutes(this.ctx)];
+    attachFakeServer(server, { ctx: this.ctx, routes, projectRoot: this.projectRoot, requests: this.requests, unknownRoutes: this.unknownRoutes, listeners: this.listeners });
+  }
+
+  async createRepo(input: CreateRepoInput): Promise<FakeRepo> {
+    const fullName = `${input.owner}/${input.name}`;
+    if (!NAME.test(input.owner) || !NAME.test(input.name) || input.name.endsWith(".git")) throw new Error(`fake-github: bad repository name ${fullName}`);
+    if (this.state.repo(fullName)) throw new Error(`fake-github: repository ${fullName} already exists`);
+    const defaultBranch = input.defaultBranch ?? "main";
+    const gitDir = path.join(this.projectRoot, input.owner, `${input.name}.git`);
+    await initBareRepo(gitDir, defaultBranch);
+    await commitFiles(gitDir, { branch: defaultBranch, files: input.files, message: "Initial commit", author: "Repo Owner <owner@example.com>" });
+    const repo: FakeRepo = {
+      id: this.state.nextId(),
+      owner: input.owner,
+      name: input.name,
+      fullName,
+      defaultBranch,
+      permissions: input.permissions ?? { [input.owner]: "admin", alice: "write" },
+      gitDir,
+      cloneUrl: `${this.baseUrl}/${fullName}.git`,
+      issues: new Map(),
+      lastNumber: 0,
+    };
+    this.state.repos.set(fullName.toLowerCase(), repo);
+    return repo;
+  }
+
+  createIssue(repo: string, input: { title: string; body: string | null; user?: string; labels?: string[] }): FakeIssue {
+    return this.state.addIssue(this.state.requireRepo(repo), { ...input, user: this.state.user(input.user ?? "alice") });
+  }
+
+  issue(repo: string, number: number): FakeIssue {
+    return this.state.requireIssue(repo, number);
+  }
+
+  pulls(repo: string): FakePull[] {
+    return [...this.state.requireRepo(repo).issues.values()].filter(isPull);
+  }
+
+  /** A human's comment (state only, no webhook); pair it with issueCommentPayload to announce it. */
+  addComment(repo: string, issueNumber: number, body: string, user = "alice"): FakeComment {
+    return this.state.addComment(this.issue(repo, issueNumber), body, this.state.user(user), false);
+  }
+
+  /** A human editing any comment (state only, no webhook). */
+  editComment(repo: string, commentId: number, body: string, user = "alice"): FakeComment {
+    const comment = this.state.comments.get(commentId);
+    if (!comment || !this.state.requireRepo(repo).issues.get(comment.issueNumber)?.comments.includes(comment)) {
+      throw new Error(`fake-github: no comment ${commentId} in ${repo}`);
+    }
+    this.state.user(user);
+    this.state.editComment(comment, body);
+    return comment;
+  }
+
+  /** Makes every token issued so far invalid (401), as after its hour is up. */
+  expireTokens(): void {
+    this.state.expireTokens();
+  }
+
+  async readFile(repo: string, ref: string, filePath: string): Promise<string | undefined> {
+    const { gitDir } = this.state.requireRepo(repo);
+    const object = await objectAt(gitDir, ref, filePath);
+    return object?.type === "blob" ? (await readBlob(gitDir, object.sha)).toString("utf8") : undefined;
+  }
+
+  async log(repo: string, ref: string): Promise<Array<{ sha: string; message: string; author: string }>> {
+    return logCommits(this.state.requireRepo(repo).gitDir, ref);
+  }
+
+  async branches(repo: string): Promise<string[]> {
+    return listBranches(this.state.requireRepo(repo).gitDir);
+  }
+
+  async branchSha(repo: string, branch: string): Promise<string | undefined> {
+    return branchSha(this.state.requireRepo(repo).gitDir, branch);
+  }
+
+  /**
+   * A human's commit landing on `branch` (created from the default branch if new), written straight
+   * into the bare repo with plumbing: same result as clone + commit + push, without the cost.
+   */
+  async pushAs(repo: string, branch: string, files: Record<string, string>, message: string, author = "Alice <alice@example.com>"): Promise<string> {
+    const fake = this.state.requireRepo(repo);
+    return commitFiles(fake.gitDir, { branch, startFrom: fake.defaultBranch, files, message, author });
+  }
+
+  onRequest(listener: RequestListener): void {
+    this.listeners.push(listener);
+  }
+
+  deliver(url: string, event: string, payload: object, options: { id?: string; secret?: string } = {}): Promise<{ status: number; body: string }> {
+    return deliverWebhook(url, event, payload, options.secret ?? this.options.webhookSecret, options.id);
+  }
+
+  issueLabeledPayload(repo: string, issueNumber: number, label: string, sender?: string, senderType?: "User" | "Bot"): object {
+    return issueLabeledPayload(this.ctx, repo, issueNumber, label, sender, senderType);
+  }
+
+  issueCommentPayload(repo: string, issueNumber: number, action: "created" | "edited", comment: { id: number; body: string; user: string }, sender?: string, changes?: { body: { from: string } }): object {
+    return issueCommentPayload(this.ctx, repo, issueNumber, action, comment, sender, changes);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // Keep-alive sockets (fetch, git) would otherwise hold close() open.
+      this.server.closeAllConnections();
+    });
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
+  const root = await mkdtemp(path.join(tmpdir(), "fake-github-"));
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  return new FakeGitHub(server, root, options);
+}

@@ -1,0 +1,42 @@
+import type { components } from "@octokit/openapi-types";
+import type { FakeContext } from "./context.js";
+import { appRoute, json, notFound } from "./routing.js";
+import type { Route } from "./routing.js";
+import { appJson, userJson } from "./shapes-repo.js";
+
+/** App-level endpoints (JWT-authenticated by the server before these run). */
+
+type Schemas = components["schemas"];
+
+export function appRoutes(ctx: FakeContext): Route[] {
+  const { state } = ctx;
+  return [
+    appRoute("GET", "/app", () => json(200, appJson(ctx))),
+
+    appRoute("GET", "/app/installations/:id", ({ params }) => {
+      if (Number(params.id) !== state.app.installationId) return notFound();
+      return json(200, {
+        id: state.app.installationId,
+        account: userJson(ctx, state.user("l2mac-org")),
+        app_id: state.app.id,
+        app_slug: state.app.slug,
+        target_type: "Organization",
+        repository_selection: "all",
+        permissions: appJson(ctx).permissions,
+        events: appJson(ctx).events,
+      });
+    }),
+
+    appRoute("POST", "/app/installations/:id/access_tokens", ({ params }) => {
+      if (Number(params.id) !== state.app.installationId) return notFound();
+      const { token, expiresAt } = state.issueToken();
+      const body: Schemas["installation-token"] = {
+        token,
+        expires_at: expiresAt,
+        permissions: { contents: "write", issues: "write", pull_requests: "write", actions: "read", checks: "read", metadata: "read" },
+        repository_selection: "all",
+      };
+      return json(201, body);
+    }),
+  ];
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
+import { apiToken, gitBasicToken, validAppJwt } from "./auth.js";
+import type { FakeContext } from "./context.js";
+import { GIT_PATH, serveGit } from "./git-http.js";
+import { badCredentials, badRequest, json, matchRoute, notFound } from "./routing.js";
+import type { RestRequest, RestResponse, Route } from "./routing.js";
+
+/**
+ * The HTTP front of the fake: records every request, authenticates it like GitHub, then hands it
+ * to the REST route table (under /api/v3, as on GitHub Enterprise) or to git http-backend.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  /** Path with query, as received. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** REST bodies as text; git bodies as "<binary N bytes>". */
+  body: string;
+  status: number;
+}
+
+export type RequestListener = (req: { method: string; path: string; body: unknown }) => void | Promise<void>;
+
+export interface ServerDeps {
+  ctx: FakeContext;
+  routes: Route[];
+  /** Directory holding `<owner>/<repo>.git`. */
+  projectRoot: string;
+  requests: RecordedRequest[];
+  unknownRoutes: string[];
+  listeners: RequestListener[];
+}
+
+const API_PREFIX = "/api/v3";
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, response: RestResponse): void {
+  const headers: Record<string, string> = {
+    "x-github-media-type": "github.v3; format=json",
+    "x-github-request-id": randomUUID(),
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-resource": "core",
+  };
+  let payload = "";
+  if (response.text !== undefined) payload = response.text;
+  else if (response.body !== undefined && response.status !== 204) {
+    headers["content-type"] = "application/json; charset=utf-8";
+    payload = JSON.stringify(response.body);
+  }
+  res.writeHead(response.status, { ...headers, ...response.headers });
+  res.end(payload);
+}
+
+async function dispatch(deps: ServerDeps, method: string, url: URL, headers: IncomingHttpHeaders, body: unknown): Promise<RestResponse> {
+  const apiPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : undefined;
+  const match = apiPath === undefined ? undefined : matchRoute(deps.routes, method, apiPath);
+  if (!match || apiPath === undefined) {
+    deps.unknownRoutes.push(`${method} ${url.pathname}${url.search}`);
+    return notFound();
+  }
+  const req: RestRequest = { method, path: apiPath, query: url.searchParams, headers, body, params: match.params };
+  const { route } = match;
+  if (route.scope === "app") {
+    if (!validAppJwt(headers, deps.ctx.state.app.id)) return json(401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
+    return route.handle(req);
+  }
+  if (!deps.ctx.state.tokenValid(apiToken(headers))) return badCredentials();
+  const repo = deps.ctx.state.repo(`${match.params.owner}/${match.params.repo}`);
+  if (!repo) return notFound();
+  return route.handle({ ...req, repo });
+}
+
+async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? "GET";
+  const path = `${url.pathname}${url.search}`;
+  const text = await readBody(req);
+  let body: unknown;
+  let response: RestResponse;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+    response = await dispatch(deps, method, url, req.headers, body);
+  } catch (error) {
+    response = error instanceof SyntaxError ? badRequest("Problems parsing JSON") : json(500, { message: `fake-github: ${String(error)}` });
+  }
+  const record: RecordedRequest = { method, path, headers: req.headers, body: text, status: response.status };
+  deps.requests.push(record);
+  // Listeners run before the reply so whatever they do (a human push, an edit) is visible to the app's next step.
+  try {
+    for (const listener of deps.listeners) await listener({ method, path, body });
+  } catch (error) {
+    response = json(500, { message: `fake-github onRequest listener failed: ${String(error)}` });
+    record.status = 500;
+  }
+  send(res, response);
+}
+
+async function handleGit(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
+  const record: RecordedRequest = { method: req.method ?? "GET", path: `${url.pathname}${url.search}`, headers: req.headers, body: "<binary 0 bytes>", status: 0 };
+  deps.requests.push(record);
+  const repo = deps.ctx.state.repo(`${decodeURIComponent(match[1] ?? "")}/${decodeURIComponent(match[2] ?? "")}`);
+  if (!deps.ctx.state.tokenValid(gitBasicToken(req.headers))) {
+    // GitHub's challenge; with GIT_TERMINAL_PROMPT=0 git then fails instead of asking for a password.
+    req.resume();
+    res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"', "content-type": "text/plain" });
+    res.end("Authentication failed");
+    record.status = 401;
+    return;
+  }
+  if (!repo) {
+    req.resume();
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("Repository not found.");
+    record.status = 404;
+    return;
+  }
+  const pathInfo = `/${repo.owner}/${repo.name}.git/${match[3]}`;
+  const { status, bytesIn } = await serveGit(req, res, { projectRoot: deps.projectRoot, pathInfo, query: url.search.slice(1) });
+  record.status = status;
+  record.body = `<binary ${bytesIn} bytes>`;
+}
+
+/** Attached after `listen` because the URLs in every response depend on the port. */
+export function attachFakeServer(server: Server, deps: ServerDeps): void {
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const gitMatch = GIT_PATH.exec(url.pathname);
+    const handled = gitMatch ? handleGit(deps, req, res, url, gitMatch) : handleRest(deps, req, res, url);
+    handled.catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`fake-github: ${String(error)}`);
+    });
+  });
+}

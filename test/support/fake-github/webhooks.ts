@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+import type { FakeContext } from "./context.js";
+import { authorAssociation, commentJson, issueJson, labelJson } from "./shapes-issue.js";
+import { repoJson, userJson } from "./shapes-repo.js";
+import type { FakeComment, FakeRepo, FakeUser } from "./state.js";
+
+/** Webhook payloads in GitHub's shapes, built from the fake's state, and their signed delivery. */
+
+function envelope(ctx: FakeContext, repo: FakeRepo, sender: FakeUser) {
+  return {
+    repository: repoJson(ctx, repo),
+    sender: userJson(ctx, sender),
+    installation: { id: ctx.state.app.installationId, node_id: Buffer.from(`023:Installation${ctx.state.app.installationId}`).toString("base64") },
+  };
+}
+
+function senderUser(ctx: FakeContext, login: string, type?: "User" | "Bot"): FakeUser {
+  const user = ctx.state.user(login);
+  return type ? { ...user, type } : user;
+}
+
+/** GitHub applies the label before it sends the event, so the issue in state gets it too. */
+export function issueLabeledPayload(ctx: FakeContext, repoName: string, issueNumber: number, label: string, sender = "alice", senderType?: "User" | "Bot"): object {
+  const repo = ctx.state.requireRepo(repoName);
+  const issue = ctx.state.requireIssue(repoName, issueNumber);
+  if (!issue.labels.includes(label)) issue.labels.push(label);
+  return {
+    action: "labeled",
+    issue: issueJson(ctx, repo, issue),
+    label: labelJson(ctx, repo, label),
+    ...envelope(ctx, repo, senderUser(ctx, sender, senderType)),
+  };
+}
+
+/**
+ * The comment is described by the test; when it exists in state (see addComment/editComment) its
+ * timestamps and app attribution are used, but the payload's body is always the one given.
+ */
+export function issueCommentPayload(
+  ctx: FakeContext,
+  repoName: string,
+  issueNumber: number,
+  action: "created" | "edited",
+  comment: { id: number; body: string; user: string },
+  sender?: string,
+  changes?: { body: { from: string } },
+): object {
+  const repo = ctx.state.requireRepo(repoName);
+  const issue = ctx.state.requireIssue(repoName, issueNumber);
+  const author = ctx.state.user(comment.user);
+  const stored = ctx.state.comments.get(comment.id);
+  const now = ctx.state.stamp();
+  const base: FakeComment = stored ?? { id: comment.id, issueNumber, body: comment.body, user: author, viaApp: author.type === "Bot", createdAt: now, updatedAt: now, reactions: [] };
+  const commentBody = { ...commentJson(ctx, repo, { ...base, body: comment.body, user: author }), author_association: authorAssociation(repo, author) };
+  return {
+    action,
+    issue: issueJson(ctx, repo, issue),
+    comment: commentBody,
+    ...(action === "edited" ? { changes: changes ?? {} } : {}),
+    ...envelope(ctx, repo, ctx.state.user(sender ?? comment.user)),
+  };
+}
+
+export async function deliverWebhook(
+  url: string,
+  event: string,
+  payload: object,
+  secret: string,
+  id: string = randomUUID(),
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(url, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/fake",
+      "x-github-event": event,
+      "x-github-delivery": id,
+      "x-github-hook-id": "1",
+      "x-github-hook-installation-target-type": "integration",
+      "x-hub-signature-256": await sign(secret, body),
+    },
+  });
+  return { status: response.status, body: await response.text() };
+}

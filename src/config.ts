@@ -13,6 +13,8 @@ export const ServerEnvSchema = z.object({
   L2MAC_MODEL: optionalText.default("gpt-4o"),
   L2MAC_CONTEXT_WINDOW: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1024).optional()),
   L2MAC_MAX_RETRIES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).max(20).optional()),
+  /** First interval between polls of a commit's CI runs; later polls back off. Webhooks usually come first. */
+  L2MAC_CI_POLL_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(30)),
   /** Where working copies of feature branches live. */
   L2MAC_WORKDIR: optionalText,
 });

@@ -2,6 +2,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
+import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
 import { createWorker } from "./runs/worker.js";
 
@@ -20,7 +21,9 @@ export function createApp(options: AppOptions): ApplicationFunction {
     );
     options.onQueue?.(queue);
     const deliveries = new DeliveryLog();
-    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue: (job) => queue.enqueue(job) }));
+    const enqueue = (job: Parameters<typeof queue.enqueue>[0]) => void queue.enqueue(job);
+    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue }));
+    app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
   };
 }
 

@@ -64,6 +64,13 @@ export interface RenderContext {
   notes?: readonly string[];
 }
 
+const CI_TEXT: Record<NonNullable<Plan["instructions"][number]["ci"]>["r"], string> = {
+  passed: "CI passed",
+  failed: "CI failed",
+  none: "no CI",
+  base: "CI fails as on the default branch",
+};
+
 const PHASE_TEXT: Record<Plan["phase"], string> = {
   planning: "planning the prompt program",
   "awaiting-approval": "waiting for approval: comment `/l2mac continue` to start",
@@ -101,10 +108,14 @@ function itemLines(plan: Plan, ctx: RenderContext, summaryChars: number): string
   for (const i of plan.instructions) {
     lines.push(`- [${i.status === "pending" ? " " : "x"}] ${i.text} <!-- l2mac:i=${i.id} -->`);
     const sha = i.commit ? `[\`${i.commit.slice(0, 7)}\`](${ctx.repoUrl}/commit/${i.commit})` : undefined;
-    if (i.status === "done") lines.push(`  ✅ ${[sha, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`);
+    const ci = i.ci ? (i.ci.url ? `[${CI_TEXT[i.ci.r]}](${i.ci.url})` : CI_TEXT[i.ci.r]) : undefined;
+    if (i.status === "done") lines.push(`  ✅ ${[sha, ci, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`);
     else if (i.status === "skipped") lines.push("  ⏭️ skipped");
     else if (i.id === plan.current && plan.phase === "running") lines.push("  ⏳ running");
-    else if (i.id === plan.current && plan.phase === "evaluating") lines.push("  🔄 waiting for CI");
+    else if (i.id === plan.current && plan.phase === "evaluating") {
+      const attempt = plan.evaluation?.attempt ? ` (fix attempt ${plan.evaluation.attempt})` : "";
+      lines.push(`  🔄 ${sha ?? ""} waiting for CI${attempt}`.replace("  🔄  ", "  🔄 "));
+    } else if (i.ci?.r === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
     else if (i.redo) lines.push("  ↩️ will be redone");
   }
   return lines;
@@ -130,7 +141,9 @@ export function renderPlanComment(plan: Plan, ctx: RenderContext): string {
       ),
     };
     if (stateSummaryChars === 0) for (const s of Object.values(trimmed.items)) delete s.sum;
-    const body = [...head, ...itemLines(plan, ctx, summaryChars), "", statusLine(plan, ctx), ...(ctx.notes ?? []).map((n) => `> ${n}`), stateBlock(trimmed)].join("\n");
+    const notes = [...(plan.notes ?? []), ...(ctx.notes ?? [])].map((n) => `> ${n}`);
+    const detail = plan.detail ? ["", "<details><summary>Last CI failure</summary>", "", "````text", plan.detail, "````", "</details>"] : [];
+    const body = [...head, ...itemLines(plan, ctx, summaryChars), "", statusLine(plan, ctx), ...notes, ...detail, stateBlock(trimmed)].join("\n");
     if (body.length <= MAX_COMMENT_CHARS) return body;
   }
   throw new Error(`The plan has too many instructions to fit in one comment (${plan.instructions.length}).`);

@@ -81,6 +81,10 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
     usage: state.usage,
     nextId: state.nextId,
     pr: state.pr,
+    evaluation: state.evaluation,
+    base: state.base,
+    notes: state.notes,
+    detail: state.detail,
     instructions: state.order.map((id) => {
       const s = state.items[String(id)]!;
       return {
@@ -91,6 +95,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
         ...(s.sha !== undefined ? { commit: s.sha } : {}),
         ...(s.u !== undefined ? { usage: s.u } : {}),
         ...(s.redo ? { redo: true } : {}),
+        ...(s.ci ? { ci: s.ci } : {}),
       };
     }),
   };

@@ -11,6 +11,21 @@ import { UsageSchema, zeroUsage, type Usage } from "../engine/usage.js";
 export const PhaseSchema = z.enum(["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed"]);
 export type Phase = z.infer<typeof PhaseSchema>;
 
+export const CiNoteSchema = z.object({
+  /** passed · failed (still failing after fix attempts) · none (no CI covers the branch) · base (fails as on the default branch) */
+  r: z.enum(["passed", "failed", "none", "base"]),
+  url: z.string().optional(),
+});
+export type CiNote = z.infer<typeof CiNoteSchema>;
+
+/** The commit being evaluated by CI, and how many fix attempts it has had. */
+export const EvaluationSchema = z.object({
+  sha: z.string(),
+  attempt: z.number().int().nonnegative(),
+  since: z.string(),
+});
+export type Evaluation = z.infer<typeof EvaluationSchema>;
+
 /** What the app last rendered for one item: the base of a three-way merge with the user's edits. */
 export const ItemStateSchema = z.object({
   /** Hash of the item's text as rendered. */
@@ -22,6 +37,7 @@ export const ItemStateSchema = z.object({
   sha: z.string().optional(),
   u: UsageSchema.optional(),
   redo: z.boolean().optional(),
+  ci: CiNoteSchema.optional(),
 });
 export type ItemState = z.infer<typeof ItemStateSchema>;
 
@@ -39,8 +55,17 @@ export const PlanStateSchema = z.object({
   order: z.array(z.number().int().positive()),
   items: z.record(z.string(), ItemStateSchema),
   pr: z.number().int().optional(),
+  evaluation: EvaluationSchema.optional(),
+  /** The default branch's CI before the run: failing job names are not blamed on the run. */
+  base: z.object({ red: z.boolean(), failingJobs: z.array(z.string()) }).optional(),
+  notes: z.array(z.string()).optional(),
+  /** Details of the last CI failure, shown folded under the status. */
+  detail: z.string().optional(),
 });
 export type PlanState = z.infer<typeof PlanStateSchema>;
+
+/** An instruction as the GitHub side tracks it: the engine's fields plus its CI result. */
+export type PlanInstruction = Instruction & { ci?: CiNote };
 
 /** The run as the worker handles it. */
 export interface Plan {
@@ -51,8 +76,12 @@ export interface Plan {
   branch: string;
   usage: Usage;
   nextId: number;
-  instructions: Instruction[];
+  instructions: PlanInstruction[];
   pr?: number;
+  evaluation?: Evaluation;
+  base?: { red: boolean; failingJobs: string[] };
+  notes?: string[];
+  detail?: string;
 }
 
 export const normaliseItemText = (text: string): string => text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(/\s+/g, " ").trim();
@@ -82,6 +111,7 @@ export function stateOf(plan: Plan): PlanState {
       ...(i.commit ? { sha: i.commit } : {}),
       ...(i.usage ? { u: i.usage } : {}),
       ...(i.redo ? { redo: true } : {}),
+      ...(i.ci ? { ci: i.ci } : {}),
     };
   }
   return {
@@ -96,7 +126,11 @@ export function stateOf(plan: Plan): PlanState {
     order: plan.instructions.map((i) => i.id),
     items,
     ...(plan.pr !== undefined ? { pr: plan.pr } : {}),
+    ...(plan.evaluation ? { evaluation: plan.evaluation } : {}),
+    ...(plan.base ? { base: plan.base } : {}),
+    ...(plan.notes?.length ? { notes: plan.notes } : {}),
+    ...(plan.detail ? { detail: plan.detail } : {}),
   };
 }
 
-export const nextPending = (plan: Plan): Instruction | undefined => plan.instructions.find((i) => i.status === "pending");
+export const nextPending = (plan: Plan): PlanInstruction | undefined => plan.instructions.find((i) => i.status === "pending");

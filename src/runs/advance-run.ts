@@ -1,23 +1,25 @@
 import { join } from "node:path";
 import type { RepoConfig } from "../config.js";
 import { Meter, type Budgets } from "../engine/budget.js";
-import { executeInstruction } from "../engine/control-unit.js";
+import { executeInstruction, type InstructionOutcome } from "../engine/control-unit.js";
 import type { LLM } from "../engine/llm.js";
-import { PlanError, planProgram } from "../engine/planner.js";
-import { newRunId, type Instruction } from "../engine/program.js";
+import { planProgram } from "../engine/planner.js";
+import { newRunId } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
 import { commitSubject, stripSkipCi } from "../engine/text.js";
 import { addUsage, pricesFor, zeroUsage } from "../engine/usage.js";
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
+import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
 import type { RenderContext } from "../github/checklist.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
-import { newPlan, nextPending, type Plan } from "../github/plan.js";
+import { newPlan, nextPending, type Plan, type PlanInstruction } from "../github/plan.js";
 import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
+import { checkCi } from "./ci-step.js";
 import type { RunJob } from "./run-job.js";
 
 export interface Logger {
@@ -38,59 +40,71 @@ export interface RunDeps {
   /** Fresh installation token for git. */
   token: () => Promise<string>;
   log: Logger;
+  /** First interval between CI polls; later ones back off. */
+  ciPollMs?: number;
+  now?: () => number;
   signal?: AbortSignal;
 }
 
-const TERMINAL = new Set<Plan["phase"]>(["done", "failed", "paused", "awaiting-approval"]);
+/** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */
+export interface Advance {
+  phase: Plan["phase"];
+  pollInMs?: number;
+}
+
+const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused", "awaiting-approval"]);
+const ATTEMPT_TRAILER = "L2MAC-Attempt";
 
 /**
- * Advances an issue's run as far as it can go now: plan, then run instructions one by one (one commit
- * and push each), then open the pull request. All state is read from and written to GitHub (plan comment
- * and branch), so this can be called again at any time, by any worker, and picks up where the run is.
+ * Advances an issue's run as far as it can go now: plan, run instructions one by one (one commit and
+ * push each), wait for CI on each commit without holding a worker, then open the pull request. All state
+ * is read from and written to GitHub (plan comment and branch), so this can be called again at any time,
+ * by any worker, and picks up where the run is.
  */
-export async function advanceRun(deps: RunDeps): Promise<Plan["phase"]> {
+export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const { octokit, job, config, log } = deps;
   const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
   const render: RenderContext = { repoUrl: job.htmlUrl };
-  const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
   const { data: issueData } = await octokit.rest.issues.get(issue);
   const { task } = taskFromIssue(issueData.title, issueData.body);
 
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   let plan = comment ? readPlan(comment) : undefined;
   if (!comment || !plan || plan.phase === "planning") {
-    const planning: Plan = { ...(plan ?? newPlan(newRunId(), branch, [])), phase: "planning" };
+    const planning: Plan = { ...(plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, [])), phase: "planning" };
     comment ??= await createPlanComment(octokit, issue, planning, render);
     const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), planning.usage);
     try {
       const steps = await planProgram({ llm: deps.llm, prompts: defaultPrompts("codebase"), task, maxSteps: config.max_instructions, meter, signal: deps.signal });
-      plan = { ...newPlan(planning.runId, branch, steps), usage: meter.total, phase: config.require_approval ? "awaiting-approval" : "running" };
+      plan = { ...newPlan(planning.runId, planning.branch, steps), usage: meter.total, phase: config.require_approval ? "awaiting-approval" : "running" };
     } catch (e) {
-      const reason = e instanceof PlanError || e instanceof Error ? `planning failed: ${e.message}` : "planning failed";
-      await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase: "failed", reason }, render);
-      return "failed";
+      await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase: "failed", reason: `planning failed: ${(e as Error).message}` }, render);
+      return { phase: "failed" };
     }
     plan = await savePlan(octokit, issue, comment.id, plan, render);
-    log.info({ issue: job.issueNumber, instructions: plan.instructions.length }, "planned");
+    log.info({ instructions: plan.instructions.length }, "planned");
   }
-  if (TERMINAL.has(plan.phase)) return plan.phase;
+  if (STOPPED.has(plan.phase)) return { phase: plan.phase };
+
   const commentId = comment.id;
-  const save = async (next: Plan) => (plan = await savePlan(octokit, issue, commentId, next, render));
+  let latest = plan;
+  const save = async (next: Plan) => (latest = await savePlan(octokit, issue, commentId, next, render));
   try {
     return await execute(deps, issue, task, plan, save);
   } catch (e) {
     // Whatever broke, the comment must not keep saying "running": record it, then let the queue log it.
     const message = (e as Error).message?.split("\n")[0] ?? String(e);
-    await save({ ...plan, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
+    await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
     throw e;
   }
 }
 
-/** Runs pending instructions one by one until the program is finished, paused or failed. */
-async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Plan, save: (p: Plan) => Promise<Plan>): Promise<Plan["phase"]> {
-  const { job, config, log } = deps;
+/** Runs and evaluates instructions until the program is finished, paused, failed or waiting for CI. */
+async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Plan, save: (p: Plan) => Promise<Plan>): Promise<Advance> {
+  const { octokit, job, config, log } = deps;
+  const repo = { owner: job.owner, repo: job.repo };
+  const now = deps.now ?? Date.now;
   let plan = initial;
-  const saveAndTrack = async (next: Plan) => (plan = await save(next));
   const store = await BranchStore.checkout({
     cloneUrl: job.cloneUrl,
     dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
@@ -101,59 +115,111 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     deny: pathPolicy(config),
   });
   plan = await reconcile(plan, store);
-
   const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), plan.usage);
-  for (;;) {
-    await saveAndTrack(plan);
-    const next = nextPending(plan);
-    if (!next) return finish(deps, issue, store, plan, saveAndTrack);
-    if (deps.signal?.aborted) return stop(saveAndTrack, plan, "paused", "the server is shutting down; the run will resume");
-    const exceeded = meter.exceeded();
-    if (exceeded) return stop(saveAndTrack, plan, "paused", exceeded);
-
-    await saveAndTrack({ ...plan, phase: "running", current: next.id, reason: undefined });
-    const index = plan.instructions.findIndex((i) => i.id === next.id) + 1;
-    log.info({ issue: job.issueNumber, instruction: index, of: plan.instructions.length }, "instruction started");
-    const outcome = await executeInstruction({
+  const stop = async (phase: "paused" | "failed", reason: string, extra: Partial<Plan> = {}): Promise<Advance> => {
+    await save({ ...plan, phase, reason, ...extra });
+    return { phase };
+  };
+  const runAgent = (instruction: PlanInstruction, feedback?: string): Promise<InstructionOutcome> => {
+    const index = position(plan, instruction.id);
+    log.info({ instruction: index, of: plan.instructions.length, fix: Boolean(feedback) }, "instruction started");
+    return executeInstruction({
       llm: deps.llm,
       store,
       prompts: defaultPrompts("codebase"),
       task,
-      instruction: next,
+      instruction,
       index,
       total: plan.instructions.length,
-      earlierSummaries: summariesBefore(plan, next.id),
+      earlierSummaries: summariesBefore(plan, instruction.id),
+      feedback,
       meter,
       budgets: budgetsOf(config),
       signal: deps.signal,
     });
-    const usage = addUsage(next.usage ?? zeroUsage(), outcome.usage);
-    plan = { ...plan, usage: meter.total, instructions: plan.instructions.map((i) => (i.id === next.id ? { ...i, usage } : i)) };
+  };
+  /** Commits and pushes an agent's work; undefined when it changed nothing, or a reason to pause. */
+  const commitAndPush = async (instruction: PlanInstruction, message: string, trailers: Record<string, string>): Promise<{ sha?: string; conflict?: string }> => {
+    const committed = await store.commit(stripSkipCi(message), { [RUN_TRAILER]: plan.runId, [INSTRUCTION_TRAILER]: String(instruction.id), ...trailers });
+    if (!committed) return {};
+    const pushed = await store.push();
+    if (!pushed.ok) {
+      const index = position(plan, instruction.id);
+      return { conflict: `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction` };
+    }
+    return { sha: pushed.sha };
+  };
+  const withUsage = (instruction: PlanInstruction, outcome: InstructionOutcome): Plan => ({
+    ...plan,
+    usage: meter.total,
+    instructions: plan.instructions.map((i) => (i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i)),
+  });
+  const unfinished = async (instruction: PlanInstruction, outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>): Promise<Advance> => {
+    if (outcome.touched.length > 0) await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
+    log.warn({ instruction: position(plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
+    return stop(outcome.status, outcome.reason, { current: undefined });
+  };
 
-    const subject = commitSubject(next.text);
-    if (outcome.status !== "complete") {
-      if (outcome.touched.length > 0) {
-        await store.commit(`${subject} (partial)\n\n${stripSkipCi(outcome.reason)}`, trailers(plan, next, { [PARTIAL_TRAILER]: "true" }));
-        await store.push();
+  for (;;) {
+    plan = await save(plan);
+    const current = plan.instructions.find((i) => i.id === plan.current);
+    if (plan.phase === "evaluating" && plan.evaluation && current) {
+      const step = await checkCi({ octokit, repo, plan, config, now: now(), pollBaseMs: deps.ciPollMs ?? 30_000, feedbackTokens: Math.floor(deps.llm.contextWindow * 0.15) });
+      if (step.action === "wait") return { phase: "evaluating", pollInMs: step.pollInMs };
+      if (step.action === "pause") {
+        plan = setInstruction(plan, current.id, step.ci ? { ci: step.ci } : {});
+        return stop("paused", step.reason, { detail: step.detail });
       }
-      log.warn({ issue: job.issueNumber, instruction: index, reason: outcome.reason }, `instruction ${outcome.status}`);
-      return stop(saveAndTrack, plan, outcome.status, outcome.reason);
-    }
-    const committed = await store.commit(`${subject}\n\n${stripSkipCi(outcome.summary)}`, trailers(plan, next));
-    let sha: string | undefined;
-    if (committed) {
-      const pushed = await store.push();
-      if (!pushed.ok) {
-        return stop(saveAndTrack, plan, "paused", `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`);
+      if (step.action === "accept") {
+        plan = setInstruction({ ...plan, phase: "running", current: undefined, evaluation: undefined, detail: undefined, notes: step.note ? [...(plan.notes ?? []), step.note] : plan.notes }, current.id, { status: "done", commit: plan.evaluation.sha, ci: step.ci, redo: undefined });
+        log.info({ instruction: position(plan, current.id), ci: step.ci.r }, "instruction accepted");
+        continue;
       }
-      sha = pushed.sha;
+      // The same instruction, a fresh agent, the failure as feedback.
+      const attempt = plan.evaluation.attempt + 1;
+      await save({ ...plan, detail: step.feedback.slice(-6000) });
+      const outcome = await runAgent(current, step.feedback);
+      plan = withUsage(current, outcome);
+      if (outcome.status !== "complete") return unfinished(current, outcome);
+      const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, { [ATTEMPT_TRAILER]: String(attempt) });
+      if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
+      if (!pushed.sha) return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, { detail: step.feedback.slice(-6000) });
+      plan = { ...plan, evaluation: { sha: pushed.sha, attempt, since: new Date(now()).toISOString() } };
+      plan = setInstruction(plan, current.id, { commit: pushed.sha });
+      continue;
     }
-    plan = {
-      ...plan,
-      instructions: plan.instructions.map((i) => (i.id === next.id ? { ...i, status: "done" as const, summary: outcome.summary, ...(sha ? { commit: sha } : {}), redo: undefined } : i)),
-    };
-    log.info({ issue: job.issueNumber, instruction: index, commit: sha }, "instruction done");
+
+    const next = nextPending(plan);
+    if (!next) return finish(deps, issue, store, plan, save);
+    if (deps.signal?.aborted) return stop("paused", "the server is shutting down; the run will resume");
+    const exceeded = meter.exceeded();
+    if (exceeded) return stop("paused", exceeded);
+    if (config.ci.enabled && !plan.base) {
+      const base = await baseline(octokit, repo, job.defaultBranch);
+      const note = base.red ? `The default branch's CI is already failing (${base.failingJobs.join(", ") || "see its runs"}); those failures are not sent to the agent to fix.` : undefined;
+      plan = { ...plan, base, notes: note ? [...(plan.notes ?? []), note] : plan.notes };
+    }
+
+    plan = await save({ ...plan, phase: "running", current: next.id, reason: undefined });
+    const outcome = await runAgent(next);
+    plan = withUsage(next, outcome);
+    if (outcome.status !== "complete") return unfinished(next, outcome);
+    const pushed = await commitAndPush(next, `${commitSubject(next.text)}\n\n${outcome.summary}`, {});
+    if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
+    plan = setInstruction(plan, next.id, { summary: outcome.summary, ...(pushed.sha ? { commit: pushed.sha } : {}) });
+    if (pushed.sha && config.ci.enabled) {
+      plan = { ...plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: new Date(now()).toISOString() } };
+    } else {
+      plan = setInstruction({ ...plan, current: undefined }, next.id, { status: "done", redo: undefined });
+    }
+    log.info({ instruction: position(plan, next.id), commit: pushed.sha }, "instruction committed");
   }
+}
+
+const position = (plan: Plan, id: number): number => plan.instructions.findIndex((i) => i.id === id) + 1;
+
+function setInstruction(plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan {
+  return { ...plan, instructions: plan.instructions.map((i) => (i.id === id ? { ...i, ...patch } : i)) };
 }
 
 function budgetsOf(config: RepoConfig): Budgets {
@@ -165,12 +231,6 @@ function budgetsOf(config: RepoConfig): Budgets {
   };
 }
 
-const trailers = (plan: Plan, instruction: Instruction, extra: Record<string, string> = {}) => ({
-  [RUN_TRAILER]: plan.runId,
-  [INSTRUCTION_TRAILER]: String(instruction.id),
-  ...extra,
-});
-
 function summariesBefore(plan: Plan, id: number): string[] {
   const out: string[] = [];
   for (const i of plan.instructions) {
@@ -180,38 +240,37 @@ function summariesBefore(plan: Plan, id: number): string[] {
   return out;
 }
 
-async function stop(save: (p: Plan) => Promise<Plan>, plan: Plan, phase: "paused" | "failed", reason: string): Promise<Plan["phase"]> {
-  await save({ ...plan, phase, reason, current: undefined });
-  return phase;
-}
-
-/** An instruction already committed on the branch (the worker died before saving) is not redone. */
+/**
+ * An instruction already committed on the branch (the worker died before saving) is not redone. The
+ * instruction under evaluation is left alone: its commit is there, but CI has not accepted it yet.
+ */
 async function reconcile(plan: Plan, store: BranchStore): Promise<Plan> {
   const commits = await store.instructionCommits(plan.runId);
   return {
     ...plan,
     instructions: plan.instructions.map((i) => {
       const found = commits.get(i.id);
-      return i.status === "pending" && !i.redo && found ? { ...i, status: "done" as const, commit: found.sha, summary: i.summary ?? found.summary } : i;
+      if (i.status !== "pending" || i.redo || !found || i.id === plan.current) return i;
+      return { ...i, status: "done" as const, commit: found.sha, summary: i.summary ?? found.summary };
     }),
   };
 }
 
-async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: Plan, save: (p: Plan) => Promise<Plan>): Promise<Plan["phase"]> {
+async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: Plan, save: (p: Plan) => Promise<Plan>): Promise<Advance> {
   const { octokit, job } = deps;
   plan = await save({ ...plan, phase: "finishing", current: undefined });
   if ((await store.aheadOfBase()) === 0) {
     await save({ ...plan, phase: "done", reason: "the instructions made no changes, so there is no pull request" });
-    return "done";
+    return { phase: "done" };
   }
   const { data: issueData } = await octokit.rest.issues.get(issue);
-  const pr = await upsertPullRequest(octokit, issue, {
+  const pr = await upsertPullRequest(octokit, { owner: job.owner, repo: job.repo }, {
     branch: plan.branch,
     base: job.defaultBranch,
     title: `L2MAC: ${issueData.title}`.slice(0, 250),
     body: renderPullRequestBody(plan, job.issueNumber, job.htmlUrl),
   });
   await save({ ...plan, phase: "done", pr: pr.number });
-  deps.log.info({ issue: job.issueNumber, pr: pr.number }, "pull request ready");
-  return "done";
+  deps.log.info({ pr: pr.number }, "pull request ready");
+  return { phase: "done" };
 }

@@ -10,9 +10,11 @@ export class InProcessQueue {
   private readonly queue: PQueue;
   private readonly active = new Set<string>();
   private readonly again = new Map<string, RunJob>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly process: (job: RunJob) => Promise<void>,
+    /** Advances a run; a number asks for the job to run again after that many milliseconds (waiting for CI). */
+    private readonly process: (job: RunJob) => Promise<number | void>,
     concurrency = 2,
     private readonly onError: (job: RunJob, error: unknown) => void = () => undefined,
   ) {
@@ -22,6 +24,9 @@ export class InProcessQueue {
   /** Queues a run of the job's issue; false when one is already queued or running (it will run again). */
   enqueue(job: RunJob): boolean {
     const key = jobKey(job);
+    // An event arriving first makes a scheduled poll pointless.
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
     if (this.active.has(key)) {
       this.again.set(key, job);
       return false;
@@ -29,7 +34,8 @@ export class InProcessQueue {
     this.active.add(key);
     void this.queue.add(async () => {
       try {
-        await this.process(job);
+        const later = await this.process(job);
+        if (typeof later === "number") this.enqueueLater(job, later);
       } catch (e) {
         this.onError(job, e);
       } finally {
@@ -44,8 +50,33 @@ export class InProcessQueue {
     return true;
   }
 
-  /** Resolves when nothing is queued or running. */
+  /** Runs the job after `delayMs`, holding no worker meanwhile; a sooner event replaces it. */
+  enqueueLater(job: RunJob, delayMs: number): void {
+    const key = jobKey(job);
+    clearTimeout(this.timers.get(key));
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.enqueue(job);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Runs waiting for a timer (CI polls). */
+  get scheduled(): number {
+    return this.timers.size;
+  }
+
+  /** Resolves when nothing is queued, running or scheduled. */
   async onIdle(): Promise<void> {
-    while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0) await this.queue.onIdle();
+    while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0) {
+      await (this.active.size > 0 || this.queue.size > 0 ? this.queue.onIdle() : new Promise((r) => setTimeout(r, 20)));
+    }
+  }
+
+  /** Drops scheduled polls (shutdown). */
+  close(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 }

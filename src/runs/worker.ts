@@ -9,7 +9,7 @@ import { advanceRun } from "./advance-run.js";
 import type { RunJob } from "./run-job.js";
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal): (job: RunJob) => Promise<void> {
+export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal): (job: RunJob) => Promise<number | void> {
   let botLogin: Promise<string> | undefined;
   const bot = () =>
     (botLogin ??= app.auth().then(async (appOctokit) => {
@@ -32,7 +32,7 @@ export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal):
       contextWindow: env.L2MAC_CONTEXT_WINDOW,
       maxRetries: env.L2MAC_MAX_RETRIES,
     });
-    const phase = await advanceRun({
+    const { phase, pollInMs } = await advanceRun({
       octokit,
       job,
       config: config.config,
@@ -41,8 +41,10 @@ export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal):
       botLogin: await bot(),
       token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
       log,
+      ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,
     });
-    log.info({ phase }, "run advanced");
+    log.info({ phase, pollInMs }, "run advanced");
+    return pollInMs;
   };
 }

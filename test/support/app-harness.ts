@@ -28,8 +28,8 @@ export async function freePort(): Promise<number> {
 export interface HarnessOptions {
   llm: Responder;
   files?: Record<string, string>;
-  /** Contents of .github/l2mac.yml, if any. */
-  config?: string;
+  /** Contents of .github/l2mac.yml; by default a short wait for CI runs (these repositories have no workflows). */
+  config?: string | null;
   permissions?: Record<string, RepoPermission>;
 }
 
@@ -45,7 +45,7 @@ export async function startHarness(options: HarnessOptions) {
   await gh.createRepo({
     owner: "acme",
     name: "demo",
-    files: { "README.md": "# demo\n", ...options.files, ...(options.config !== undefined ? { ".github/l2mac.yml": options.config } : {}) },
+    files: { "README.md": "# demo\n", ...options.files, ...(options.config === null ? {} : { ".github/l2mac.yml": options.config ?? "ci:\n  wait_for_runs_minutes: 0.01\n" }) },
     permissions: options.permissions ?? { acme: "admin", alice: "write", rita: "read" },
   });
   const llm: ScriptedLlm = await startScriptedLlm(options.llm);
@@ -76,6 +76,7 @@ export async function startHarness(options: HarnessOptions) {
     L2MAC_MODEL: "gpt-4o-mini",
     L2MAC_MAX_RETRIES: "1",
     L2MAC_WORKDIR: workdir,
+    L2MAC_CI_POLL_SECONDS: "0.1",
   };
   let queue: InProcessQueue | undefined;
   const server: Server = await startServer({
@@ -86,6 +87,8 @@ export async function startHarness(options: HarnessOptions) {
     onQueue: (q) => (queue = q),
   });
   const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+  // Finished workflow runs are announced to the app, as GitHub does for installed apps.
+  gh.setActionsWebhookUrl(webhookUrl);
 
   return {
     gh,

@@ -4,8 +4,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { FakeActions } from "./actions.js";
+import type { ActionsDelivery } from "./actions.js";
+import type { FakeWorkflowRun, ForcedConclusion } from "./actions-state.js";
 import { branchSha, commitFiles, initBareRepo, listBranches, logCommits, objectAt, readBlob } from "./bare-repo.js";
 import type { FakeContext } from "./context.js";
+import { actionRoutes } from "./rest-actions.js";
 import { appRoutes } from "./rest-app.js";
 import { issueRoutes } from "./rest-issues.js";
 import { pullRoutes } from "./rest-pulls.js";
@@ -53,6 +57,9 @@ export class FakeGitHub {
   private readonly ctx: FakeContext;
   private readonly listeners: RequestListener[] = [];
   private readonly projectRoot: string;
+  private readonly actions: FakeActions;
+  /** Every workflow_run webhook the fake runner sent (or dropped, or failed to deliver), in order. */
+  readonly actionsDeliveries: ActionsDelivery[];
 
   /** Use startFakeGitHub(). */
   constructor(
@@ -69,8 +76,24 @@ export class FakeGitHub {
     this.issuedTokens = this.state.issuedTokens;
     this.ctx = { state: this.state, baseUrl: this.baseUrl, apiUrl: `${this.baseUrl}/api/v3` };
     this.projectRoot = path.join(root, "repos");
-    const routes = [...appRoutes(this.ctx), ...repoRoutes(this.ctx), ...issueRoutes(this.ctx), ...reactionRoutes(this.ctx), ...pullRoutes(this.ctx)];
-    attachFakeServer(server, { ctx: this.ctx, routes, projectRoot: this.projectRoot, requests: this.requests, unknownRoutes: this.unknownRoutes, listeners: this.listeners });
+    this.actions = new FakeActions({
+      ctx: this.ctx,
+      workRoot: path.join(root, "actions"),
+      deliver: (url, event, payload, signal) => deliverWebhook(url, event, payload, this.options.webhookSecret, undefined, signal),
+    });
+    this.actionsDeliveries = this.actions.deliveries;
+    const routes = [...appRoutes(this.ctx), ...repoRoutes(this.ctx), ...issueRoutes(this.ctx), ...reactionRoutes(this.ctx), ...pullRoutes(this.ctx), ...actionRoutes(this.ctx, this.actions)];
+    attachFakeServer(server, {
+      ctx: this.ctx,
+      routes,
+      projectRoot: this.projectRoot,
+      requests: this.requests,
+      unknownRoutes: this.unknownRoutes,
+      listeners: this.listeners,
+      blobs: (method, url) => this.actions.serveBlob(method, url),
+      // Pushes over git are made with the installation token: the app's bot is the actor.
+      afterPush: async (repo) => void (await this.actions.refsChanged(repo, this.state.botUser())),
+    });
   }
 
   async createRepo(input: CreateRepoInput): Promise<FakeRepo> {
@@ -94,6 +117,8 @@ export class FakeGitHub {
       lastNumber: 0,
     };
     this.state.repos.set(fullName.toLowerCase(), repo);
+    // The initial commit is not a push: no workflow runs until the first push (or runWorkflows).
+    await this.actions.snapshot(repo);
     return repo;
   }
 
@@ -154,7 +179,60 @@ export class FakeGitHub {
    */
   async pushAs(repo: string, branch: string, files: Record<string, string>, message: string, author = "Alice <alice@example.com>"): Promise<string> {
     const fake = this.state.requireRepo(repo);
-    return commitFiles(fake.gitDir, { branch, startFrom: fake.defaultBranch, files, message, author });
+    const sha = await commitFiles(fake.gitDir, { branch, startFrom: fake.defaultBranch, files, message, author });
+    // Like a push: the branch's `on: push` workflows are queued (not run) before this resolves.
+    const login = /<([^@>]+)@/.exec(author)?.[1] ?? author.replace(/\s*<.*$/, "");
+    await this.actions.refsChanged(fake, this.state.user(login || "alice"));
+    return sha;
+  }
+
+  // ---- GitHub Actions --------------------------------------------------------------------------
+
+  /**
+   * Queues push runs for the current head of `branch` (e.g. to give the default branch a history);
+   * resolves with the run ids once they exist, not once they completed.
+   */
+  async runWorkflows(repo: string, branch: string): Promise<number[]> {
+    const fake = this.state.requireRepo(repo);
+    return this.actions.runWorkflows(fake, branch, this.state.user(fake.owner));
+  }
+
+  /** Where workflow_run webhooks (requested, in_progress, completed) go; undefined: nowhere. */
+  setActionsWebhookUrl(url: string | undefined): void {
+    this.actions.setWebhookUrl(url);
+  }
+
+  /** While true, workflow_run webhooks are recorded as dropped instead of sent (to test polling). */
+  dropActionsWebhooks(drop: boolean): void {
+    this.actions.setDropWebhooks(drop);
+  }
+
+  /**
+   * Runs created from now on for this workflow (matched by `name:`, path or file name) complete with
+   * `conclusion` without running anything; undefined removes the override.
+   */
+  setConclusionOverride(repo: string, workflowName: string, conclusion: ForcedConclusion | undefined): void {
+    this.actions.setConclusionOverride(this.state.requireRepo(repo), workflowName, conclusion);
+  }
+
+  /** Extra wait (ms) before each run completes, to observe queued/in_progress states. Default 0. */
+  setRunDelay(ms: number): void {
+    this.actions.setRunDelay(ms);
+  }
+
+  /** Per-step timeout of the runner (ms). Default 60 000. */
+  setStepTimeout(ms: number): void {
+    this.actions.setStepTimeout(ms);
+  }
+
+  /** Resolves when no run is queued or in progress and every workflow_run webhook was delivered or dropped. */
+  actionsIdle(): Promise<void> {
+    return this.actions.idle();
+  }
+
+  /** The repo's workflow runs, newest first (live objects: read, don't modify). */
+  workflowRuns(repo: string): FakeWorkflowRun[] {
+    return this.actions.runsOf(this.state.requireRepo(repo));
   }
 
   onRequest(listener: RequestListener): void {
@@ -174,6 +252,7 @@ export class FakeGitHub {
   }
 
   async close(): Promise<void> {
+    await this.actions.shutdown();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       // Keep-alive sockets (fetch, git) would otherwise hold close() open.

@@ -15,6 +15,11 @@ export interface GitRequestInfo {
   /** Canonical `/<owner>/<repo>.git/...` (the fake matches names case-insensitively, the disk does not). */
   pathInfo: string;
   query: string;
+  /**
+   * Runs after the backend finished a successful request but before the reply ends, so whatever it
+   * records (e.g. workflow runs for pushed branches) exists when the client's `git push` returns.
+   */
+  beforeEnd?: () => Promise<void>;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -94,7 +99,8 @@ export function serveGit(req: IncomingMessage, res: ServerResponse, info: GitReq
         res.writeHead(500, { "content-type": "text/plain" });
         res.write(`git http-backend exited with ${code}: ${Buffer.concat(stderr).toString("utf8")}`);
       }
-      res.end(() => resolve({ status, bytesIn }));
+      const hook = status === 200 && info.beforeEnd ? info.beforeEnd().catch(() => undefined) : Promise.resolve();
+      void hook.then(() => res.end(() => resolve({ status, bytesIn })));
     });
     child.on("error", () => undefined);
   });

@@ -5,6 +5,7 @@ import type { FakeContext } from "./context.js";
 import { GIT_PATH, serveGit } from "./git-http.js";
 import { badCredentials, badRequest, json, matchRoute, notFound } from "./routing.js";
 import type { RestRequest, RestResponse, Route } from "./routing.js";
+import type { FakeRepo } from "./state.js";
 
 /**
  * The HTTP front of the fake: records every request, authenticates it like GitHub, then hands it
@@ -31,6 +32,10 @@ export interface ServerDeps {
   requests: RecordedRequest[];
   unknownRoutes: string[];
   listeners: RequestListener[];
+  /** Unauthenticated `/_blobs/...` downloads (signed URLs, like GitHub's log storage). */
+  blobs?: (method: string, url: URL) => RestResponse | Promise<RestResponse>;
+  /** After a successful git-receive-pack, before its reply ends: the branches of `repo` may have moved. */
+  afterPush?: (repo: FakeRepo) => Promise<void>;
 }
 
 const API_PREFIX = "/api/v3";
@@ -126,9 +131,19 @@ async function handleGit(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     return;
   }
   const pathInfo = `/${repo.owner}/${repo.name}.git/${match[3]}`;
-  const { status, bytesIn } = await serveGit(req, res, { projectRoot: deps.projectRoot, pathInfo, query: url.search.slice(1) });
+  const afterPush = deps.afterPush;
+  const beforeEnd = match[3] === "git-receive-pack" && record.method === "POST" && afterPush ? () => afterPush(repo) : undefined;
+  const { status, bytesIn } = await serveGit(req, res, { projectRoot: deps.projectRoot, pathInfo, query: url.search.slice(1), beforeEnd });
   record.status = status;
   record.body = `<binary ${bytesIn} bytes>`;
+}
+
+async function handleBlob(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? "GET";
+  req.resume();
+  const response: RestResponse = deps.blobs ? await deps.blobs(method, url) : { status: 404, text: "Not Found" };
+  deps.requests.push({ method, path: `${url.pathname}${url.search}`, headers: req.headers, body: "", status: response.status });
+  send(res, response);
 }
 
 /** Attached after `listen` because the URLs in every response depend on the port. */
@@ -136,7 +151,7 @@ export function attachFakeServer(server: Server, deps: ServerDeps): void {
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const gitMatch = GIT_PATH.exec(url.pathname);
-    const handled = gitMatch ? handleGit(deps, req, res, url, gitMatch) : handleRest(deps, req, res, url);
+    const handled = gitMatch ? handleGit(deps, req, res, url, gitMatch) : url.pathname.startsWith("/_blobs/") ? handleBlob(deps, req, res, url) : handleRest(deps, req, res, url);
     handled.catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`fake-github: ${String(error)}`);

@@ -68,11 +68,13 @@ export async function deliverWebhook(
   payload: object,
   secret: string,
   id: string = randomUUID(),
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: string }> {
   const body = JSON.stringify(payload);
   const response = await fetch(url, {
     method: "POST",
     body,
+    signal,
     headers: {
       "content-type": "application/json",
       "user-agent": "GitHub-Hookshot/fake",

@@ -1,0 +1,122 @@
+import type { CiRun } from "./ci-verdict.js";
+import { excerptJobLog } from "./job-log.js";
+import type { Octokit, RepoRef } from "./octokit.js";
+
+/**
+ * Reading GitHub Actions for the evaluator: the runs of a commit (conditional requests, so unchanged
+ * polls cost no rate limit), the default branch's baseline, and the feedback for a failure.
+ */
+
+type RawRun = { id: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; created_at: string };
+
+const toRun = (r: RawRun): CiRun => ({ id: r.id, name: r.name ?? `run ${r.id}`, status: r.status, conclusion: r.conclusion, url: r.html_url, createdAt: r.created_at });
+
+// ETag → body of the last answer per commit, bounded; a 304 reuses it.
+const etags = new Map<string, { etag: string; runs: CiRun[] }>();
+const MAX_ETAGS = 1000;
+
+export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
+
+/** The workflow runs of a commit. Re-runs of a workflow count as the latest attempt only (GitHub lists the latest). */
+export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string): Promise<CiRun[]> {
+  const key = `${repo.owner}/${repo.repo}@${sha}`;
+  const cached = etags.get(key);
+  try {
+    const response = await octokit.rest.actions.listWorkflowRunsForRepo({
+      ...repo,
+      head_sha: sha,
+      per_page: 100,
+      ...(cached ? { headers: { "if-none-match": cached.etag } } : {}),
+    });
+    const runs = response.data.workflow_runs.map(toRun);
+    const etag = response.headers.etag;
+    if (etag) {
+      etags.delete(key);
+      etags.set(key, { etag, runs });
+      if (etags.size > MAX_ETAGS) etags.delete(etags.keys().next().value!);
+    }
+    return runs;
+  } catch (e) {
+    if (isNotModified(e) && cached) return cached.runs;
+    throw e;
+  }
+}
+
+export interface Baseline {
+  /** The default branch's latest runs include a failure. */
+  red: boolean;
+  /** Names of jobs failing there: the same failures on the branch are not the agent's to fix. */
+  failingJobs: string[];
+}
+
+/** The latest completed run of each workflow on the default branch, and which of their jobs fail. */
+export async function baseline(octokit: Octokit, repo: RepoRef, branch: string): Promise<Baseline> {
+  const { data } = await octokit.rest.actions.listWorkflowRunsForRepo({ ...repo, branch, status: "completed", per_page: 30 });
+  const latest = new Map<string, CiRun>();
+  for (const run of data.workflow_runs.map(toRun)) {
+    const seen = latest.get(run.name);
+    if (!seen || seen.createdAt < run.createdAt) latest.set(run.name, run);
+  }
+  const failing = [...latest.values()].filter((r) => r.conclusion === "failure");
+  const failingJobs: string[] = [];
+  for (const run of failing) {
+    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: run.id, filter: "latest", per_page: 100 });
+    failingJobs.push(...jobs.filter((j) => j.conclusion === "failure").map((j) => jobName(run.name, j.name)));
+  }
+  return { red: failing.length > 0, failingJobs };
+}
+
+export const jobName = (workflow: string, job: string): string => `${workflow} / ${job}`;
+
+export interface Failure {
+  /** "Workflow / job" names of the failing jobs. */
+  jobs: string[];
+  /** Failing jobs left out because they fail on the default branch too. */
+  ignored: string[];
+  /** Feedback for the agent: failing steps, annotations, log excerpts. */
+  text: string;
+}
+
+// GitHub adds this annotation to every failed step; it says nothing the step's conclusion doesn't.
+const GENERIC_ANNOTATION = /^Process completed with exit code \d+\.?$/;
+
+/**
+ * What failed, cheapest first: failing jobs and steps, their annotations, then the log around the errors,
+ * within a token budget shared by the failing jobs. Jobs in `ignore` (failing on the base too) are left out.
+ */
+export async function failureFeedback(octokit: Octokit, repo: RepoRef, runs: readonly CiRun[], budgetTokens: number, ignore: readonly string[] = []): Promise<Failure> {
+  const failed: Array<{ run: CiRun; id: number; name: string; steps: string[] }> = [];
+  const ignored: string[] = [];
+  for (const run of runs) {
+    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: run.id, filter: "latest", per_page: 100 });
+    for (const job of jobs) {
+      if (job.conclusion !== "failure") continue;
+      if (ignore.includes(jobName(run.name, job.name))) {
+        ignored.push(jobName(run.name, job.name));
+        continue;
+      }
+      const steps = (job.steps ?? []).filter((s) => s.conclusion === "failure").map((s) => s.name);
+      failed.push({ run, id: job.id, name: job.name, steps });
+    }
+  }
+  const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, failed.length)));
+  const sections: string[] = [];
+  for (const job of failed) {
+    const lines = [`Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`];
+    const annotations = await octokit.paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 }).catch(() => []);
+    const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
+    if (useful.length > 0) {
+      lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${a.path}:${a.start_line}: ${a.message}`));
+    }
+    const log = await octokit.rest.actions
+      .downloadJobLogsForWorkflowRun({ ...repo, job_id: job.id })
+      .then((r) => String(r.data))
+      .catch(() => "");
+    if (log) lines.push("Log excerpt:", "```", excerptJobLog(log, perJob), "```");
+    sections.push(lines.join("\n"));
+  }
+  if (failed.length === 0 && ignored.length === 0) {
+    sections.push(...runs.map((r) => `Workflow \`${r.name}\` failed (${r.url}); its jobs report no failing step.`));
+  }
+  return { jobs: failed.map((j) => jobName(j.run.name, j.name)), ignored, text: sections.join("\n\n") };
+}

@@ -1,0 +1,35 @@
+import type { Context } from "probot";
+import { loadRepoConfig } from "../github/repo-config.js";
+import type { RunJob } from "../runs/run-job.js";
+import type { DeliveryLog } from "./delivery-log.js";
+
+export interface WorkflowRunDeps {
+  deliveries: DeliveryLog;
+  enqueue: (job: RunJob) => void;
+}
+
+const ISSUE_BRANCH = /^(.*)issue-(\d+)$/;
+
+/** `workflow_run.completed` on an L2MAC branch wakes that issue's run, which then reads CI itself. */
+export function onWorkflowRunCompleted(deps: WorkflowRunDeps) {
+  return async (context: Context<"workflow_run.completed">): Promise<void> => {
+    const { payload } = context;
+    const match = ISSUE_BRANCH.exec(payload.workflow_run.head_branch ?? "");
+    if (!match || !payload.installation || !deps.deliveries.firstTime(context.id)) return;
+    // Only the configured prefix is ours; the default one needs no config read on busy repositories.
+    if (match[1] !== "l2mac/") {
+      const config = await loadRepoConfig(context.octokit, context.repo());
+      if (!config.ok || config.config.branch_prefix !== match[1]) return;
+    }
+    const repo = context.repo();
+    deps.enqueue({
+      installationId: payload.installation.id,
+      owner: repo.owner,
+      repo: repo.repo,
+      issueNumber: Number(match[2]),
+      cloneUrl: payload.repository.clone_url,
+      defaultBranch: payload.repository.default_branch,
+      htmlUrl: payload.repository.html_url,
+    });
+  };
+}

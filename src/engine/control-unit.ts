@@ -157,7 +157,7 @@ class ControlUnit {
 
   /** One LLM call with budget and stop checks; usage is accounted to the run and the instruction. */
   private async call(request: Omit<ChatRequest, "maxTokens">): Promise<ChatResponse> {
-    if (this.input.signal?.aborted) throw new Stop("paused", "stopped on request");
+    if (this.input.signal?.aborted) throw new Stop("paused", stopReason(this.input.signal));
     const exceeded = this.input.meter.exceeded();
     if (exceeded) throw new Stop("paused", exceeded);
     try {
@@ -170,7 +170,7 @@ class ControlUnit {
         case "context-length":
           throw e;
         case "aborted":
-          throw new Stop("paused", "stopped on request");
+          throw new Stop("paused", stopReason(this.input.signal));
         case "bad-request":
           throw new Stop("failed", `the LLM rejected the request: ${e.message}`);
         case "auth":
@@ -344,6 +344,9 @@ class ControlUnit {
     this.input.onEvent?.(event);
   }
 }
+
+/** Why the run was stopped: the abort reason when it is a sentence (e.g. "stopped by @alice"). */
+const stopReason = (signal: AbortSignal | undefined): string => (typeof signal?.reason === "string" ? signal.reason : "stopped on request");
 
 /** An empty reply still needs content to be valid history; stray non-function fields are dropped. */
 function normaliseReply(message: AssistantMessage): AssistantMessage {

@@ -57,6 +57,11 @@ const stateBlock = (state: PlanState): string =>
   `${STATE_PREFIX}${JSON.stringify(state).replace(/</g, "\\u003c").replace(/>/g, "\\u003e")} -->`;
 
 export interface RenderContext {
+  /**
+   * Render the items of the plan under this state block instead of the plan's own: the result reads as
+   * a user's edit of that state (items it does not know appear without ids, as new lines).
+   */
+  asEditOf?: PlanState;
   /** e.g. https://github.com/o/r — for commit links. */
   repoUrl: string;
   now?: Date;
@@ -106,7 +111,8 @@ function clip(text: string, max: number): string {
 function itemLines(plan: Plan, ctx: RenderContext, summaryChars: number): string[] {
   const lines: string[] = [];
   for (const i of plan.instructions) {
-    lines.push(`- [${i.status === "pending" ? " " : "x"}] ${i.text} <!-- l2mac:i=${i.id} -->`);
+    const known = !ctx.asEditOf || String(i.id) in ctx.asEditOf.items;
+    lines.push(`- [${i.status === "pending" ? " " : "x"}] ${i.text}${known ? ` <!-- l2mac:i=${i.id} -->` : ""}`);
     const sha = i.commit ? `[\`${i.commit.slice(0, 7)}\`](${ctx.repoUrl}/commit/${i.commit})` : undefined;
     const ci = i.ci ? (i.ci.url ? `[${CI_TEXT[i.ci.r]}](${i.ci.url})` : CI_TEXT[i.ci.r]) : undefined;
     if (i.status === "done") lines.push(`  ✅ ${[sha, ci, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`);
@@ -132,7 +138,7 @@ export function renderPlanComment(plan: Plan, ctx: RenderContext): string {
     "Edit to steer: reword, add, delete or reorder unchecked items; tick an item to skip it; untick a finished item to redo it. Comment `/l2mac continue` to resume a paused run, `/l2mac help` for more.",
     "",
   ];
-  const state = stateOf(plan);
+  const state = ctx.asEditOf ?? stateOf(plan);
   for (const [summaryChars, stateSummaryChars] of [[200, 600], [80, 600], [0, 300], [0, 80], [0, 0]] as const) {
     const trimmed: PlanState = {
       ...state,

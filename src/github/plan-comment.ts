@@ -32,8 +32,28 @@ export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan:
  */
 export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: RenderContext): Promise<Plan> {
   const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
-  const merged = applyEdits(plan, parseChecklist(live.body ?? ""));
+  const merged = { ...applyEdits(plan, parseChecklist(live.body ?? "")), seen: live.updated_at };
   const body = renderPlanComment(merged, ctx);
   if (body !== live.body) await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
   return merged;
+}
+
+/**
+ * GitHub has no conditional update for comments, so a user's edit made between the app's read and write
+ * is overwritten. The edit's webhook carries the edited body: if the live comment was merged from an older
+ * version than the edit, the edit is written again on top of it, as an edit, for the worker to merge.
+ */
+export async function reapplyLostEdit(octokit: Octokit, issue: IssueRef, commentId: number, edited: { body: string; updatedAt: string }, ctx: RenderContext): Promise<boolean> {
+  const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
+  const liveChecklist = parseChecklist(live.body ?? "");
+  const state = liveChecklist.state;
+  if (!state?.seen || Date.parse(state.seen) > Date.parse(edited.updatedAt)) return false;
+  const current = planFromComment(liveChecklist);
+  const editedChecklist = parseChecklist(edited.body);
+  if (!current || editedChecklist.state?.runId !== state.runId) return false;
+  const withEdit = applyEdits(current, editedChecklist);
+  const body = renderPlanComment(withEdit, { ...ctx, asEditOf: state });
+  if (body === live.body) return false;
+  await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
+  return true;
 }

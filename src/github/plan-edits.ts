@@ -13,6 +13,8 @@ import { textHash, type Plan, type PlanState } from "./plan.js";
 export function applyEdits(ours: Plan, live: ParsedChecklist): Plan {
   const base = live.state;
   if (!base || base.runId !== ours.runId) return ours;
+  // A checklist emptied of every item is not a program: nothing is taken from it.
+  if (live.items.length === 0 && base.order.length > 0) return ours;
   const items = matchIds(live.items, base);
   const byId = new Map(ours.instructions.map((i) => [i.id, { ...i }]));
   let nextId = Math.max(ours.nextId, base.nextId);
@@ -20,6 +22,13 @@ export function applyEdits(ours: Plan, live: ParsedChecklist): Plan {
   const order: number[] = [];
   for (const item of items) {
     if (item.id === undefined) {
+      // The same new line applied before (an edit re-applied after a race) is the item it created then.
+      const hash = textHash(item.text);
+      const again = ours.instructions.find((i) => !(String(i.id) in base.items) && !order.includes(i.id) && textHash(i.text) === hash);
+      if (again) {
+        order.push(again.id);
+        continue;
+      }
       const id = nextId++;
       byId.set(id, { id, text: item.text, status: item.checked ? "skipped" : "pending" });
       order.push(id);
@@ -70,7 +79,8 @@ function matchIds(items: readonly ParsedItem[], base: PlanState): ParsedItem[] {
 /** The plan a comment describes: its state block with the live checklist applied. */
 export function planFromComment(live: ParsedChecklist): Plan | undefined {
   const state = live.state;
-  if (!state) return undefined;
+  // Without the state block, or with every item removed, the comment holds no program to continue.
+  if (!state || (live.items.length === 0 && state.order.length > 0)) return undefined;
   const texts = new Map(live.items.filter((i) => i.id !== undefined).map((i) => [i.id!, i.text]));
   const base: Plan = {
     runId: state.runId,
@@ -81,6 +91,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
     usage: state.usage,
     nextId: state.nextId,
     pr: state.pr,
+    seen: state.seen,
     evaluation: state.evaluation,
     base: state.base,
     notes: state.notes,

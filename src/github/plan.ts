@@ -61,6 +61,8 @@ export const PlanStateSchema = z.object({
   notes: z.array(z.string()).optional(),
   /** Details of the last CI failure, shown folded under the status. */
   detail: z.string().optional(),
+  /** `updated_at` of the comment version this state was merged from: an edit after it was overwritten. */
+  seen: z.string().optional(),
 });
 export type PlanState = z.infer<typeof PlanStateSchema>;
 
@@ -82,6 +84,7 @@ export interface Plan {
   base?: { red: boolean; failingJobs: string[] };
   notes?: string[];
   detail?: string;
+  seen?: string;
 }
 
 export const normaliseItemText = (text: string): string => text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(/\s+/g, " ").trim();
@@ -130,6 +133,7 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.base ? { base: plan.base } : {}),
     ...(plan.notes?.length ? { notes: plan.notes } : {}),
     ...(plan.detail ? { detail: plan.detail } : {}),
+    ...(plan.seen ? { seen: plan.seen } : {}),
   };
 }
 

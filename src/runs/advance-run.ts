@@ -20,6 +20,8 @@ import { createPlanComment, findPlanComment, readPlan, savePlan } from "../githu
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { checkCi } from "./ci-step.js";
+import { replan } from "./replan.js";
+import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 
 export interface Logger {
@@ -70,6 +72,11 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
 
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   let plan = comment ? readPlan(comment) : undefined;
+  if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
+    // An edit left the comment unreadable (every item removed); the edit handler puts it back.
+    log.warn("the plan comment holds no readable program; not advancing");
+    return { phase: "paused" };
+  }
   if (!comment || !plan || plan.phase === "planning") {
     const planning: Plan = { ...(plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, [])), phase: "planning" };
     comment ??= await createPlanComment(octokit, issue, planning, render);
@@ -84,9 +91,12 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     plan = await savePlan(octokit, issue, comment.id, plan, render);
     log.info({ instructions: plan.instructions.length }, "planned");
   }
+  const commentId = comment.id;
+  for (const command of job.commands ?? []) {
+    plan = await applyCommand(deps, issue, commentId, plan, command, task, render);
+  }
   if (STOPPED.has(plan.phase)) return { phase: plan.phase };
 
-  const commentId = comment.id;
   let latest = plan;
   const save = async (next: Plan) => (latest = await savePlan(octokit, issue, commentId, next, render));
   try {
@@ -191,7 +201,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
 
     const next = nextPending(plan);
     if (!next) return finish(deps, issue, store, plan, save);
-    if (deps.signal?.aborted) return stop("paused", "the server is shutting down; the run will resume");
+    if (deps.signal?.aborted) return stop("paused", typeof deps.signal.reason === "string" ? deps.signal.reason : "stopped");
     const exceeded = meter.exceeded();
     if (exceeded) return stop("paused", exceeded);
     if (config.ci.enabled && !plan.base) {
@@ -214,6 +224,31 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     }
     log.info({ instruction: position(plan, next.id), commit: pushed.sha }, "instruction committed");
   }
+}
+
+/** Applies one queued command to the run's state and writes it; replies when there is something to say. */
+async function applyCommand(deps: RunDeps, issue: IssueRef, commentId: number, plan: Plan, command: RunCommand, task: string, render: RenderContext): Promise<Plan> {
+  const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
+  if (command.name === "replan") {
+    const meter = new Meter(budgetsOf(deps.config), pricesFor(deps.llm.model), plan.usage);
+    try {
+      const next = await replan({ plan, task, llm: deps.llm, prompts: defaultPrompts("codebase"), maxInstructions: deps.config.max_instructions, meter, signal: deps.signal });
+      return savePlan(deps.octokit, issue, commentId, { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] }, render);
+    } catch (e) {
+      await reply(`@${command.actor} re-planning failed, the program is unchanged: ${(e as Error).message}`);
+      return plan;
+    }
+  }
+  if (command.name === "status") {
+    plan = await savePlan(deps.octokit, issue, commentId, plan, render);
+    if (plan.phase === "paused" || plan.phase === "failed") {
+      await reply(`The run is ${plan.phase}: ${plan.reason ?? "no reason recorded"}. Comment \`/l2mac continue\` to resume it.`);
+    }
+    return plan;
+  }
+  const { plan: next, message } = applyRunCommand(plan, command, new Date((deps.now ?? Date.now)()));
+  if (message) await reply(`@${command.actor} ${message}`);
+  return next === plan ? plan : savePlan(deps.octokit, issue, commentId, next, render);
 }
 
 const position = (plan: Plan, id: number): number => plan.instructions.findIndex((i) => i.id === id) + 1;

@@ -1,5 +1,5 @@
 import PQueue from "p-queue";
-import { jobKey, type RunJob } from "./run-job.js";
+import { jobKey, mergeJobs, type RunJob } from "./run-job.js";
 
 /**
  * The default queue: runs in this process, a bounded number at once, at most one per issue. A job for
@@ -11,10 +11,11 @@ export class InProcessQueue {
   private readonly active = new Set<string>();
   private readonly again = new Map<string, RunJob>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly controllers = new Map<string, AbortController>();
 
   constructor(
     /** Advances a run; a number asks for the job to run again after that many milliseconds (waiting for CI). */
-    private readonly process: (job: RunJob) => Promise<number | void>,
+    private readonly process: (job: RunJob, signal: AbortSignal) => Promise<number | void>,
     concurrency = 2,
     private readonly onError: (job: RunJob, error: unknown) => void = () => undefined,
   ) {
@@ -28,17 +29,22 @@ export class InProcessQueue {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     if (this.active.has(key)) {
-      this.again.set(key, job);
+      const waiting = this.again.get(key);
+      this.again.set(key, waiting ? mergeJobs(waiting, job) : job);
       return false;
     }
     this.active.add(key);
     void this.queue.add(async () => {
+      const controller = new AbortController();
+      this.controllers.set(key, controller);
       try {
-        const later = await this.process(job);
-        if (typeof later === "number") this.enqueueLater(job, later);
+        // A re-enqueued job carries no commands: they were applied by this run.
+        const later = await this.process(job, controller.signal);
+        if (typeof later === "number") this.enqueueLater({ ...job, commands: undefined }, later);
       } catch (e) {
         this.onError(job, e);
       } finally {
+        this.controllers.delete(key);
         this.active.delete(key);
         const next = this.again.get(key);
         if (next) {
@@ -62,6 +68,13 @@ export class InProcessQueue {
     this.timers.set(key, timer);
   }
 
+  /** Asks the running job of this run to stop at its next safe point; false when none is running here. */
+  abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): boolean {
+    const controller = this.controllers.get(jobKey(job));
+    controller?.abort(reason);
+    return Boolean(controller);
+  }
+
   /** Runs waiting for a timer (CI polls). */
   get scheduled(): number {
     return this.timers.size;
@@ -74,8 +87,9 @@ export class InProcessQueue {
     }
   }
 
-  /** Drops scheduled polls (shutdown). */
-  close(): void {
+  /** Drops scheduled polls and stops running jobs at their next safe point (shutdown). */
+  close(reason = "the server is shutting down; the run will resume"): void {
+    for (const controller of this.controllers.values()) controller.abort(reason);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }

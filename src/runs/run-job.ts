@@ -1,3 +1,5 @@
+import type { RunCommand } from "./run-commands.js";
+
 /** What a queued run needs to find everything else: all plain values, so any worker can take it. */
 export interface RunJob {
   installationId: number;
@@ -9,6 +11,11 @@ export interface RunJob {
   defaultBranch: string;
   /** The repository's web URL, for links in comments. */
   htmlUrl: string;
+  /** Commands to apply before advancing, in order. */
+  commands?: RunCommand[];
 }
+
+/** Two wake-ups of the same run become one that carries both one's commands. */
+export const mergeJobs = (a: RunJob, b: RunJob): RunJob => ({ ...b, commands: [...(a.commands ?? []), ...(b.commands ?? [])] });
 
 export const jobKey = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string => `${job.owner}/${job.repo}#${job.issueNumber}`.toLowerCase();

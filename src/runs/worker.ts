@@ -8,16 +8,19 @@ import { loadRepoConfig } from "../github/repo-config.js";
 import { advanceRun } from "./advance-run.js";
 import type { RunJob } from "./run-job.js";
 
-/** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, signal?: AbortSignal): (job: RunJob) => Promise<number | void> {
-  let botLogin: Promise<string> | undefined;
-  const bot = () =>
-    (botLogin ??= app.auth().then(async (appOctokit) => {
+/** The app's bot login ("<slug>[bot]"), asked of GitHub once: only its comments are trusted. */
+export function botLoginOf(app: Probot): () => Promise<string> {
+  let login: Promise<string> | undefined;
+  return () =>
+    (login ??= app.auth().then(async (appOctokit) => {
       const { data } = await appOctokit.rest.apps.getAuthenticated();
       return `${data!.slug}[bot]`;
     }));
+}
 
-  return async (job) => {
+/** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
+export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>): (job: RunJob, signal: AbortSignal) => Promise<number | void> {
+  return async (job, signal) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
     const config = await loadRepoConfig(octokit, { owner: job.owner, repo: job.repo });

@@ -19,6 +19,12 @@ export function kindOf(r: RecordedRequest): RequestKind {
 /** The instruction message (second message) of an execution request. */
 export const instructionMessage = (r: RecordedRequest): string => String(r.body.messages[1]?.content ?? "");
 
+/** Just the instruction inside that message (not the task, listing or summaries around it). */
+export function instructionText(r: RecordedRequest): string {
+  const message = instructionMessage(r);
+  return /Your instruction, to carry out now:\n```\n([\s\S]*?)\n```/.exec(message)?.[1] ?? message;
+}
+
 export interface StepScript {
   /** Text that identifies the step in its instruction message. */
   match: string;
@@ -40,7 +46,7 @@ export const call = (name: string, args: unknown): ScriptReply => ({ toolCalls: 
 export function scriptedAgent(options: { plan?: string[]; steps: StepScript[]; onRequest?: (r: RecordedRequest, kind: RequestKind) => ScriptReply | undefined }): Responder {
   const used = new Map<StepScript, number>();
   const stepOf = (r: RecordedRequest): StepScript => {
-    const text = instructionMessage(r);
+    const text = instructionText(r);
     const step = options.steps.find((s) => text.includes(s.match));
     if (!step) throw new Error(`no scripted step matches the instruction message: ${text.slice(0, 300)}`);
     return step;

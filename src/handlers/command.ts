@@ -1,0 +1,56 @@
+import type { Context } from "probot";
+import { HELP_TEXT, parseCommand } from "../github/commands.js";
+import { canSteer } from "../github/permissions.js";
+import { findPlanComment } from "../github/plan-comment.js";
+import type { RunJob } from "../runs/run-job.js";
+import type { DeliveryLog } from "./delivery-log.js";
+
+export interface CommandDeps {
+  botLogin: () => Promise<string>;
+  deliveries: DeliveryLog;
+  enqueue: (job: RunJob) => void;
+  /** Stops the run's active job at its next safe point, if it runs in this process. */
+  abort: (job: RunJob, reason: string) => void;
+}
+
+/** `/l2mac …` on an issue: authorise, acknowledge, and hand the command to the run's worker. */
+export function onCommand(deps: CommandDeps) {
+  return async (context: Context<"issue_comment.created">): Promise<void> => {
+    const { payload } = context;
+    if (context.isBot) return;
+    const command = parseCommand(payload.comment.body);
+    if (!command || !deps.deliveries.firstTime(context.id)) return;
+    const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+    const sender = payload.sender.login;
+    if (!(await canSteer(context.octokit, context.repo(), sender))) {
+      await reply(`@${sender} only people with write access to this repository can use L2MAC commands. Nothing was changed.`);
+      return;
+    }
+    await context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: payload.comment.id, content: "eyes" }));
+    if (command.name === "help" || command.name === "unknown") {
+      await reply(command.name === "unknown" ? `Unknown command \`/l2mac ${command.word}\`.\n\n${HELP_TEXT}` : HELP_TEXT);
+      return;
+    }
+    if (payload.issue.pull_request) {
+      await reply("L2MAC commands work on the issue that started the run, not on its pull request.");
+      return;
+    }
+    if (!(await findPlanComment(context.octokit, context.issue(), await deps.botLogin()))) {
+      await reply("There is no L2MAC run on this issue yet: add the `l2mac` label to start one.");
+      return;
+    }
+    const repo = context.repo();
+    const job: RunJob = {
+      installationId: payload.installation!.id,
+      owner: repo.owner,
+      repo: repo.repo,
+      issueNumber: payload.issue.number,
+      cloneUrl: payload.repository.clone_url,
+      defaultBranch: payload.repository.default_branch,
+      htmlUrl: payload.repository.html_url,
+      commands: [{ name: command.name, actor: sender }],
+    };
+    if (command.name === "stop") deps.abort(job, `stopped by @${sender}`);
+    deps.enqueue(job);
+  };
+}

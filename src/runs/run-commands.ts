@@ -1,0 +1,33 @@
+import type { Plan } from "../github/plan.js";
+import type { CommandName } from "../github/commands.js";
+
+/** A command for a run, as carried by a queued job. */
+export interface RunCommand {
+  name: Exclude<CommandName, "help">;
+  /** Who gave it, for the status line. */
+  actor: string;
+}
+
+const STOPPED = new Set<Plan["phase"]>(["paused", "failed", "done", "awaiting-approval"]);
+
+/**
+ * The state changes of `/l2mac continue` and `/l2mac stop` (pure). Continue re-evaluates a commit whose
+ * CI paused the run (someone may have fixed or re-run it) and otherwise resumes at the first unchecked item.
+ * Returns a message when there is nothing to do.
+ */
+export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { plan: Plan; message?: string } {
+  if (command.name === "stop") {
+    if (STOPPED.has(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
+    return { plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined } };
+  }
+  if (command.name !== "continue" || !STOPPED.has(plan.phase)) return { plan };
+  const pending = plan.instructions.some((i) => i.status === "pending");
+  const evaluating = plan.evaluation && plan.instructions.find((i) => i.id === plan.current && i.status === "pending" && i.commit === plan.evaluation?.sha);
+  if (evaluating && plan.evaluation) {
+    return { plan: { ...plan, phase: "evaluating", reason: undefined, evaluation: { ...plan.evaluation, attempt: 0, since: now.toISOString() } } };
+  }
+  if (!pending && plan.phase === "done") {
+    return { plan, message: "Nothing to continue: every item of the program is done. Add or untick items first." };
+  }
+  return { plan: { ...plan, phase: "running", reason: undefined, current: undefined, evaluation: undefined, detail: undefined } };
+}

@@ -15,6 +15,16 @@ export const ServerEnvSchema = z.object({
   L2MAC_MAX_RETRIES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).max(20).optional()),
   /** First interval between polls of a commit's CI runs; later polls back off. Webhooks usually come first. */
   L2MAC_CI_POLL_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(30)),
+  /** Redis for scale-out: the server only enqueues, `npm run worker` processes run the work. */
+  REDIS_URL: optionalText,
+  /** Prefix of every Redis key the app uses (queues, delivery ids). */
+  L2MAC_QUEUE_PREFIX: optionalText.default("l2mac"),
+  /** Runs one process works on at once (in-process queue or `npm run worker`). */
+  L2MAC_WORKER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(256).default(2)),
+  /** Lock on a run's job: a crashed worker's run is taken over about this long after it died. */
+  L2MAC_JOB_LOCK_MS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1000).default(30_000)),
+  /** Octokit's throttling and retries (on by default): turn off only for a GitHub without secondary rate limits, or tests. */
+  L2MAC_GITHUB_THROTTLE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["true", "false"]).default("true")),
   /** Where working copies of feature branches live. */
   L2MAC_WORKDIR: optionalText,
 });

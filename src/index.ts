@@ -1,30 +1,43 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { readServerEnv, type ServerEnv } from "./config.js";
-import { DeliveryLog } from "./handlers/delivery-log.js";
 import { onCommand } from "./handlers/command.js";
+import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
+import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
+import type { RunJob } from "./runs/run-job.js";
+import type { RunQueue } from "./runs/run-queue.js";
 import { botLoginOf, createWorker } from "./runs/worker.js";
 
 export interface AppOptions {
   env: ServerEnv;
-  /** Receives the queue once the app is loaded (tests wait on it; a process manager could too). */
-  onQueue?: (queue: InProcessQueue) => void;
+  /** A shared queue (BullMQ): this process then only enqueues. Default: an in-process queue and worker. */
+  queue?: RunQueue;
+  deliveries?: DeliveryLog;
+  /** Receives the queue once the app is loaded (for shutdown, and for tests to wait on). */
+  onQueue?: (queue: RunQueue) => void;
 }
 
 /** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
 export function createApp(options: AppOptions): ApplicationFunction {
   return (app: Probot) => {
     const botLogin = botLoginOf(app);
-    const worker = createWorker(app, options.env, botLogin);
-    const queue = new InProcessQueue(worker, 2, (job, error) =>
-      app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
-    );
+    let queue = options.queue;
+    if (!queue) {
+      const local = new InProcessQueue(createWorker(app, options.env, botLogin), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+      );
+      queue = local;
+      // Nothing else remembers runs that were active when this process last stopped.
+      void resumeInterruptedRuns(app, (job) => local.enqueue(job), botLogin, app.log).catch((e: unknown) =>
+        app.log.warn({ err: e }, "could not scan for interrupted runs"),
+      );
+    }
     options.onQueue?.(queue);
-    const deliveries = new DeliveryLog();
-    const enqueue = (job: Parameters<typeof queue.enqueue>[0]) => void queue.enqueue(job);
+    const deliveries = options.deliveries ?? new MemoryDeliveryLog();
+    const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
     app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue }));
     app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
     app.on("issue_comment.created", onCommand({ botLogin, deliveries, enqueue, abort: (job, reason) => void queue.abort(job, reason) }));
@@ -32,5 +45,5 @@ export function createApp(options: AppOptions): ApplicationFunction {
   };
 }
 
-/** For `probot run lib/index.js`: the app configured from the process environment. */
+/** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */
 export default (app: Probot) => createApp({ env: readServerEnv(process.env) })(app, {} as never);

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { realpath } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { run, type ProbotOctokit, type Server } from "probot";
 import { readServerEnv } from "./config.js";
+import { RedisDeliveryLog } from "./handlers/delivery-log.js";
+import { octokitClass } from "./github/octokit-class.js";
 import { createApp } from "./index.js";
-import type { InProcessQueue } from "./runs/in-process-queue.js";
+import { BullMqQueue } from "./runs/bullmq-queue.js";
+import type { RunQueue } from "./runs/run-queue.js";
 
 export interface StartOptions {
   env: NodeJS.ProcessEnv;
@@ -13,17 +17,52 @@ export interface StartOptions {
   log?: Logger;
   /** Probot's Octokit class (tests turn throttling and retries off). */
   Octokit?: typeof ProbotOctokit;
-  onQueue?: (queue: InProcessQueue) => void;
+  onQueue?: (queue: RunQueue) => void;
+}
+
+export interface Started {
+  server: Server;
+  /** Stops taking work, lets running jobs stop at a safe point, then stops the HTTP server. */
+  shutdown(): Promise<void>;
 }
 
 /**
  * `npm start`: Probot's server with this app. Without APP_ID and PRIVATE_KEY it serves Probot's setup
- * page, which creates the GitHub App from app.yml and writes the credentials to .env.
+ * page, which creates the GitHub App from app.yml and writes the credentials to .env. With REDIS_URL
+ * it only enqueues: `npm run worker` processes do the runs.
  */
-export async function startServer(options: StartOptions): Promise<Server> {
+export async function startServer(options: StartOptions): Promise<Started> {
   const env = readServerEnv(options.env);
-  return run(createApp({ env, onQueue: options.onQueue }), { env: options.env, log: options.log, Octokit: options.Octokit });
+  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
+  let queue: RunQueue | undefined = redis ? new BullMqQueue({ redis, prefix: env.L2MAC_QUEUE_PREFIX }) : undefined;
+  const deliveries = redis ? new RedisDeliveryLog(redis, env.L2MAC_QUEUE_PREFIX) : undefined;
+  const server = await run(
+    createApp({
+      env,
+      queue,
+      deliveries,
+      onQueue: (q) => {
+        queue = q;
+        options.onQueue?.(q);
+      },
+    }),
+    { env: options.env, log: options.log, Octokit: options.Octokit ?? octokitClass(env) },
+  );
+  return {
+    server,
+    async shutdown() {
+      await queue?.close();
+      await server.stop();
+      await redis?.quit().catch(() => undefined);
+    },
+  };
 }
 
 const entry = process.argv[1] ? await realpath(process.argv[1]).catch(() => process.argv[1]) : undefined;
-if (entry === fileURLToPath(import.meta.url)) await startServer({ env: process.env });
+if (entry === fileURLToPath(import.meta.url)) {
+  const started = await startServer({ env: process.env });
+  process.once("SIGTERM", () => {
+    console.info("SIGTERM: stopping after the current turns; runs will resume");
+    void started.shutdown().finally(() => process.exit(0));
+  });
+}

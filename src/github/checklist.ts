@@ -93,6 +93,7 @@ function statusLine(plan: Plan, ctx: RenderContext): string {
   let phase = PHASE_TEXT[plan.phase];
   if ((plan.phase === "running" || plan.phase === "evaluating") && index > 0) phase = `${phase} instruction ${index} of ${total}`;
   if (plan.reason && (plan.phase === "paused" || plan.phase === "failed")) phase = `${phase}: ${plan.reason}`;
+  else if (plan.reason && plan.phase === "running") phase = `${phase} (${plan.reason})`;
   const parts = [
     `**Status:** ${phase}`,
     `branch \`${plan.branch}\``,

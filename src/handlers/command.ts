@@ -19,7 +19,7 @@ export function onCommand(deps: CommandDeps) {
     const { payload } = context;
     if (context.isBot) return;
     const command = parseCommand(payload.comment.body);
-    if (!command || !deps.deliveries.firstTime(context.id)) return;
+    if (!command || !(await deps.deliveries.firstTime(context.id))) return;
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
     const sender = payload.sender.login;
     if (!(await canSteer(context.octokit, context.repo(), sender))) {

@@ -16,7 +16,7 @@ export interface LabeledDeps {
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
-    if (context.isBot || !deps.deliveries.firstTime(context.id)) return;
+    if (context.isBot || !(await deps.deliveries.firstTime(context.id))) return;
     const repo = context.repo();
     const config = await loadRepoConfig(context.octokit, repo);
     const label = config.ok ? config.config.label : "l2mac";

@@ -17,7 +17,7 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
   return async (context: Context<"issue_comment.edited">): Promise<void> => {
     const { payload } = context;
     // The app's own edits come back as events too.
-    if (context.isBot || !deps.deliveries.firstTime(context.id)) return;
+    if (context.isBot || !(await deps.deliveries.firstTime(context.id))) return;
     const comment = payload.comment;
     // The marker itself may be what the edit removed: the previous body says whose comment this is.
     const wasPlan = comment.body.includes(PLAN_MARKER) || Boolean(payload.changes.body?.from.includes(PLAN_MARKER));

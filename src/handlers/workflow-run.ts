@@ -15,7 +15,7 @@ export function onWorkflowRunCompleted(deps: WorkflowRunDeps) {
   return async (context: Context<"workflow_run.completed">): Promise<void> => {
     const { payload } = context;
     const match = ISSUE_BRANCH.exec(payload.workflow_run.head_branch ?? "");
-    if (!match || !payload.installation || !deps.deliveries.firstTime(context.id)) return;
+    if (!match || !payload.installation || !(await deps.deliveries.firstTime(context.id))) return;
     // Only the configured prefix is ours; the default one needs no config read on busy repositories.
     if (match[1] !== "l2mac/") {
       const config = await loadRepoConfig(context.octokit, context.repo());

@@ -23,6 +23,7 @@ import { checkCi } from "./ci-step.js";
 import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
+import { SHUTDOWN_REASON } from "./run-queue.js";
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -46,6 +47,8 @@ export interface RunDeps {
   ciPollMs?: number;
   now?: () => number;
   signal?: AbortSignal;
+  /** False when the queue will retry after an error: the run is then not marked failed for it. */
+  finalAttempt?: boolean;
 }
 
 /** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */
@@ -102,9 +105,11 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   try {
     return await execute(deps, issue, task, plan, save);
   } catch (e) {
-    // Whatever broke, the comment must not keep saying "running": record it, then let the queue log it.
-    const message = (e as Error).message?.split("\n")[0] ?? String(e);
-    await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
+    // Whatever broke, the comment must not keep saying "running" once no retry will come.
+    if (deps.finalAttempt !== false) {
+      const message = (e as Error).message?.split("\n")[0] ?? String(e);
+      await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
+    }
     throw e;
   }
 }
@@ -127,6 +132,11 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
   plan = await reconcile(plan, store);
   const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), plan.usage);
   const stop = async (phase: "paused" | "failed", reason: string, extra: Partial<Plan> = {}): Promise<Advance> => {
+    // A shutdown is not a pause: the run stays active, says so, and is picked up again by the next worker.
+    if (deps.signal?.aborted && deps.signal.reason === SHUTDOWN_REASON) {
+      await save({ ...plan, phase: "running", reason: SHUTDOWN_REASON, ...extra, current: undefined });
+      return { phase: "running" };
+    }
     await save({ ...plan, phase, reason, ...extra });
     return { phase };
   };

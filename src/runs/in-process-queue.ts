@@ -1,29 +1,34 @@
 import PQueue from "p-queue";
 import { jobKey, mergeJobs, type RunJob } from "./run-job.js";
+import { SHUTDOWN_REASON, type RunProcessor, type RunQueue } from "./run-queue.js";
 
 /**
  * The default queue: runs in this process, a bounded number at once, at most one per issue. A job for
  * an issue that is already running is remembered and runs once more when the current one ends, so a
  * steering event during a run is never lost and never runs concurrently with it.
  */
-export class InProcessQueue {
+export class InProcessQueue implements RunQueue {
   private readonly queue: PQueue;
   private readonly active = new Set<string>();
   private readonly again = new Map<string, RunJob>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly controllers = new Map<string, AbortController>();
+  private closed = false;
 
   constructor(
-    /** Advances a run; a number asks for the job to run again after that many milliseconds (waiting for CI). */
-    private readonly process: (job: RunJob, signal: AbortSignal) => Promise<number | void>,
+    private readonly process: RunProcessor,
     concurrency = 2,
     private readonly onError: (job: RunJob, error: unknown) => void = () => undefined,
   ) {
     this.queue = new PQueue({ concurrency });
   }
 
+  async enqueue(job: RunJob): Promise<void> {
+    if (!this.closed) this.add(job);
+  }
+
   /** Queues a run of the job's issue; false when one is already queued or running (it will run again). */
-  enqueue(job: RunJob): boolean {
+  add(job: RunJob): boolean {
     const key = jobKey(job);
     // An event arriving first makes a scheduled poll pointless.
     clearTimeout(this.timers.get(key));
@@ -49,7 +54,7 @@ export class InProcessQueue {
         const next = this.again.get(key);
         if (next) {
           this.again.delete(key);
-          this.enqueue(next);
+          if (!this.closed) this.add(next);
         }
       }
     });
@@ -62,17 +67,14 @@ export class InProcessQueue {
     clearTimeout(this.timers.get(key));
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.enqueue(job);
+      if (!this.closed) this.add(job);
     }, delayMs);
     timer.unref();
     this.timers.set(key, timer);
   }
 
-  /** Asks the running job of this run to stop at its next safe point; false when none is running here. */
-  abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): boolean {
-    const controller = this.controllers.get(jobKey(job));
-    controller?.abort(reason);
-    return Boolean(controller);
+  async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {
+    this.controllers.get(jobKey(job))?.abort(reason);
   }
 
   /** Runs waiting for a timer (CI polls). */
@@ -87,10 +89,16 @@ export class InProcessQueue {
     }
   }
 
-  /** Drops scheduled polls and stops running jobs at their next safe point (shutdown). */
-  close(reason = "the server is shutting down; the run will resume"): void {
-    for (const controller of this.controllers.values()) controller.abort(reason);
+  /**
+   * Shutdown: takes no more work, drops scheduled polls (a restart finds those runs again), and stops
+   * running jobs at their next safe point, then waits for them.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const controller of this.controllers.values()) controller.abort(SHUTDOWN_REASON);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.again.clear();
+    await this.queue.onIdle();
   }
 }

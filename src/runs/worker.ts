@@ -6,7 +6,7 @@ import { OpenAiLlm } from "../engine/openai-llm.js";
 import type { Octokit } from "../github/octokit.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { advanceRun } from "./advance-run.js";
-import type { RunJob } from "./run-job.js";
+import type { RunProcessor } from "./run-queue.js";
 
 /** The app's bot login ("<slug>[bot]"), asked of GitHub once: only its comments are trusted. */
 export function botLoginOf(app: Probot): () => Promise<string> {
@@ -19,8 +19,8 @@ export function botLoginOf(app: Probot): () => Promise<string> {
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>): (job: RunJob, signal: AbortSignal) => Promise<number | void> {
-  return async (job, signal) => {
+export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>): RunProcessor {
+  return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
     const config = await loadRepoConfig(octokit, { owner: job.owner, repo: job.repo });
@@ -46,6 +46,7 @@ export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<str
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,
+      finalAttempt: attempt?.finalAttempt ?? true,
     });
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;

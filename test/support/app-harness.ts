@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { ProbotOctokit, type Server } from "probot";
+import { ProbotOctokit } from "probot";
 import { clearPermissionCache } from "../../src/github/permissions.js";
-import type { InProcessQueue } from "../../src/runs/in-process-queue.js";
-import { startServer } from "../../src/server.js";
+import { InProcessQueue } from "../../src/runs/in-process-queue.js";
+import { startServer, type Started } from "../../src/server.js";
 import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
 import { startScriptedLlm, type Responder, type ScriptedLlm } from "./scripted-llm-server.js";
 
@@ -79,12 +79,12 @@ export async function startHarness(options: HarnessOptions) {
     L2MAC_CI_POLL_SECONDS: "0.1",
   };
   let queue: InProcessQueue | undefined;
-  const server: Server = await startServer({
+  const started: Started = await startServer({
     env,
     log,
     // Production keeps Probot's throttling and retries; tests must not wait seconds between writes.
     Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
-    onQueue: (q) => (queue = q),
+    onQueue: (q) => (queue = q instanceof InProcessQueue ? q : undefined),
   });
   const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
   // Finished workflow runs are announced to the app, as GitHub does for installed apps.
@@ -109,7 +109,7 @@ export async function startHarness(options: HarnessOptions) {
       ...privateKey.split("\n").filter((l) => l.length > 40),
     ],
     async close() {
-      await server.stop();
+      await started.shutdown();
       await llm.close();
       await gh.close();
       await rm(workdir, { recursive: true, force: true });

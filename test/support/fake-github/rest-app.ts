@@ -1,8 +1,9 @@
 import type { components } from "@octokit/openapi-types";
 import type { FakeContext } from "./context.js";
-import { appRoute, json, notFound } from "./routing.js";
+import { paginate } from "./pagination.js";
+import { appRoute, installationRoute, json, notFound } from "./routing.js";
 import type { Route } from "./routing.js";
-import { appJson, userJson } from "./shapes-repo.js";
+import { appJson, repoJson, userJson } from "./shapes-repo.js";
 
 /** App-level endpoints (JWT-authenticated by the server before these run). */
 
@@ -10,21 +11,30 @@ type Schemas = components["schemas"];
 
 export function appRoutes(ctx: FakeContext): Route[] {
   const { state } = ctx;
+  const installation = () => ({
+    id: state.app.installationId,
+    account: userJson(ctx, state.user("l2mac-org")),
+    app_id: state.app.id,
+    app_slug: state.app.slug,
+    target_type: "Organization",
+    repository_selection: "all",
+    permissions: appJson(ctx).permissions,
+    events: appJson(ctx).events,
+  });
   return [
     appRoute("GET", "/app", () => json(200, appJson(ctx))),
 
+    appRoute("GET", "/app/installations", () => json(200, [installation()])),
+
+    // The repositories the installation can reach (all of them: repository_selection "all").
+    installationRoute("GET", "/installation/repositories", (req) => {
+      const { page, headers } = paginate([...state.repos.values()], req, `${ctx.apiUrl}/installation/repositories`);
+      return { status: 200, body: { total_count: state.repos.size, repository_selection: "all", repositories: page.map((r) => repoJson(ctx, r)) }, headers };
+    }),
+
     appRoute("GET", "/app/installations/:id", ({ params }) => {
       if (Number(params.id) !== state.app.installationId) return notFound();
-      return json(200, {
-        id: state.app.installationId,
-        account: userJson(ctx, state.user("l2mac-org")),
-        app_id: state.app.id,
-        app_slug: state.app.slug,
-        target_type: "Organization",
-        repository_selection: "all",
-        permissions: appJson(ctx).permissions,
-        events: appJson(ctx).events,
-      });
+      return json(200, installation());
     }),
 
     appRoute("POST", "/app/installations/:id/access_tokens", ({ params }) => {

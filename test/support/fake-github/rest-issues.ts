@@ -42,6 +42,17 @@ function labelNames(body: unknown): string[] | undefined {
 export function issueRoutes(ctx: FakeContext): Route[] {
   const { state } = ctx;
   return [
+    // Listing (the app's start-up scan for interrupted runs): `labels` (comma-separated, all required) and `state`.
+    repoRoute("GET", "/issues", (req) => {
+      const wanted = (req.query.get("labels") ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+      const stateFilter = req.query.get("state") ?? "open";
+      const issues = [...req.repo.issues.values()]
+        .filter((i) => stateFilter === "all" || i.state === stateFilter)
+        .filter((i) => wanted.every((l) => i.labels.includes(l)))
+        .sort((a, b) => b.number - a.number);
+      const { page, headers } = paginate(issues, req, `${ctx.apiUrl}/repos/${req.repo.fullName}/issues`);
+      return { status: 200, body: page.map((i) => issueJson(ctx, req.repo, i)), headers };
+    }),
     repoRoute("GET", "/issues/:number", (req) => {
       const issue = findIssue(req);
       return issue ? json(200, issueJson(ctx, req.repo, issue)) : notFound();

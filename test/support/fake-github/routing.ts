@@ -27,6 +27,7 @@ export interface RestResponse {
 }
 
 export type Route =
+  | { scope: "installation"; method: string; pattern: RegExp; keys: string[]; handle: (req: RestRequest) => RestResponse | Promise<RestResponse> }
   | { scope: "app"; method: string; pattern: RegExp; keys: string[]; handle: (req: RestRequest) => RestResponse | Promise<RestResponse> }
   | { scope: "repo"; method: string; pattern: RegExp; keys: string[]; handle: (req: RepoRequest) => RestResponse | Promise<RestResponse> };
 
@@ -42,6 +43,11 @@ function compile(template: string): { pattern: RegExp; keys: string[] } {
 
 export function appRoute(method: string, template: string, handle: (req: RestRequest) => RestResponse | Promise<RestResponse>): Route {
   return { scope: "app", method, ...compile(template), handle };
+}
+
+/** Installation-token routes that are about no single repository (e.g. /installation/repositories). */
+export function installationRoute(method: string, template: string, handle: (req: RestRequest) => RestResponse | Promise<RestResponse>): Route {
+  return { scope: "installation", method, ...compile(template), handle };
 }
 
 /** Templates are relative to /repos/:owner/:repo. */

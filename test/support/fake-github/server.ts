@@ -82,6 +82,7 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
     return route.handle(req);
   }
   if (!deps.ctx.state.tokenValid(apiToken(headers))) return badCredentials();
+  if (route.scope === "installation") return route.handle(req);
   const repo = deps.ctx.state.repo(`${match.params.owner}/${match.params.repo}`);
   if (!repo) return notFound();
   return route.handle({ ...req, repo });

@@ -1,0 +1,66 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { jobKey, mergeJobs, type RunJob } from "./run-job.js";
+import type { RunQueue } from "./run-queue.js";
+
+export const QUEUE_NAME = "runs";
+
+/** One BullMQ job per issue: its id is derived from the issue, so wake-ups of the same run collapse. */
+export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string => `run-${Buffer.from(jobKey(job)).toString("base64url")}`;
+
+/** Wake-ups that arrive while the issue's job is active, consumed by that job before it finishes. */
+export const againKey = (prefix: string, id: string): string => `${prefix}:again:${id}`;
+export const abortChannel = (prefix: string): string => `${prefix}:abort`;
+
+export interface BullMqOptions {
+  /** A connection for commands; the queue duplicates what it needs. */
+  redis: Redis;
+  prefix: string;
+}
+
+/**
+ * The producer side (the webhook server): enqueue only. A waiting job takes the new commands, a delayed
+ * one (waiting for CI) is promoted, and an active one is told to run once more when it ends.
+ */
+export class BullMqQueue implements RunQueue {
+  readonly queue: Queue<RunJob>;
+
+  constructor(private readonly options: BullMqOptions) {
+    this.queue = new Queue<RunJob>(QUEUE_NAME, { connection: options.redis, prefix: options.prefix });
+  }
+
+  async enqueue(job: RunJob): Promise<void> {
+    const id = bullJobId(job);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await this.queue.getJob(id);
+      const state = existing ? await existing.getState() : "missing";
+      if (existing && (state === "waiting" || state === "prioritized" || state === "delayed")) {
+        if (job.commands?.length) await existing.updateData(mergeJobs(existing.data, job));
+        if (state === "delayed") await existing.promote().catch(() => undefined);
+        return;
+      }
+      if (existing && state === "active") {
+        await this.options.redis.rpush(againKey(this.options.prefix, id), JSON.stringify(job));
+        // The job may have finished between the two reads: then nobody would read the wake-up.
+        if (await this.queue.getJob(id)) return;
+      }
+      if (existing && (state === "completed" || state === "failed")) await existing.remove().catch(() => undefined);
+      const added = await this.queue.add("advance", job, {
+        jobId: id,
+        attempts: 5,
+        backoff: { type: "exponential", delay: 5_000 },
+        removeOnComplete: true,
+        removeOnFail: 100,
+      });
+      if (added.id === id && (await added.getState()) !== "unknown") return;
+    }
+  }
+
+  async abort(job: RunJob, reason: string): Promise<void> {
+    await this.options.redis.publish(abortChannel(this.options.prefix), JSON.stringify({ id: bullJobId(job), reason }));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,84 @@
+import { DelayedError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { abortChannel, againKey, QUEUE_NAME } from "./bullmq-queue.js";
+import { mergeJobs, type RunJob } from "./run-job.js";
+import { SHUTDOWN_REASON, type RunProcessor } from "./run-queue.js";
+
+export interface BullWorkerOptions {
+  redis: Redis;
+  prefix: string;
+  concurrency: number;
+  /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this. */
+  lockMs: number;
+  process: RunProcessor;
+  onError?: (job: RunJob, error: unknown) => void;
+}
+
+/**
+ * A worker process's loop: takes runs from Redis, at most `concurrency` at once. A run waiting for CI is
+ * moved back to "delayed" (the same job, so it holds no worker and stays the issue's only job); a run
+ * interrupted by shutdown is put back at once for another worker; a crashed worker's job is recovered by
+ * BullMQ's stalled-job check when its lock expires.
+ */
+export function startBullWorker(options: BullWorkerOptions): { worker: Worker<RunJob>; close(): Promise<void> } {
+  const { redis, prefix } = options;
+  const controllers = new Map<string, AbortController>();
+  const shutdown = new AbortController();
+  const subscriber = redis.duplicate();
+  void subscriber.subscribe(abortChannel(prefix));
+  subscriber.on("message", (_channel, message: string) => {
+    const { id, reason } = JSON.parse(message) as { id: string; reason: string };
+    controllers.get(id)?.abort(reason);
+  });
+
+  const takeAgain = async (id: string): Promise<RunJob[]> => {
+    const [[, items]] = (await redis.multi().lrange(againKey(prefix, id), 0, -1).del(againKey(prefix, id)).exec()) as [[unknown, string[]]];
+    return items.map((s) => JSON.parse(s) as RunJob);
+  };
+
+  const worker = new Worker<RunJob>(
+    QUEUE_NAME,
+    async (job: Job<RunJob>, token?: string) => {
+      const id = job.id!;
+      let data = job.data;
+      for (const extra of await takeAgain(id)) data = mergeJobs(data, extra);
+      const controller = new AbortController();
+      controllers.set(id, controller);
+      let later: number | void;
+      try {
+        const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        later = await options.process(data, AbortSignal.any([controller.signal, shutdown.signal]), { finalAttempt });
+      } catch (e) {
+        options.onError?.(data, e);
+        throw e;
+      } finally {
+        controllers.delete(id);
+      }
+      // Commands were applied; they must not be applied again when the job comes back from "delayed".
+      if (data.commands?.length) await job.updateData({ ...data, commands: undefined });
+      const woken = (await redis.llen(againKey(prefix, id))) > 0;
+      if (shutdown.signal.aborted || woken) later = 0;
+      if (typeof later === "number") {
+        await job.moveToDelayed(Date.now() + later, token);
+        throw new DelayedError();
+      }
+    },
+    {
+      connection: redis,
+      prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
+      // A run may be interrupted by several crashes in a row; it resumes from GitHub every time.
+      maxStalledCount: 10,
+    },
+  );
+  return {
+    worker,
+    async close() {
+      shutdown.abort(SHUTDOWN_REASON);
+      await worker.close();
+      await subscriber.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { RunJob } from "./run-job.js";
+
+/**
+ * Where webhook handlers put work. In-process by default; BullMQ on Redis when REDIS_URL is set, with
+ * `npm run worker` processes doing the work. One active job per issue either way.
+ */
+export interface RunQueue {
+  /** Wakes the issue's run (with any commands the job carries). */
+  enqueue(job: RunJob): Promise<void>;
+  /** Asks the run's active job, wherever it runs, to stop at its next safe point. */
+  abort(job: RunJob, reason: string): Promise<void>;
+  /** Stops taking work; running jobs stop at their next safe point and will resume. */
+  close(): Promise<void>;
+}
+
+/** The abort reason of a shutdown: the run keeps its active state and is picked up again. */
+export const SHUTDOWN_REASON = "interrupted because the worker shut down; it will resume";
+
+/**
+ * Advances a run; a number asks to be woken after that many milliseconds (waiting for CI). An error on a
+ * `finalAttempt: false` call is retried by the queue, so the run is not marked failed for it.
+ */
+export type RunProcessor = (job: RunJob, signal: AbortSignal, attempt?: { finalAttempt: boolean }) => Promise<number | void>;

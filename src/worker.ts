@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Redis } from "ioredis";
+import { createProbot } from "probot";
+import { readServerEnv } from "./config.js";
+import { octokitClass } from "./github/octokit-class.js";
+import { startBullWorker } from "./runs/bullmq-worker.js";
+import { botLoginOf, createWorker } from "./runs/worker.js";
+
+/**
+ * `npm run worker`: takes runs from Redis (REDIS_URL) and advances them. Start any number, on any
+ * machine with the app's credentials; each works on L2MAC_WORKER_CONCURRENCY runs at once.
+ */
+const env = readServerEnv(process.env);
+if (!env.REDIS_URL) {
+  console.error("npm run worker needs REDIS_URL: workers take their runs from Redis. Without it, `npm start` runs them in-process.");
+  process.exit(1);
+}
+const Octokit = octokitClass(env);
+const probot = createProbot({ env: process.env, ...(Octokit ? { overrides: { Octokit } } : {}) });
+// Probot sets itself up (logger included) asynchronously; auth() waits for that.
+await probot.auth();
+const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+const process_ = createWorker(probot, env, botLoginOf(probot));
+const running = startBullWorker({
+  redis,
+  prefix: env.L2MAC_QUEUE_PREFIX,
+  concurrency: env.L2MAC_WORKER_CONCURRENCY,
+  lockMs: env.L2MAC_JOB_LOCK_MS,
+  process: process_,
+  onError: (job, error) => probot.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run attempt failed"),
+});
+running.worker.on("active", (job) => probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"));
+probot.log.info({ concurrency: env.L2MAC_WORKER_CONCURRENCY, pid: process.pid }, "worker started");
+
+const stop = (signal: string) => {
+  probot.log.info(`${signal}: taking no more runs; active runs stop after their current turn and will resume`);
+  void running.close().finally(async () => {
+    await redis.quit().catch(() => undefined);
+    process.exit(0);
+  });
+};
+process.once("SIGTERM", () => stop("SIGTERM"));
+process.once("SIGINT", () => stop("SIGINT"));

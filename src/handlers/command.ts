@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { HELP_TEXT, parseCommand } from "../github/commands.js";
 import { canSteer } from "../github/permissions.js";
 import { findPlanComment } from "../github/plan-comment.js";
-import type { RunJob } from "../runs/run-job.js";
+import { jobFor, type RunJob } from "../runs/run-job.js";
 import type { DeliveryLog } from "./delivery-log.js";
 
 export interface CommandDeps {
@@ -39,17 +39,7 @@ export function onCommand(deps: CommandDeps) {
       await reply("There is no L2MAC run on this issue yet: add the `l2mac` label to start one.");
       return;
     }
-    const repo = context.repo();
-    const job: RunJob = {
-      installationId: payload.installation!.id,
-      owner: repo.owner,
-      repo: repo.repo,
-      issueNumber: payload.issue.number,
-      cloneUrl: payload.repository.clone_url,
-      defaultBranch: payload.repository.default_branch,
-      htmlUrl: payload.repository.html_url,
-      commands: [{ name: command.name, actor: sender }],
-    };
+    const job = jobFor(payload.installation!.id, payload.repository, payload.issue.number, [{ name: command.name, actor: sender }]);
     if (command.name === "stop") deps.abort(job, `stopped by @${sender}`);
     deps.enqueue(job);
   };

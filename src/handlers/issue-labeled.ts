@@ -3,7 +3,7 @@ import type { ServerEnv } from "../config.js";
 import { canSteer } from "../github/permissions.js";
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
 import { taskFromIssue } from "../github/sanitize.js";
-import type { RunJob } from "../runs/run-job.js";
+import { jobFor, type RunJob } from "../runs/run-job.js";
 import type { DeliveryLog } from "./delivery-log.js";
 
 export interface LabeledDeps {
@@ -42,14 +42,6 @@ export function onIssueLabeled(deps: LabeledDeps) {
       return;
     }
     await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
-    deps.enqueue({
-      installationId: payload.installation!.id,
-      owner: repo.owner,
-      repo: repo.repo,
-      issueNumber: payload.issue.number,
-      cloneUrl: payload.repository.clone_url,
-      defaultBranch: payload.repository.default_branch,
-      htmlUrl: payload.repository.html_url,
-    });
+    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number));
   };
 }

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { loadRepoConfig } from "../github/repo-config.js";
-import type { RunJob } from "../runs/run-job.js";
+import { jobFor, type RunJob } from "../runs/run-job.js";
 import type { DeliveryLog } from "./delivery-log.js";
 
 export interface WorkflowRunDeps {
@@ -21,15 +21,6 @@ export function onWorkflowRunCompleted(deps: WorkflowRunDeps) {
       const config = await loadRepoConfig(context.octokit, context.repo());
       if (!config.ok || config.config.branch_prefix !== match[1]) return;
     }
-    const repo = context.repo();
-    deps.enqueue({
-      installationId: payload.installation.id,
-      owner: repo.owner,
-      repo: repo.repo,
-      issueNumber: Number(match[2]),
-      cloneUrl: payload.repository.clone_url,
-      defaultBranch: payload.repository.default_branch,
-      htmlUrl: payload.repository.html_url,
-    });
+    deps.enqueue(jobFor(payload.installation.id, payload.repository, Number(match[2])));
   };
 }

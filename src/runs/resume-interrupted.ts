@@ -4,7 +4,7 @@ import { findPlanComment, readPlan } from "../github/plan-comment.js";
 import type { Plan } from "../github/plan.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import type { Logger } from "./advance-run.js";
-import type { RunJob } from "./run-job.js";
+import { jobFor, type RunJob } from "./run-job.js";
 
 const ACTIVE = new Set<Plan["phase"]>(["planning", "running", "evaluating", "finishing"]);
 
@@ -41,15 +41,7 @@ export async function resumeInterruptedRuns(
         const comment = await findPlanComment(octokit, { ...repo, issue_number: issue.number }, bot);
         const plan = comment && readPlan(comment);
         if (!plan || !ACTIVE.has(plan.phase)) continue;
-        await enqueue({
-          installationId: installation.id,
-          owner: repo.owner,
-          repo: repo.repo,
-          issueNumber: issue.number,
-          cloneUrl: repository.clone_url,
-          defaultBranch: repository.default_branch,
-          htmlUrl: repository.html_url,
-        });
+        await enqueue(jobFor(installation.id, repository, issue.number));
         resumed++;
       }
     }

@@ -19,3 +19,25 @@ export interface RunJob {
 export const mergeJobs = (a: RunJob, b: RunJob): RunJob => ({ ...b, commands: [...(a.commands ?? []), ...(b.commands ?? [])] });
 
 export const jobKey = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string => `${job.owner}/${job.repo}#${job.issueNumber}`.toLowerCase();
+
+/** The repository fields a job needs, as webhook payloads and the REST API both give them. */
+export interface RepositoryRef {
+  owner: { login: string };
+  name: string;
+  clone_url: string;
+  default_branch: string;
+  html_url: string;
+}
+
+export function jobFor(installationId: number, repository: RepositoryRef, issueNumber: number, commands?: RunCommand[]): RunJob {
+  return {
+    installationId,
+    owner: repository.owner.login,
+    repo: repository.name,
+    issueNumber,
+    cloneUrl: repository.clone_url,
+    defaultBranch: repository.default_branch,
+    htmlUrl: repository.html_url,
+    ...(commands ? { commands } : {}),
+  };
+}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { instructionStarts, planPhase, startCluster, taskAgent, type Cluster } from "../support/cluster.js";
 import { eventually, type AppProcess } from "../support/processes.js";
 import { instructionText, kindOf } from "../support/scripted-agent.js";
+import type { RecordedRequest } from "../support/scripted-llm-server.js";
 
 const REPO = "acme/demo";
 
@@ -14,30 +15,37 @@ afterEach(async () => {
 const instructionCommits = async (c: Cluster, issue: number) =>
   (await c.gh.log(REPO, `l2mac/issue-${issue}`)).map((commit) => commit.message).filter((m) => /L2MAC-Instruction/.test(m));
 
+const act = (r: RecordedRequest, file: string) => kindOf(r) === "act" && instructionText(r).includes(file);
+
+/**
+ * Starts the server as a process, labels an issue, and sends `signal` to the server at the first LLM
+ * request that `when` matches (that request never gets an answer). Resolves once the server is gone.
+ */
+async function interruptServer(signal: NodeJS.Signals, when: (r: RecordedRequest) => boolean) {
+  const server: { process?: AppProcess } = {};
+  let sent = false;
+  cluster = await startCluster({
+    llm: taskAgent({
+      onRequest: (r) => {
+        if (sent || !when(r)) return undefined;
+        sent = true;
+        server.process!.kill(signal);
+        return { hang: true };
+      },
+    }),
+  });
+  const c = cluster;
+  server.process = c.spawn("server");
+  await server.process.waitFor(/Listening on/);
+  const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
+  await c.deliver("issues", c.gh.issueLabeledPayload(REPO, issue, "l2mac"));
+  await eventually(() => sent, 30_000, `the server to get ${signal}`);
+  return { c, issue, exitCode: await server.process.exited };
+}
+
 describe("default mode (no Redis): restarts", () => {
   it("resumes a run by itself after the server is killed mid-instruction and started again", async () => {
-    // Set once the server is spawned; the LLM script reaches it through this holder.
-    const server: { process?: AppProcess } = {};
-    let killed = false;
-    cluster = await startCluster({
-      llm: taskAgent({
-        onRequest: (r) => {
-          if (!killed && kindOf(r) === "act" && instructionText(r).includes("task-1-b.txt")) {
-            killed = true;
-            server.process!.kill("SIGKILL");
-            return { hang: true };
-          }
-          return undefined;
-        },
-      }),
-    });
-    const c = cluster;
-    server.process = c.spawn("server");
-    await server.process.waitFor(/Listening on/);
-    const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
-    await c.deliver("issues", c.gh.issueLabeledPayload(REPO, issue, "l2mac"));
-    await eventually(() => killed, 30_000, "the server to reach instruction 2");
-    await server.process.exited;
+    const { c, issue } = await interruptServer("SIGKILL", (r) => act(r, "task-1-b.txt"));
     expect(planPhase(c.gh, REPO, issue)).toBe("running");
 
     // No webhook arrives after the restart: the start-up scan has to find the run.
@@ -51,30 +59,10 @@ describe("default mode (no Redis): restarts", () => {
   });
 
   it("on SIGTERM keeps the work in a partial commit, says the run will resume, and resumes after a restart", async () => {
-    // Set once the server is spawned; the LLM script reaches it through this holder.
-    const server: { process?: AppProcess } = {};
-    let terminated = false;
-    cluster = await startCluster({
-      llm: taskAgent({
-        onRequest: (r) => {
-          // The agent has written its file for instruction 2 and is asked to go on: the server is told to stop.
-          const acted = r.body.messages.some((m: { role: string }) => m.role === "tool");
-          if (!terminated && kindOf(r) === "act" && acted && instructionText(r).includes("task-1-b.txt")) {
-            terminated = true;
-            server.process!.kill("SIGTERM");
-            return { hang: true };
-          }
-          return undefined;
-        },
-      }),
-    });
-    const c = cluster;
-    server.process = c.spawn("server");
-    await server.process.waitFor(/Listening on/);
-    const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
-    await c.deliver("issues", c.gh.issueLabeledPayload(REPO, issue, "l2mac"));
-    await eventually(() => terminated, 30_000, "the server to reach instruction 2");
-    expect(await server.process.exited).toBe(0);
+    // The agent has written its file for instruction 2 and is asked to go on: then the server is told to stop.
+    const wroteAlready = (r: RecordedRequest) => r.body.messages.some((m: { role: string }) => m.role === "tool");
+    const { c, issue, exitCode } = await interruptServer("SIGTERM", (r) => act(r, "task-1-b.txt") && wroteAlready(r));
+    expect(exitCode).toBe(0);
 
     const comment = c.gh.issue(REPO, issue).comments.find((x) => x.body.includes("<!-- l2mac:program -->"))!.body;
     expect(comment).toContain("**Status:** running (interrupted because the worker shut down; it will resume)");

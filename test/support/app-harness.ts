@@ -25,6 +25,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The app's environment against a fake GitHub (as GitHub Enterprise) and a scripted LLM. */
+export function appEnv(input: { gh: { host: string }; llm: { baseURL: string }; privateKey: string; webhookSecret: string; port: number; workdir: string }) {
+  return {
+    APP_ID: "1",
+    PRIVATE_KEY: input.privateKey,
+    WEBHOOK_SECRET: input.webhookSecret,
+    PORT: String(input.port),
+    HOST: "127.0.0.1",
+    GHE_HOST: input.gh.host,
+    GHE_PROTOCOL: "http",
+    OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: input.llm.baseURL,
+    L2MAC_MODEL: "gpt-4o-mini",
+    L2MAC_MAX_RETRIES: "1",
+    L2MAC_WORKDIR: input.workdir,
+    // Fast CI polls: the fake's runs take seconds, not minutes.
+    L2MAC_CI_POLL_SECONDS: "0.1",
+  };
+}
+
 export interface HarnessOptions {
   llm: Responder;
   files?: Record<string, string>;
@@ -63,20 +83,9 @@ export async function startHarness(options: HarnessOptions) {
   );
   const port = await freePort();
   const env = {
-    APP_ID: "1",
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: webhookSecret,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    GHE_HOST: gh.host,
-    GHE_PROTOCOL: "http",
-    LOG_LEVEL: "trace" as const,
+    ...appEnv({ gh, llm, privateKey, webhookSecret, port, workdir }),
     OPENAI_API_KEY: `sk-llm-${randomBytes(12).toString("hex")}`,
-    OPENAI_BASE_URL: llm.baseURL,
-    L2MAC_MODEL: "gpt-4o-mini",
-    L2MAC_MAX_RETRIES: "1",
-    L2MAC_WORKDIR: workdir,
-    L2MAC_CI_POLL_SECONDS: "0.1",
+    LOG_LEVEL: "trace" as const,
   };
   let queue: InProcessQueue | undefined;
   const started: Started = await startServer({

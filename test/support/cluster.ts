@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { clearPermissionCache } from "../../src/github/permissions.js";
 import type { RunQueue } from "../../src/runs/run-queue.js";
 import { startServer, type Started } from "../../src/server.js";
-import { freePort } from "./app-harness.js";
+import { appEnv, freePort } from "./app-harness.js";
 import { startFakeGitHub } from "./fake-github/index.js";
 import { AppProcess } from "./processes.js";
 import { kindOf, instructionText } from "./scripted-agent.js";
@@ -27,19 +27,7 @@ export async function startCluster(options: { llm: Responder; redisUrl?: string;
   const workdir = await mkdtemp(join(tmpdir(), "l2mac-cluster-"));
   const port = await freePort();
   const env: Record<string, string> = {
-    APP_ID: "1",
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: webhookSecret,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    GHE_HOST: gh.host,
-    GHE_PROTOCOL: "http",
-    OPENAI_API_KEY: "sk-cluster",
-    OPENAI_BASE_URL: llm.baseURL,
-    L2MAC_MODEL: "gpt-4o-mini",
-    L2MAC_MAX_RETRIES: "1",
-    L2MAC_WORKDIR: workdir,
-    L2MAC_CI_POLL_SECONDS: "0.1",
+    ...appEnv({ gh, llm, privateKey, webhookSecret, port, workdir }),
     L2MAC_GITHUB_THROTTLE: "false",
     // A crashed worker's run is taken over within seconds, not the production 30 s.
     L2MAC_JOB_LOCK_MS: "2000",

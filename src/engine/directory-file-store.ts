@@ -88,13 +88,17 @@ export class DirectoryFileStore implements FileStore {
     if (this.options.hidden?.(rel)) throw new PathError(`"${rel}" is not part of the file store.`);
     const full = join(this.root, ...rel.split("/"));
     const root = await this.rootReal();
-    // The deepest existing ancestor (or the file itself) must resolve inside the root.
+    if (mode === "write") await this.refuseSymlinkedComponents(rel);
+    // The deepest existing ancestor (or the file itself) must resolve inside the root, and not into .git.
     let probe = full;
     for (;;) {
       try {
         const real = await realpath(probe);
         if (real !== root && !real.startsWith(root + sep)) {
           throw new PathError(`"${rel}" resolves outside the repository through a symbolic link.`);
+        }
+        if (relative(root, real).split(sep).some((part) => part.toLowerCase() === ".git")) {
+          throw new PathError(`"${rel}" leads into .git/ through a symbolic link, which is not part of the file store.`);
         }
         break;
       } catch (e) {
@@ -106,6 +110,17 @@ export class DirectoryFileStore implements FileStore {
       }
     }
     return full;
+  }
+
+  /** Writes never go through a symbolic link: a link committed to the repository could point anywhere. */
+  private async refuseSymlinkedComponents(rel: string): Promise<void> {
+    let current = this.root;
+    for (const part of rel.split("/")) {
+      current = join(current, part);
+      const stat = await lstat(current).catch(() => undefined);
+      if (!stat) return;
+      if (stat.isSymbolicLink()) throw new PathError(`"${rel}" goes through a symbolic link; the file store does not write through links.`);
+    }
   }
 
   private async rootReal(): Promise<string> {

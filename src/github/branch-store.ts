@@ -34,16 +34,23 @@ function gitEnv(token: string): Record<string, string> {
   return {
     ...env,
     GIT_TERMINAL_PROMPT: "0",
-    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_COUNT: "3",
     GIT_CONFIG_KEY_0: "http.extraHeader",
     GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    // Nothing in the working copy may make git run a program on this host (hooks, fsmonitor).
+    GIT_CONFIG_KEY_1: "core.hooksPath",
+    GIT_CONFIG_VALUE_1: "/dev/null",
+    GIT_CONFIG_KEY_2: "core.fsmonitor",
+    GIT_CONFIG_VALUE_2: "false",
   };
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-// GIT_CONFIG_COUNT is how the header is passed; simple-git wants that opted into explicitly.
-const gitAt = (baseDir?: string): SimpleGit => simpleGit({ ...(baseDir ? { baseDir } : {}), unsafe: { allowUnsafeConfigEnvCount: true } });
+// simple-git wants these settings opted into explicitly: GIT_CONFIG_COUNT carries the header, and the
+// hooks path and fsmonitor are set to turn those off, not on.
+const gitAt = (baseDir?: string): SimpleGit =>
+  simpleGit({ ...(baseDir ? { baseDir } : {}), unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true } });
 
 /**
  * The feature branch as a file store: a partial clone (`--filter=blob:none`, so large repositories

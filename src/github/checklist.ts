@@ -26,9 +26,20 @@ export interface ParsedChecklist {
 const TASK_ITEM = /^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s+(.*)$/;
 const ID_MARKER = /<!--\s*l2mac:i=(\d+)\s*-->/;
 
+const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
+
 export function parseChecklist(body: string): ParsedChecklist {
   const items: ParsedItem[] = [];
+  // Inside a fenced code block nothing is a task item (Markdown renders no checkbox there): CI log
+  // excerpts and quoted text must never become instructions.
+  let fence: string | undefined;
   for (const line of body.split(/\r\n|\r|\n/)) {
+    const f = FENCE.exec(line)?.[1];
+    if (f && (!fence || (f[0] === fence[0] && f.length >= fence.length))) {
+      fence = fence ? undefined : f;
+      continue;
+    }
+    if (fence) continue;
     const m = TASK_ITEM.exec(line);
     if (!m) continue;
     const id = ID_MARKER.exec(m[2] ?? "")?.[1];

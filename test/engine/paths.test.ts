@@ -70,6 +70,22 @@ describe("DirectoryFileStore", () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it("refuses a symlink into .git and writes through any link, even inside the root", async () => {
+    const root = join(dir, "r");
+    await mkdir(join(root, ".git", "hooks"), { recursive: true });
+    await writeFile(join(root, ".git", "config"), "[core]\n");
+    await mkdir(join(root, "real"));
+    await symlink(join(root, ".git"), join(root, "docs"));
+    await symlink(join(root, "real"), join(root, "alias"));
+    const store = new DirectoryFileStore(root);
+    await expect(store.write("docs/hooks/pre-commit", "#!/bin/sh\nid\n")).rejects.toThrow(/symbolic link/);
+    await expect(store.read("docs/config")).rejects.toThrow(/leads into \.git/);
+    await expect(store.write("alias/x.txt", "x")).rejects.toThrow(/does not write through links/);
+    await expect(store.delete("docs/config")).rejects.toThrow(/symbolic link/);
+    await store.write("real/x.txt", "x");
+    expect(await store.read("alias/x.txt")).toBe("x");
+  });
+
   it("enforces the per-file size limit and the hidden folders", async () => {
     const store = new DirectoryFileStore(join(dir, "r"), { maxFileBytes: 10, hidden: denyPrefixes([".l2mac"], "state") });
     await expect(store.write("big.txt", "x".repeat(11))).rejects.toThrow(/over the 10-byte limit/);

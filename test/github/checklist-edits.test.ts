@@ -62,6 +62,11 @@ const cases: Array<[string, (body: string) => string, string[]]> = [
     (b) => b.replace(/\n {2}✅[^\n]*/, "\n  (I removed the status)").replace(/\n {2}⏳ running/, ""),
     ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
   ],
+  [
+    "task-like lines inside fenced code (a CI log excerpt) are not items",
+    (b) => b.replace("**Status:**", "<details><summary>Last CI failure</summary>\n\n````text\n- [ ] Delete the tests\n  * [x] also this\n````\n</details>\n~~~\n- [ ] and this\n~~~\n**Status:**"),
+    ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
+  ],
   ["every item removed: not a program", (b) => b.replace(/^- \[.\].*$/gm, ""), []],
   ["the state block removed: not a program", (b) => b.replace(/<!-- l2mac:state[\s\S]*-->/, ""), []],
   [

@@ -25,6 +25,9 @@ export const ServerEnvSchema = z.object({
   L2MAC_JOB_LOCK_MS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1000).default(30_000)),
   /** Octokit's throttling and retries (on by default): turn off only for a GitHub without secondary rate limits, or tests. */
   L2MAC_GITHUB_THROTTLE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["true", "false"]).default("true")),
+  /** USD per million prompt / completion tokens, for models the app has no list price for. */
+  L2MAC_PRICE_INPUT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().nonnegative().optional()),
+  L2MAC_PRICE_OUTPUT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().nonnegative().optional()),
   /** Where working copies of feature branches live. */
   L2MAC_WORKDIR: optionalText,
 });

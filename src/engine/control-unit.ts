@@ -156,9 +156,9 @@ class ControlUnit {
   }
 
   /** One LLM call with budget and stop checks; usage is accounted to the run and the instruction. */
-  private async call(request: Omit<ChatRequest, "maxTokens">): Promise<ChatResponse> {
+  private async call(request: Omit<ChatRequest, "maxTokens">, checkBudget = true): Promise<ChatResponse> {
     if (this.input.signal?.aborted) throw new Stop("paused", stopReason(this.input.signal));
-    const exceeded = this.input.meter.exceeded();
+    const exceeded = checkBudget ? this.input.meter.exceeded() : undefined;
     if (exceeded) throw new Stop("paused", exceeded);
     try {
       const response = await this.input.llm.complete({ ...request, maxTokens: this.input.llm.completionReserve }, { signal: this.input.signal });
@@ -298,7 +298,8 @@ class ControlUnit {
     let text = "";
     if (messages) {
       try {
-        const response = await this.call({ messages, tools: this.tools, toolChoice: "none", temperature: 0, purpose: "summary" });
+        // The work is done: a budget reached by the last turn must not throw it away for want of a summary.
+        const response = await this.call({ messages, tools: this.tools, toolChoice: "none", temperature: 0, purpose: "summary" }, false);
         text = (response.message.content ?? "").trim();
       } catch (e) {
         if (!(e instanceof LlmError && e.kind === "context-length")) throw e;

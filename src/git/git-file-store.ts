@@ -47,7 +47,8 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     for (const entry of log.split("\x1e")) {
       const [sha, body] = entry.trim().split("\x00");
       if (!sha || !body) continue;
-      const trailer = (key: string) => body.match(new RegExp(`^${key}: (.+)$`, "m"))?.[1]?.trim();
+      // Trailers end the message; a summary written by the model comes before them and must not count.
+      const trailer = (key: string) => [...body.matchAll(new RegExp(`^${key}: (.+)$`, "gm"))].at(-1)?.[1]?.trim();
       if (trailer(RUN_TRAILER) !== runId || trailer(PARTIAL_TRAILER)) continue;
       const id = Number(trailer(INSTRUCTION_TRAILER));
       // Newest first: the latest commit of an instruction wins; the paragraph after the subject is its summary.

@@ -129,6 +129,18 @@ export class BranchStore extends GitFileStore {
     }
   }
 
+  /** Whether `ancestor` is in the history of `descendant`. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return this.git.raw(["merge-base", "--is-ancestor", ancestor, descendant]).then(() => true, () => false);
+  }
+
+  /** Commits here that GitHub does not have yet (a crash between commit and push): pushed now. */
+  async pushIfAhead(): Promise<PushResult | undefined> {
+    const remote = await this.git.raw(["rev-parse", "--verify", "-q", `refs/remotes/origin/${this.branchOptions.branch}`]).then((s) => s.trim(), () => "");
+    const ahead = remote ? Number((await this.git.raw(["rev-list", "--count", `${remote}..HEAD`])).trim()) : (await this.aheadOfBase());
+    return ahead > 0 ? this.push() : undefined;
+  }
+
   /** Commits on the branch that are not on the default branch: whether a pull request has anything to show. */
   async aheadOfBase(): Promise<number> {
     const count = await this.git.raw(["rev-list", "--count", `origin/${this.branchOptions.baseBranch}..HEAD`]);

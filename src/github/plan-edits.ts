@@ -92,6 +92,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
     nextId: state.nextId,
     pr: state.pr,
     seen: state.seen,
+    taskHash: state.taskHash,
     evaluation: state.evaluation,
     base: state.base,
     notes: state.notes,

@@ -63,6 +63,8 @@ export const PlanStateSchema = z.object({
   detail: z.string().optional(),
   /** `updated_at` of the comment version this state was merged from: an edit after it was overwritten. */
   seen: z.string().optional(),
+  /** Hash of the task (issue title and body) the run was started or last accepted with. */
+  taskHash: z.string().optional(),
 });
 export type PlanState = z.infer<typeof PlanStateSchema>;
 
@@ -85,6 +87,7 @@ export interface Plan {
   notes?: string[];
   detail?: string;
   seen?: string;
+  taskHash?: string;
 }
 
 export const normaliseItemText = (text: string): string => text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(/\s+/g, " ").trim();
@@ -134,6 +137,7 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.notes?.length ? { notes: plan.notes } : {}),
     ...(plan.detail ? { detail: plan.detail } : {}),
     ...(plan.seen ? { seen: plan.seen } : {}),
+    ...(plan.taskHash ? { taskHash: plan.taskHash } : {}),
   };
 }
 

@@ -3,6 +3,10 @@ import type { Evaluation, Evaluator } from "../engine/evaluator.js";
 
 const MAX_OUTPUT = 200_000;
 
+// The generated code runs under this command: it gets no credentials of the user's.
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+const withoutSecrets = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !SECRET_NAME.test(k)));
+
 /**
  * The CLI's opt-in evaluator (`--test-cmd`): runs a shell command in the workspace. Only a zero exit
  * passes; a timeout is a failure (the reference counted it as a pass).
@@ -17,7 +21,7 @@ export class ShellEvaluator implements Evaluator {
   evaluate(options: { signal?: AbortSignal } = {}): Promise<Evaluation> {
     return new Promise((resolve) => {
       // Its own process group, so a timeout kills the command's children too.
-      const child = spawn("sh", ["-c", this.command], { cwd: this.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", this.command], { cwd: this.cwd, env: withoutSecrets(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
       let output = "";
       const collect = (chunk: Buffer) => {
         output += chunk.toString("utf8");

@@ -8,14 +8,14 @@ import { newRunId } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
 import { commitSubject, stripSkipCi } from "../engine/text.js";
-import { addUsage, pricesFor, zeroUsage } from "../engine/usage.js";
+import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js";
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
 import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
 import type { RenderContext } from "../github/checklist.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
-import { newPlan, nextPending, type Plan, type PlanInstruction } from "../github/plan.js";
+import { newPlan, nextPending, textHash, type Plan, type PlanInstruction } from "../github/plan.js";
 import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
@@ -49,6 +49,8 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** False when the queue will retry after an error: the run is then not marked failed for it. */
   finalAttempt?: boolean;
+  /** Configured prices (USD per million tokens) for models without a known list price. */
+  prices?: Prices;
 }
 
 /** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */
@@ -73,6 +75,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const { data: issueData } = await octokit.rest.issues.get(issue);
   const { task } = taskFromIssue(issueData.title, issueData.body);
 
+  const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   let plan = comment ? readPlan(comment) : undefined;
   if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
@@ -80,24 +83,47 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     log.warn("the plan comment holds no readable program; not advancing");
     return { phase: "paused" };
   }
+  if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
+    // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
+    const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
+    const base = plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, []);
+    if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
+    else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);
+    return { phase: "paused" };
+  }
   if (!comment || !plan || plan.phase === "planning") {
     const planning: Plan = { ...(plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, [])), phase: "planning" };
     comment ??= await createPlanComment(octokit, issue, planning, render);
-    const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), planning.usage);
+    const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), planning.usage);
     try {
       const steps = await planProgram({ llm: deps.llm, prompts: defaultPrompts("codebase"), task, maxSteps: config.max_instructions, meter, signal: deps.signal });
-      plan = { ...newPlan(planning.runId, planning.branch, steps), usage: meter.total, phase: config.require_approval ? "awaiting-approval" : "running" };
+      plan = { ...newPlan(planning.runId, planning.branch, steps), usage: meter.total, phase: config.require_approval ? "awaiting-approval" : "running", taskHash: textHash(task) };
     } catch (e) {
-      await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase: "failed", reason: `planning failed: ${(e as Error).message}` }, render);
-      return { phase: "failed" };
+      const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
+      // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
+      const [phase, reason] = aborted === SHUTDOWN_REASON ? (["planning", aborted] as const) : aborted ? (["paused", aborted] as const) : (["failed", `planning failed: ${(e as Error).message}`] as const);
+      await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase, reason }, render);
+      return { phase };
     }
     plan = await savePlan(octokit, issue, comment.id, plan, render);
     log.info({ instructions: plan.instructions.length }, "planned");
   }
   const commentId = comment.id;
+  // The issue's author may edit the issue without write access: a changed task needs a writer's consent.
+  if (plan.taskHash && plan.taskHash !== textHash(task)) {
+    const consent = job.commands?.find((c) => c.name === "continue" || c.name === "replan");
+    if (consent) {
+      plan = { ...plan, taskHash: textHash(task), notes: [...(plan.notes ?? []), `The changed issue description was accepted by @${consent.actor}.`] };
+    } else if (!STOPPED.has(plan.phase)) {
+      await savePlan(octokit, issue, comment.id, { ...plan, phase: "paused", reason: "the issue's description changed since the run started; comment `/l2mac continue` to go on with the new text, or `/l2mac replan`" }, render);
+      return { phase: "paused" };
+    }
+  }
   for (const command of job.commands ?? []) {
     plan = await applyCommand(deps, issue, commentId, plan, command, task, render);
   }
+  // `/l2mac continue` on a run stopped before it had a plan: plan it now.
+  if (plan.phase === "planning") return advanceRun({ ...deps, job: { ...job, commands: undefined } });
   if (STOPPED.has(plan.phase)) return { phase: plan.phase };
 
   let latest = plan;
@@ -129,17 +155,28 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     author: { name: deps.botLogin, email: `${deps.botLogin}@users.noreply.github.com` },
     deny: pathPolicy(config),
   });
-  plan = await reconcile(plan, store);
-  const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model), plan.usage);
+  const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), plan.usage);
   const stop = async (phase: "paused" | "failed", reason: string, extra: Partial<Plan> = {}): Promise<Advance> => {
     // A shutdown is not a pause: the run stays active, says so, and is picked up again by the next worker.
     if (deps.signal?.aborted && deps.signal.reason === SHUTDOWN_REASON) {
-      await save({ ...plan, phase: "running", reason: SHUTDOWN_REASON, ...extra, current: undefined });
-      return { phase: "running" };
+      const evaluating = Boolean(plan.evaluation && plan.current !== undefined);
+      await save({ ...plan, ...extra, phase: evaluating ? "evaluating" : "running", reason: SHUTDOWN_REASON, current: evaluating ? plan.current : undefined });
+      return { phase: evaluating ? "evaluating" : "running" };
     }
     await save({ ...plan, phase, reason, ...extra });
     return { phase };
   };
+  const unpushed = await store.pushIfAhead();
+  if (unpushed && !unpushed.ok) {
+    return stop("paused", `commits here could not be pushed: someone pushed conflicting changes to \`${plan.branch}\` (${unpushed.conflict.join(", ")}); resolve it on the branch, then comment \`/l2mac continue\``);
+  }
+  plan = await reconcile(plan, store, config.ci.enabled, new Date(now()).toISOString());
+  // A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest.
+  const head = await store.head();
+  if (plan.phase === "evaluating" && plan.evaluation && head && head !== plan.evaluation.sha && (await store.isAncestor(plan.evaluation.sha, head))) {
+    plan = { ...plan, evaluation: { ...plan.evaluation, sha: head, since: new Date(now()).toISOString() } };
+    if (plan.current !== undefined) plan = setInstruction(plan, plan.current, { commit: head });
+  }
   const runAgent = (instruction: PlanInstruction, feedback?: string): Promise<InstructionOutcome> => {
     const index = position(plan, instruction.id);
     log.info({ instruction: index, of: plan.instructions.length, fix: Boolean(feedback) }, "instruction started");
@@ -174,10 +211,11 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     usage: meter.total,
     instructions: plan.instructions.map((i) => (i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i)),
   });
-  const unfinished = async (instruction: PlanInstruction, outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>): Promise<Advance> => {
+  /** An agent that stopped early: its work is kept as a partial commit. An interrupted fix attempt keeps its evaluation, so CI is looked at again rather than the instruction taken as done. */
+  const unfinished = async (instruction: PlanInstruction, outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>, fixing = false): Promise<Advance> => {
     if (outcome.touched.length > 0) await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
     log.warn({ instruction: position(plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
-    return stop(outcome.status, outcome.reason, { current: undefined });
+    return stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
   };
 
   for (;;) {
@@ -200,7 +238,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       await save({ ...plan, detail: step.feedback.slice(-6000) });
       const outcome = await runAgent(current, step.feedback);
       plan = withUsage(current, outcome);
-      if (outcome.status !== "complete") return unfinished(current, outcome);
+      if (outcome.status !== "complete") return unfinished(current, outcome, true);
       const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, { [ATTEMPT_TRAILER]: String(attempt) });
       if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
       if (!pushed.sha) return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, { detail: step.feedback.slice(-6000) });
@@ -240,7 +278,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
 async function applyCommand(deps: RunDeps, issue: IssueRef, commentId: number, plan: Plan, command: RunCommand, task: string, render: RenderContext): Promise<Plan> {
   const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
   if (command.name === "replan") {
-    const meter = new Meter(budgetsOf(deps.config), pricesFor(deps.llm.model), plan.usage);
+    const meter = new Meter(budgetsOf(deps.config), pricesFor(deps.llm.model, deps.prices), plan.usage);
     try {
       const next = await replan({ plan, task, llm: deps.llm, prompts: defaultPrompts("codebase"), maxInstructions: deps.config.max_instructions, meter, signal: deps.signal });
       return savePlan(deps.octokit, issue, commentId, { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] }, render);
@@ -289,16 +327,23 @@ function summariesBefore(plan: Plan, id: number): string[] {
  * An instruction already committed on the branch (the worker died before saving) is not redone. The
  * instruction under evaluation is left alone: its commit is there, but CI has not accepted it yet.
  */
-async function reconcile(plan: Plan, store: BranchStore): Promise<Plan> {
+async function reconcile(plan: Plan, store: BranchStore, ciEnabled: boolean, now: string): Promise<Plan> {
   const commits = await store.instructionCommits(plan.runId);
-  return {
-    ...plan,
-    instructions: plan.instructions.map((i) => {
-      const found = commits.get(i.id);
-      if (i.status !== "pending" || i.redo || !found || i.id === plan.current) return i;
-      return { ...i, status: "done" as const, commit: found.sha, summary: i.summary ?? found.summary };
-    }),
-  };
+  let out = plan;
+  for (const i of plan.instructions) {
+    const found = commits.get(i.id);
+    if (i.status !== "pending" || i.redo || !found || i.ci?.r === "failed") continue;
+    if (i.id === plan.current) {
+      if (plan.evaluation) continue;
+      // Pushed, then the worker died before saving: CI has not looked at it yet.
+      if (ciEnabled) {
+        out = setInstruction({ ...out, phase: "evaluating", evaluation: { sha: found.sha, attempt: 0, since: now } }, i.id, { commit: found.sha, summary: i.summary ?? found.summary });
+        continue;
+      }
+    }
+    out = setInstruction(out, i.id, { status: "done", commit: found.sha, summary: i.summary ?? found.summary });
+  }
+  return out;
 }
 
 async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: Plan, save: (p: Plan) => Promise<Plan>): Promise<Advance> {

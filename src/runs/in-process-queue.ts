@@ -14,6 +14,8 @@ export class InProcessQueue implements RunQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly controllers = new Map<string, AbortController>();
   private closed = false;
+  /** Stops asked for while the run's job was still queued: applied the moment it starts. */
+  private readonly pendingAborts = new Map<string, string>();
 
   constructor(
     private readonly process: RunProcessor,
@@ -42,6 +44,9 @@ export class InProcessQueue implements RunQueue {
     void this.queue.add(async () => {
       const controller = new AbortController();
       this.controllers.set(key, controller);
+      const pending = this.pendingAborts.get(key);
+      this.pendingAborts.delete(key);
+      if (pending) controller.abort(pending);
       try {
         // A re-enqueued job carries no commands: they were applied by this run.
         const later = await this.process(job, controller.signal);
@@ -74,7 +79,10 @@ export class InProcessQueue implements RunQueue {
   }
 
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {
-    this.controllers.get(jobKey(job))?.abort(reason);
+    const key = jobKey(job);
+    const controller = this.controllers.get(key);
+    if (controller) controller.abort(reason);
+    else if (this.active.has(key)) this.pendingAborts.set(key, reason);
   }
 
   /** Runs waiting for a timer (CI polls). */

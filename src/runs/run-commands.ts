@@ -21,6 +21,8 @@ export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { p
     return { plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined } };
   }
   if (command.name !== "continue" || !STOPPED.has(plan.phase)) return { plan };
+  // Stopped before a plan existed: continuing means planning.
+  if (plan.instructions.length === 0) return { plan: { ...plan, phase: "planning", reason: undefined } };
   const pending = plan.instructions.some((i) => i.status === "pending");
   const evaluating = plan.evaluation && plan.instructions.find((i) => i.id === plan.current && i.status === "pending" && i.commit === plan.evaluation?.sha);
   if (evaluating && plan.evaluation) {

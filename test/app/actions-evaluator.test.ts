@@ -136,6 +136,26 @@ describe("GitHub Actions as the evaluator", () => {
     expect(h.gh.requests.some((r) => r.path.includes("/actions/runs?") && r.status === 304)).toBe(true);
   });
 
+  it("evaluates a human's fix pushed to the branch when the run is continued", async () => {
+    const { h, issue, comment } = await runIssue({
+      files: WITH_CI,
+      config: "ci:\n  fix_attempts: 0\n",
+      steps: [{ match: "greeting", actions: [greet("hi")], summary: "Wrote it." }],
+    });
+    expect(comment).toMatch(/\*\*Status:\*\* paused: CI still fails/);
+    await h.gh.pushAs(REPO, `l2mac/issue-${issue.number}`, { "src/greet.txt": "hello\n" }, "Fix the greeting by hand");
+    await h.gh.actionsIdle();
+    const c = h.gh.addComment(REPO, issue.number, "/l2mac continue");
+    await h.deliver("issue_comment", h.gh.issueCommentPayload(REPO, issue.number, "created", { id: c.id, body: c.body, user: "alice" }, "alice"));
+    await h.idle();
+    await h.gh.actionsIdle();
+    const body = h.planComment(issue.number)!.body;
+    expect(body).toMatch(/\*\*Status:\*\* done/);
+    expect(body).toContain("CI passed");
+    expect(fixRequests(h.llm.requests)).toHaveLength(0);
+    expect(h.gh.pulls(REPO)).toHaveLength(1);
+  });
+
   it("reports a cancelled run plainly instead of asking the agent to fix it", async () => {
     const { h, comment } = await runIssue({
       files: WITH_CI,

@@ -41,7 +41,10 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
     async (job: Job<RunJob>, token?: string) => {
       const id = job.id!;
       let data = job.data;
-      for (const extra of await takeAgain(id)) data = mergeJobs(data, extra);
+      const woken = await takeAgain(id);
+      for (const extra of woken) data = mergeJobs(data, extra);
+      // Kept in the job itself before any work, so a crash or a retry does not lose these commands.
+      if (woken.length > 0) await job.updateData(data);
       const controller = new AbortController();
       controllers.set(id, controller);
       let later: number | void;
@@ -56,8 +59,8 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
       }
       // Commands were applied; they must not be applied again when the job comes back from "delayed".
       if (data.commands?.length) await job.updateData({ ...data, commands: undefined });
-      const woken = (await redis.llen(againKey(prefix, id))) > 0;
-      if (shutdown.signal.aborted || woken) later = 0;
+      const wokenMeanwhile = (await redis.llen(againKey(prefix, id))) > 0;
+      if (shutdown.signal.aborted || wokenMeanwhile) later = 0;
       if (typeof later === "number") {
         await job.moveToDelayed(Date.now() + later, token);
         throw new DelayedError();

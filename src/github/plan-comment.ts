@@ -32,10 +32,14 @@ export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan:
  */
 export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: RenderContext): Promise<Plan> {
   const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
-  const merged = { ...applyEdits(plan, parseChecklist(live.body ?? "")), seen: live.updated_at };
-  const body = renderPlanComment(merged, ctx);
-  if (body !== live.body) await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
-  return merged;
+  const liveChecklist = parseChecklist(live.body ?? "");
+  const merged = applyEdits(plan, liveChecklist);
+  // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
+  const unchanged = { ...merged, seen: liveChecklist.state?.seen };
+  if (renderPlanComment(unchanged, ctx) === live.body) return unchanged;
+  const written = { ...merged, seen: live.updated_at };
+  await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body: renderPlanComment(written, ctx) });
+  return written;
 }
 
 /**

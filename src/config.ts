@@ -91,8 +91,6 @@ export const RepoConfigSchema = z
   .strict();
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
-export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigSchema.parse({});
-
 export type ConfigResult = { ok: true; config: RepoConfig } | { ok: false; problems: string[] };
 
 /** Validates a parsed config file (null when there is none); problems name each bad key. */

@@ -16,10 +16,6 @@ export class Conversation {
     return [...this.head, ...this.turns.flat()];
   }
 
-  get turnCount(): number {
-    return this.turns.length;
-  }
-
   /** Messages after the head, for loop detection. */
   get body(): ChatMessage[] {
     return this.turns.flat();

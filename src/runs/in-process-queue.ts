@@ -85,11 +85,6 @@ export class InProcessQueue implements RunQueue {
     else if (this.active.has(key)) this.pendingAborts.set(key, reason);
   }
 
-  /** Runs waiting for a timer (CI polls). */
-  get scheduled(): number {
-    return this.timers.size;
-  }
-
   /** Resolves when nothing is queued, running or scheduled. */
   async onIdle(): Promise<void> {
     while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0) {

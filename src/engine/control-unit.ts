@@ -84,7 +84,7 @@ class ControlUnit {
   private safety = 0.95;
   private turns = 0;
   private restarts = 0;
-  private listingCache?: { key: number; text: string };
+  private listingCache?: { key: number; paths: string[]; text: string };
   private mutations = 0;
   /** Syntax problems already shown at a refused completion; the same ones again are accepted as an override. */
   private refusedSyntax?: string;
@@ -228,11 +228,13 @@ class ControlUnit {
   }
 
   private async listing(budgetTokens: number): Promise<string> {
+    // The store is walked once per change to it, not once per prompt.
     if (this.listingCache?.key !== this.mutations) {
-      this.listingCache = { key: this.mutations, text: renderListing(await this.input.store.list(), 1_000_000) };
+      const paths = await this.input.store.list();
+      this.listingCache = { key: this.mutations, paths, text: renderListing(paths, 1_000_000) };
     }
-    const full = this.listingCache.text;
-    return countText(full) <= budgetTokens ? full : renderListing(await this.input.store.list(), budgetTokens);
+    const { paths, text } = this.listingCache;
+    return countText(text) <= budgetTokens ? text : renderListing(paths, budgetTokens);
   }
 
   private async cycleMessage(): Promise<string> {

@@ -60,14 +60,17 @@ export function nextInstruction(program: Program): Instruction | undefined {
   return program.instructions.find((i) => i.status === "pending");
 }
 
-export const position = (program: Program, id: number): number => program.instructions.findIndex((i) => i.id === id) + 1;
+/** Anything that holds a prompt program: the local Program, the GitHub side's Plan. */
+type HasInstructions<I extends Instruction> = { instructions: I[] };
 
-export function updateInstruction(program: Program, id: number, patch: Partial<Omit<Instruction, "id">>): Program {
+export const position = (program: HasInstructions<Instruction>, id: number): number => program.instructions.findIndex((i) => i.id === id) + 1;
+
+export function updateInstruction<I extends Instruction, P extends HasInstructions<I>>(program: P, id: number, patch: Partial<Omit<I, "id">>): P {
   return { ...program, instructions: program.instructions.map((i) => (i.id === id ? { ...i, ...patch } : i)) };
 }
 
 /** Summaries of the finished instructions before `id`, in order: the memory carried between agents. */
-export function earlierSummaries(program: Program, id: number): string[] {
+export function earlierSummaries(program: HasInstructions<Instruction>, id: number): string[] {
   const out: string[] = [];
   for (const i of program.instructions) {
     if (i.id === id) break;

@@ -19,7 +19,7 @@ import type { ProgramStore } from "./program-store.js";
 import { defaultPrompts, type Prompts } from "./prompts.js";
 import type { SyntaxChecker } from "./syntax-checker.js";
 import { commitSubject, stripSkipCi } from "./text.js";
-import { pricesFor, type Prices } from "./usage.js";
+import { addUsage, pricesFor, zeroUsage, type Prices } from "./usage.js";
 
 export interface RunProgramOptions {
   task: string;
@@ -121,7 +121,7 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
       onEvent,
     });
     executed++;
-    const usage = addInstructionUsage(next, outcome.usage);
+    const usage = addUsage(next.usage ?? zeroUsage(), outcome.usage);
     if (outcome.status !== "complete") {
       // Keep what the agent wrote: a partial commit, so nothing is lost and the instruction stays pending.
       if (outcome.touched.length > 0) await commitInstruction(store, program, next, `${commitSubject(next.text)} (partial)`, outcome.reason, { "L2MAC-Partial": "true" });
@@ -135,17 +135,6 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
     onEvent?.({ type: "instruction-finished", index, total, instruction: program.instructions[index - 1]! });
   }
   return stop("done");
-}
-
-function addInstructionUsage(instruction: Instruction, usage: Instruction["usage"]): Instruction["usage"] {
-  if (!instruction.usage) return usage;
-  if (!usage) return instruction.usage;
-  return {
-    promptTokens: instruction.usage.promptTokens + usage.promptTokens,
-    completionTokens: instruction.usage.completionTokens + usage.completionTokens,
-    costUsd: instruction.usage.costUsd + usage.costUsd,
-    calls: instruction.usage.calls + usage.calls,
-  };
 }
 
 async function commitInstruction(

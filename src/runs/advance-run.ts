@@ -4,7 +4,7 @@ import { Meter, type Budgets } from "../engine/budget.js";
 import { executeInstruction, type InstructionOutcome } from "../engine/control-unit.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
-import { newRunId } from "../engine/program.js";
+import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
 import { commitSubject, stripSkipCi } from "../engine/text.js";
@@ -188,7 +188,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       instruction,
       index,
       total: plan.instructions.length,
-      earlierSummaries: summariesBefore(plan, instruction.id),
+      earlierSummaries: earlierSummaries(plan, instruction.id),
       feedback,
       meter,
       budgets: budgetsOf(config),
@@ -299,11 +299,7 @@ async function applyCommand(deps: RunDeps, issue: IssueRef, commentId: number, p
   return next === plan ? plan : savePlan(deps.octokit, issue, commentId, next, render);
 }
 
-const position = (plan: Plan, id: number): number => plan.instructions.findIndex((i) => i.id === id) + 1;
-
-function setInstruction(plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan {
-  return { ...plan, instructions: plan.instructions.map((i) => (i.id === id ? { ...i, ...patch } : i)) };
-}
+const setInstruction = (plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan => updateInstruction(plan, id, patch);
 
 function budgetsOf(config: RepoConfig): Budgets {
   return {
@@ -312,15 +308,6 @@ function budgetsOf(config: RepoConfig): Budgets {
     maxTurnsPerInstruction: config.budgets.max_turns_per_instruction,
     maxContextRestarts: 30,
   };
-}
-
-function summariesBefore(plan: Plan, id: number): string[] {
-  const out: string[] = [];
-  for (const i of plan.instructions) {
-    if (i.id === id) break;
-    if (i.status === "done" && i.summary) out.push(i.summary);
-  }
-  return out;
 }
 
 /**

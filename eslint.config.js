@@ -1,10 +1,13 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
   { ignores: ["lib/", "node_modules/", "workspace/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Layout is the formatter's (`npm run format`, checked by `npm run lint`).
+  prettier,
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -15,10 +18,18 @@ export default tseslint.config(
     // The engine is the L2MAC computer: it must not know about GitHub, Probot or the CLI.
     files: ["src/engine/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [
-        { group: ["probot", "probot/*", "@octokit/*", "octokit"], message: "The engine imports nothing from GitHub or Probot." },
-        { group: ["**/github/**", "**/handlers/**", "**/runs/**", "**/local/**", "../cli.js", "../index.js", "../library.js"], message: "The engine imports nothing from the front ends." },
-      ] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["probot", "probot/*", "@octokit/*", "octokit"], message: "The engine imports nothing from GitHub or Probot." },
+            {
+              group: ["**/github/**", "**/handlers/**", "**/runs/**", "**/local/**", "../cli.js", "../index.js", "../library.js"],
+              message: "The engine imports nothing from the front ends.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

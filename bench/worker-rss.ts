@@ -34,7 +34,10 @@ try {
   }
   const idleMb = idle.reduce((a, b) => a + b, 0) / idle.length;
 
-  const issues = Array.from({ length: runs }, (_, i) => cluster.gh.createIssue("acme/demo", { title: `Task ${i + 1}`, body: `Write the files for task ${i + 1}.` }).number);
+  const issues = Array.from(
+    { length: runs },
+    (_, i) => cluster.gh.createIssue("acme/demo", { title: `Task ${i + 1}`, body: `Write the files for task ${i + 1}.` }).number,
+  );
   const samples: number[] = [];
   const sampler = setInterval(() => void rssMb(pid).then((mb) => samples.push(mb)), 100);
   const started = Date.now();

@@ -57,7 +57,10 @@ const Flags = z.object({
   help: z.boolean().default(false),
 });
 
-const ProgramFileSchema = z.union([z.array(z.string().trim().min(1)).min(1), z.object({ steps: z.array(z.string().trim().min(1)).min(1) })]);
+const ProgramFileSchema = z.union([
+  z.array(z.string().trim().min(1)).min(1),
+  z.object({ steps: z.array(z.string().trim().min(1)).min(1) }),
+]);
 
 /** A prompt program file: a YAML or JSON list of instruction strings (a Python-style list literal also parses). */
 async function readPromptProgram(path: string): Promise<string[]> {
@@ -89,11 +92,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         args: [...argv],
         allowPositionals: true,
         options: {
-          domain: { type: "string" }, steps: { type: "string" }, "prompt-program": { type: "string" },
-          "prompts-file": { type: "string" }, workspace: { type: "string" }, "test-cmd": { type: "string" },
-          "test-timeout": { type: "string" }, model: { type: "string" }, "base-url": { type: "string" },
-          "context-window": { type: "string" }, "max-cost": { type: "string" }, "max-tokens": { type: "string" },
-          "max-turns": { type: "string" }, "max-retries": { type: "string" }, resume: { type: "boolean" },
+          domain: { type: "string" },
+          steps: { type: "string" },
+          "prompt-program": { type: "string" },
+          "prompts-file": { type: "string" },
+          workspace: { type: "string" },
+          "test-cmd": { type: "string" },
+          "test-timeout": { type: "string" },
+          model: { type: "string" },
+          "base-url": { type: "string" },
+          "context-window": { type: "string" },
+          "max-cost": { type: "string" },
+          "max-tokens": { type: "string" },
+          "max-turns": { type: "string" },
+          "max-retries": { type: "string" },
+          resume: { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       });
@@ -137,7 +150,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       testCommand: flags["test-cmd"],
       testTimeoutMs: flags["test-timeout"] ? flags["test-timeout"] * 1000 : undefined,
       llm,
-      budgets: { maxCostUsd: flags["max-cost"], maxTokens: flags["max-tokens"], ...(flags["max-turns"] ? { maxTurnsPerInstruction: flags["max-turns"] } : {}) },
+      budgets: {
+        maxCostUsd: flags["max-cost"],
+        maxTokens: flags["max-tokens"],
+        ...(flags["max-turns"] ? { maxTurnsPerInstruction: flags["max-turns"] } : {}),
+      },
       resume: flags.resume,
       signal: io.signal,
       onEvent: progress.listener,
@@ -150,7 +167,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const verb = program.status === "paused" ? "Paused" : "Failed";
-    io.stderr.write(`${verb} after ${done} of ${program.instructions.length} instructions (${spent}): ${program.reason ?? "unknown reason"}\n`);
+    io.stderr.write(
+      `${verb} after ${done} of ${program.instructions.length} instructions (${spent}): ${program.reason ?? "unknown reason"}\n`,
+    );
     if (program.instructions.length > 0) io.stderr.write(`Continue with: l2mac --resume --workspace ${workspace}\n`);
     return program.status === "paused" ? 2 : 1;
   } catch (e) {
@@ -176,5 +195,10 @@ if (await isEntryPoint()) {
     process.stderr.write("\nStopping after the current step of the agent… (Ctrl-C again to quit at once)\n");
     controller.abort();
   });
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
 }

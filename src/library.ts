@@ -57,10 +57,12 @@ async function generate(domain: Domain, task: string, options: GenerateOptions):
 }
 
 /** Generates a codebase for `task`; resolves to the files (path → contents). */
-export const generateCodebase = (task: string, options: GenerateOptions = {}): Promise<Record<string, string>> => generate("codebase", task, options);
+export const generateCodebase = (task: string, options: GenerateOptions = {}): Promise<Record<string, string>> =>
+  generate("codebase", task, options);
 
 /** Generates a book (long-form text) for `task`; resolves to the files (path → contents). */
-export const generateBook = (task: string, options: GenerateOptions = {}): Promise<Record<string, string>> => generate("book", task, options);
+export const generateBook = (task: string, options: GenerateOptions = {}): Promise<Record<string, string>> =>
+  generate("book", task, options);
 
 export { runProgram, type RunProgramOptions, type RunResult } from "./engine/run-program.js";
 export { executeInstruction, type InstructionOutcome } from "./engine/control-unit.js";

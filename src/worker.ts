@@ -29,7 +29,9 @@ const running = startBullWorker({
   process: process_,
   onError: (job, error) => probot.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run attempt failed"),
 });
-running.worker.on("active", (job) => probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"));
+running.worker.on("active", (job) =>
+  probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"),
+);
 probot.log.info({ concurrency: env.L2MAC_WORKER_CONCURRENCY, pid: process.pid }, "worker started");
 
 const stop = (signal: string) => {

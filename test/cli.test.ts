@@ -16,8 +16,18 @@ const PLAN = [
 ];
 
 const STEPS = [
-  { match: "storage module", actions: [write({ "store.py": "STORE = {}\n", "test_store.py": "from store import STORE\n\ndef test_empty():\n    assert STORE == {}\n" })], summary: "Added store.py with STORE dict." },
-  { match: "URL shortener service", actions: [write({ "shortener.py": "from store import STORE\n\ndef shorten(url):\n    STORE[url] = url\n    return url\n" })], summary: "Added shortener.py with shorten()." },
+  {
+    match: "storage module",
+    actions: [
+      write({ "store.py": "STORE = {}\n", "test_store.py": "from store import STORE\n\ndef test_empty():\n    assert STORE == {}\n" }),
+    ],
+    summary: "Added store.py with STORE dict.",
+  },
+  {
+    match: "URL shortener service",
+    actions: [write({ "shortener.py": "from store import STORE\n\ndef shorten(url):\n    STORE[url] = url\n    return url\n" })],
+    summary: "Added shortener.py with shorten().",
+  },
   { match: "README.md", actions: [write({ "README.md": "# Shortener\n\nRun `pytest`.\n" })], summary: "Documented usage in README.md." },
 ];
 

@@ -75,7 +75,13 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 interface Received {
   event: string;
   valid: boolean;
-  payload: { action: string; workflow_run: { id: number; head_sha: string; status: string; conclusion: string | null }; workflow: { name: string; path: string }; sender: { login: string }; installation: { id: number } };
+  payload: {
+    action: string;
+    workflow_run: { id: number; head_sha: string; status: string; conclusion: string | null };
+    workflow: { name: string; path: string };
+    sender: { login: string };
+    installation: { id: number };
+  };
 }
 
 let gh: FakeGitHub;
@@ -87,7 +93,17 @@ const scratch: string[] = [];
 
 beforeAll(async () => {
   gh = await startFakeGitHub({ webhookSecret: SECRET });
-  await gh.createRepo({ owner: OWNER, name: NAME, files: { "README.md": "# ci\n", ".github/workflows/ci.yml": CI_YML, "test.sh": TEST_SH, "code.txt": "1\n", "src/a.ts": "export const a = 3;\n" } });
+  await gh.createRepo({
+    owner: OWNER,
+    name: NAME,
+    files: {
+      "README.md": "# ci\n",
+      ".github/workflows/ci.yml": CI_YML,
+      "test.sh": TEST_SH,
+      "code.txt": "1\n",
+      "src/a.ts": "export const a = 3;\n",
+    },
+  });
   await gh.createRepo({ owner: OWNER, name: "plain", files: { "README.md": "# plain\n", "test.sh": TEST_SH } });
   const app = new Octokit({ auth: appJwt(), baseUrl: `${gh.baseUrl}/api/v3`, log: quiet });
   token = (await app.rest.apps.createInstallationAccessToken({ installation_id: 42 })).data.token;
@@ -146,7 +162,13 @@ describe("workflow files", () => {
     expect(triggersOnPush(spec(`on: [pull_request, push]\n${jobs}`), "x")).toBe(true);
     expect(triggersOnPush(spec(`on: pull_request\n${jobs}`), "main")).toBe(false);
     const filtered = spec(`on:\n  push:\n    branches: [main, "l2mac/*", "!l2mac/skip"]\n${jobs}`);
-    expect(["main", "l2mac/issue-1", "l2mac/skip", "l2mac/a/b", "feature"].map((b) => triggersOnPush(filtered, b))).toEqual([true, true, false, false, false]);
+    expect(["main", "l2mac/issue-1", "l2mac/skip", "l2mac/a/b", "feature"].map((b) => triggersOnPush(filtered, b))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(triggersOnPush(spec(`on:\n  push:\n    branches-ignore: ["wip/**"]\n${jobs}`), "wip/a/b")).toBe(false);
     expect(triggersOnPush(spec(`on:\n  push:\n    tags: ["v*"]\n${jobs}`), "main")).toBe(false);
     expect(triggersOnPush(spec(`on:\n  push:\n${jobs}`), "main")).toBe(true);
@@ -155,9 +177,13 @@ describe("workflow files", () => {
   });
 
   it("names steps like GitHub and reports broken files", () => {
-    const workflow = spec(`name: CI\non: push\njobs:\n  build:\n    name: Build it\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          npm ci\n          npm test\n`);
+    const workflow = spec(
+      `name: CI\non: push\njobs:\n  build:\n    name: Build it\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          npm ci\n          npm test\n`,
+    );
     expect(workflow.name).toBe("CI");
-    expect(workflow.jobs.map((j) => [j.name, j.steps.map((s) => s.name)])).toEqual([["Build it", ["Run actions/checkout@v4", "Run npm ci"]]]);
+    expect(workflow.jobs.map((j) => [j.name, j.steps.map((s) => s.name)])).toEqual([
+      ["Build it", ["Run actions/checkout@v4", "Run npm ci"]],
+    ]);
     expect(parseWorkflow("w.yml", "on: push\njobs: [").ok).toBe(false);
   });
 });
@@ -167,9 +193,21 @@ describe("runs from pushes", () => {
     const dir = await mkdtemp(join(tmpdir(), "fake-actions-"));
     scratch.push(dir);
     const auth = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: auth };
-    await simpleGit({ unsafe: { allowUnsafeConfigEnvCount: true } }).env(env).clone(`${gh.baseUrl}/${REPO}.git`, dir);
-    const git = simpleGit({ baseDir: dir, unsafe: { allowUnsafeConfigEnvCount: true } }).env(env).addConfig("user.name", "Bot").addConfig("user.email", "bot@example.com");
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "http.extraHeader",
+      GIT_CONFIG_VALUE_0: auth,
+    };
+    await simpleGit({ unsafe: { allowUnsafeConfigEnvCount: true } })
+      .env(env)
+      .clone(`${gh.baseUrl}/${REPO}.git`, dir);
+    const git = simpleGit({ baseDir: dir, unsafe: { allowUnsafeConfigEnvCount: true } })
+      .env(env)
+      .addConfig("user.name", "Bot")
+      .addConfig("user.email", "bot@example.com");
     await git.checkoutLocalBranch("l2mac/issue-1");
     await writeFile(join(dir, "src/a.ts"), "export const a = 2;\n");
     await git.add("src/a.ts").commit("Step 1: fix a");
@@ -182,7 +220,10 @@ describe("runs from pushes", () => {
     expect(early.workflow_runs[0]?.conclusion).toBeNull();
 
     await gh.actionsIdle();
-    const { workflow_runs: [run], total_count } = await runsFor(sha);
+    const {
+      workflow_runs: [run],
+      total_count,
+    } = await runsFor(sha);
     expect(total_count).toBe(1);
     expect(run).toMatchObject({
       name: "CI",
@@ -204,7 +245,14 @@ describe("runs from pushes", () => {
 
     const [job, ...others] = await jobsOf(run!.id);
     expect(others).toEqual([]);
-    expect(job).toMatchObject({ name: "test", status: "completed", conclusion: "failure", head_sha: sha, run_id: run!.id, labels: ["ubuntu-latest"] });
+    expect(job).toMatchObject({
+      name: "test",
+      status: "completed",
+      conclusion: "failure",
+      head_sha: sha,
+      run_id: run!.id,
+      labels: ["ubuntu-latest"],
+    });
     expect(job!.steps?.map((s) => [s.number, s.name, s.conclusion])).toEqual([
       [1, "Set up job", "success"],
       [2, "Run actions/checkout@v4", "success"],
@@ -218,8 +266,23 @@ describe("runs from pushes", () => {
     expect(checkRunId).toBe(job!.id);
     const { data: annotations } = await octokit.rest.checks.listAnnotations({ owner: OWNER, repo: NAME, check_run_id: checkRunId });
     expect(annotations).toEqual([
-      expect.objectContaining({ path: "src/a.ts", start_line: 3, end_line: 3, annotation_level: "failure", message: "expected 2 but got 3", title: "", raw_details: null }),
-      expect.objectContaining({ path: ".github", start_line: 1, end_line: 1, annotation_level: "failure", message: "Process completed with exit code 1.", title: "" }),
+      expect.objectContaining({
+        path: "src/a.ts",
+        start_line: 3,
+        end_line: 3,
+        annotation_level: "failure",
+        message: "expected 2 but got 3",
+        title: "",
+        raw_details: null,
+      }),
+      expect.objectContaining({
+        path: ".github",
+        start_line: 1,
+        end_line: 1,
+        annotation_level: "failure",
+        message: "Process completed with exit code 1.",
+        title: "",
+      }),
     ]);
 
     const logs = await octokit.rest.actions.downloadJobLogsForWorkflowRun({ owner: OWNER, repo: NAME, job_id: job!.id });
@@ -229,12 +292,25 @@ describe("runs from pushes", () => {
     const lines = text.trimEnd().split("\n");
     expect(lines.every((line) => TIMESTAMPED.test(line))).toBe(true);
     const bodies = lines.map((line) => line.replace(TIMESTAMPED, ""));
-    expect(bodies).toEqual(expect.arrayContaining(["##[group]Run actions/checkout@v4", "##[group]Run sh test.sh", "##[endgroup]", "\u001b[31mred line\u001b[0m", "##[error]expected 2 but got 3", "on stderr", "##[error]Process completed with exit code 1."]));
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        "##[group]Run actions/checkout@v4",
+        "##[group]Run sh test.sh",
+        "##[endgroup]",
+        "\u001b[31mred line\u001b[0m",
+        "##[error]expected 2 but got 3",
+        "on stderr",
+        "##[error]Process completed with exit code 1.",
+      ]),
+    );
     expect(bodies.indexOf("##[group]Run sh test.sh")).toBeLessThan(bodies.indexOf("\u001b[31mred line\u001b[0m"));
     expect(text).not.toContain("after the tests\n");
 
     // The 302 target is a signed URL: no token needed, but the signature is.
-    const redirect = await fetch(`${gh.baseUrl}/api/v3/repos/${REPO}/actions/jobs/${job!.id}/logs`, { headers: { authorization: `token ${token}` }, redirect: "manual" });
+    const redirect = await fetch(`${gh.baseUrl}/api/v3/repos/${REPO}/actions/jobs/${job!.id}/logs`, {
+      headers: { authorization: `token ${token}` },
+      redirect: "manual",
+    });
     expect(redirect.status).toBe(302);
     const location = redirect.headers.get("location") ?? "";
     const blob = await fetch(location);
@@ -271,7 +347,9 @@ describe("runs from pushes", () => {
     const log = String((await octokit.rest.actions.downloadJobLogsForWorkflowRun({ owner: OWNER, repo: NAME, job_id: job!.id })).data);
     expect(log).toContain(" after the tests\n");
     expect(log).not.toContain("Process completed with exit code");
-    expect(received.find((r) => r.payload.workflow_run.id === run!.id && r.payload.action === "completed")?.payload.workflow_run.conclusion).toBe("success");
+    expect(
+      received.find((r) => r.payload.workflow_run.id === run!.id && r.payload.action === "completed")?.payload.workflow_run.conclusion,
+    ).toBe("success");
   });
 
   it("lists runs by branch and status, and answers 404 for logs of a job still running", async () => {
@@ -279,9 +357,14 @@ describe("runs from pushes", () => {
     const sha = await gh.pushAs(REPO, "slow", { "code.txt": "0\n" }, "slow");
     const [run] = (await runsFor(sha)).workflow_runs;
     const [job] = await jobsOf(run!.id);
-    await expect(octokit.rest.actions.downloadJobLogsForWorkflowRun({ owner: OWNER, repo: NAME, job_id: job!.id })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.rest.actions.downloadJobLogsForWorkflowRun({ owner: OWNER, repo: NAME, job_id: job!.id })).rejects.toMatchObject({
+      status: 404,
+    });
     await gh.actionsIdle();
-    const list = (params: { branch?: string; status?: "success" | "failure" | "completed" | "in_progress" }) => octokit.rest.actions.listWorkflowRunsForRepo({ owner: OWNER, repo: NAME, ...params }).then((r) => r.data.workflow_runs.map((w) => w.head_branch));
+    const list = (params: { branch?: string; status?: "success" | "failure" | "completed" | "in_progress" }) =>
+      octokit.rest.actions
+        .listWorkflowRunsForRepo({ owner: OWNER, repo: NAME, ...params })
+        .then((r) => r.data.workflow_runs.map((w) => w.head_branch));
     expect(await list({ branch: "slow" })).toEqual(["slow"]);
     expect(await list({ status: "failure" })).toContain("l2mac/issue-1");
     expect(await list({ status: "success" })).not.toContain("l2mac/issue-1");
@@ -320,7 +403,12 @@ describe("runs from pushes", () => {
   });
 
   it("runs every push workflow of the sha, honours branch filters, and none without workflow files", async () => {
-    const sha = await gh.pushAs(REPO, "two", { ".github/workflows/lint.yml": LINT_YML, ".github/workflows/main-only.yaml": MAIN_ONLY_YML, "code.txt": "0\n" }, "Add lint");
+    const sha = await gh.pushAs(
+      REPO,
+      "two",
+      { ".github/workflows/lint.yml": LINT_YML, ".github/workflows/main-only.yaml": MAIN_ONLY_YML, "code.txt": "0\n" },
+      "Add lint",
+    );
     await gh.actionsIdle();
     const { workflow_runs: runs, total_count } = await runsFor(sha);
     expect(total_count).toBe(2);
@@ -367,7 +455,9 @@ describe("conditional requests and test hooks", () => {
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
     const count304 = () => gh.requests.filter((r) => r.status === 304 && r.path.includes("/actions/runs?")).length;
     const before = count304();
-    await expect(octokit.rest.actions.listWorkflowRunsForRepo({ ...params, headers: { "if-none-match": etag } })).rejects.toMatchObject({ status: 304 });
+    await expect(octokit.rest.actions.listWorkflowRunsForRepo({ ...params, headers: { "if-none-match": etag } })).rejects.toMatchObject({
+      status: 304,
+    });
     expect(count304()).toBe(before + 1);
 
     await gh.actionsIdle();
@@ -385,7 +475,9 @@ describe("conditional requests and test hooks", () => {
       const [run] = (await runsFor(sha)).workflow_runs;
       expect(run).toMatchObject({ status: "completed", conclusion: "cancelled" });
       expect((await jobsOf(run!.id)).map((j) => j.conclusion)).toEqual(["cancelled"]);
-      expect(received.find((r) => r.payload.workflow_run.id === run!.id && r.payload.action === "completed")?.payload.workflow_run.conclusion).toBe("cancelled");
+      expect(
+        received.find((r) => r.payload.workflow_run.id === run!.id && r.payload.action === "completed")?.payload.workflow_run.conclusion,
+      ).toBe("cancelled");
     } finally {
       gh.setConclusionOverride(REPO, "CI", undefined);
     }

@@ -40,7 +40,12 @@ const scratch: string[] = [];
 
 beforeAll(async () => {
   gh = await startFakeGitHub({ webhookSecret: SECRET });
-  await gh.createRepo({ owner: "acme", name: "demo", files: { "README.md": "# demo\n", ".github/l2mac.yml": CONFIG, "src/a.ts": "export const a = 1;\n" }, permissions: { acme: "admin", alice: "maintain", bob: "triage" } });
+  await gh.createRepo({
+    owner: "acme",
+    name: "demo",
+    files: { "README.md": "# demo\n", ".github/l2mac.yml": CONFIG, "src/a.ts": "export const a = 1;\n" },
+    permissions: { acme: "admin", alice: "maintain", bob: "triage" },
+  });
   const app = client(appJwt());
   token = (await app.rest.apps.createInstallationAccessToken({ installation_id: 42 })).data.token;
   octokit = client(token);
@@ -71,7 +76,10 @@ describe("app authentication", () => {
 
   it("refuses repo calls without a valid installation token", async () => {
     const stranger = client("ghs_notissued");
-    await expect(stranger.rest.repos.get({ owner: "acme", repo: "demo" })).rejects.toMatchObject({ status: 401, response: { data: { message: "Bad credentials" } } });
+    await expect(stranger.rest.repos.get({ owner: "acme", repo: "demo" })).rejects.toMatchObject({
+      status: 401,
+      response: { data: { message: "Bad credentials" } },
+    });
     const anonymous = client();
     await expect(anonymous.rest.issues.get({ owner: "acme", repo: "demo", issue_number: 1 })).rejects.toMatchObject({ status: 401 });
   });
@@ -95,9 +103,20 @@ describe("app authentication", () => {
 describe("REST", () => {
   it("returns the repository and file contents, raw or base64, from the bare repo", async () => {
     const { data: repo } = await octokit.rest.repos.get({ owner: "acme", repo: "demo" });
-    expect(repo).toMatchObject({ full_name: REPO, default_branch: "main", private: false, clone_url: `${gh.baseUrl}/acme/demo.git`, owner: { login: "acme" } });
+    expect(repo).toMatchObject({
+      full_name: REPO,
+      default_branch: "main",
+      private: false,
+      clone_url: `${gh.baseUrl}/acme/demo.git`,
+      owner: { login: "acme" },
+    });
 
-    const raw = await octokit.rest.repos.getContent({ owner: "acme", repo: "demo", path: ".github/l2mac.yml", mediaType: { format: "raw" } });
+    const raw = await octokit.rest.repos.getContent({
+      owner: "acme",
+      repo: "demo",
+      path: ".github/l2mac.yml",
+      mediaType: { format: "raw" },
+    });
     expect(raw.data).toBe(CONFIG);
     expect(raw.headers["content-type"]).toBe("text/plain; charset=utf-8");
 
@@ -113,7 +132,8 @@ describe("REST", () => {
   });
 
   it("reports collaborator permissions the legacy way, with the role name", async () => {
-    const level = async (username: string) => (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: "acme", repo: "demo", username })).data;
+    const level = async (username: string) =>
+      (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: "acme", repo: "demo", username })).data;
     expect(await level("acme")).toMatchObject({ permission: "admin", role_name: "admin", user: { login: "acme" } });
     expect(await level("alice")).toMatchObject({ permission: "write", role_name: "maintain" });
     expect(await level("bob")).toMatchObject({ permission: "read", role_name: "triage" });
@@ -128,7 +148,12 @@ describe("REST", () => {
       const { data, status } = await octokit.rest.issues.createComment({ ...params, body: `comment ${i}` });
       expect(status).toBe(201);
       first ??= data;
-      if (i === 0) expect(data).toMatchObject({ user: { login: "l2mac[bot]", type: "Bot" }, performed_via_github_app: { id: 1, slug: "l2mac" }, author_association: "NONE" });
+      if (i === 0)
+        expect(data).toMatchObject({
+          user: { login: "l2mac[bot]", type: "Bot" },
+          performed_via_github_app: { id: 1, slug: "l2mac" },
+          author_association: "NONE",
+        });
     }
     const all = await octokit.paginate(octokit.rest.issues.listComments, { ...params, per_page: 100 });
     expect(all.map((c) => c.body)).toEqual(Array.from({ length: 105 }, (_, i) => `comment ${i}`));
@@ -137,7 +162,12 @@ describe("REST", () => {
     expect(firstPage.headers.link).toMatch(/page=2>; rel="next".*page=4>; rel="last"/);
     expect((await octokit.rest.issues.get(params)).data).toMatchObject({ comments: 105, title: "Many comments", user: { login: "alice" } });
 
-    const { data: edited } = await octokit.rest.issues.updateComment({ owner: "acme", repo: "demo", comment_id: first!.id, body: "edited" });
+    const { data: edited } = await octokit.rest.issues.updateComment({
+      owner: "acme",
+      repo: "demo",
+      comment_id: first!.id,
+      body: "edited",
+    });
     expect(edited.body).toBe("edited");
     expect(edited.updated_at > first!.updated_at).toBe(true);
     expect(gh.issue(REPO, issue.number).comments[0]).toMatchObject({ body: "edited", user: { login: gh.botLogin, type: "Bot" } });
@@ -148,10 +178,17 @@ describe("REST", () => {
     const params = { owner: "acme", repo: "demo", issue_number: issue.number };
     await expect(octokit.rest.issues.createComment({ ...params, body: "x".repeat(65537) })).rejects.toMatchObject({
       status: 422,
-      response: { data: { message: "Validation Failed", errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }] } },
+      response: {
+        data: {
+          message: "Validation Failed",
+          errors: [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }],
+        },
+      },
     });
     const { data } = await octokit.rest.issues.createComment({ ...params, body: "x".repeat(65536) });
-    await expect(octokit.rest.issues.updateComment({ owner: "acme", repo: "demo", comment_id: data.id, body: "y".repeat(65537) })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.rest.issues.updateComment({ owner: "acme", repo: "demo", comment_id: data.id, body: "y".repeat(65537) }),
+    ).rejects.toMatchObject({ status: 422 });
   });
 
   it("records reactions, labels and human edits", async () => {
@@ -160,7 +197,12 @@ describe("REST", () => {
     expect((await octokit.rest.reactions.createForIssue({ ...params, content: "eyes" })).status).toBe(201);
     expect((await octokit.rest.reactions.createForIssue({ ...params, content: "eyes" })).status).toBe(200);
     const human = gh.addComment(REPO, issue.number, "/l2mac continue");
-    const { data: reaction } = await octokit.rest.reactions.createForIssueComment({ owner: "acme", repo: "demo", comment_id: human.id, content: "+1" });
+    const { data: reaction } = await octokit.rest.reactions.createForIssueComment({
+      owner: "acme",
+      repo: "demo",
+      comment_id: human.id,
+      content: "+1",
+    });
     expect(reaction).toMatchObject({ content: "+1", user: { login: gh.botLogin } });
     expect(gh.issue(REPO, issue.number).reactions.map((r) => r.content)).toEqual(["eyes"]);
     expect(gh.issue(REPO, issue.number).comments[0]?.reactions.map((r) => r.content)).toEqual(["+1"]);
@@ -172,7 +214,12 @@ describe("REST", () => {
 
     gh.editComment(REPO, human.id, "/l2mac continue please");
     const { data: fetched } = await octokit.rest.issues.getComment({ owner: "acme", repo: "demo", comment_id: human.id });
-    expect(fetched).toMatchObject({ body: "/l2mac continue please", user: { login: "alice", type: "User" }, author_association: "COLLABORATOR", performed_via_github_app: null });
+    expect(fetched).toMatchObject({
+      body: "/l2mac continue please",
+      user: { login: "alice", type: "User" },
+      author_association: "COLLABORATOR",
+      performed_via_github_app: null,
+    });
   });
 
   it("opens PRs only from existing branches with commits, once per head", async () => {
@@ -180,7 +227,13 @@ describe("REST", () => {
     const create = { owner: "acme", repo: "demo", title: "Feature", head: "feature/pr", base: "main", body: "Closes #1", draft: true };
     const { data: pull, status } = await octokit.rest.pulls.create(create);
     expect(status).toBe(201);
-    expect(pull).toMatchObject({ state: "open", draft: true, head: { ref: "feature/pr", sha: await gh.branchSha(REPO, "feature/pr") }, base: { ref: "main" }, user: { login: gh.botLogin } });
+    expect(pull).toMatchObject({
+      state: "open",
+      draft: true,
+      head: { ref: "feature/pr", sha: await gh.branchSha(REPO, "feature/pr") },
+      base: { ref: "main" },
+      user: { login: gh.botLogin },
+    });
     await expect(octokit.rest.pulls.create(create)).rejects.toMatchObject({
       status: 422,
       response: { data: { errors: [{ message: "A pull request already exists for acme:feature/pr." }] } },
@@ -192,7 +245,13 @@ describe("REST", () => {
 
     const open = await octokit.rest.pulls.list({ owner: "acme", repo: "demo", state: "open", head: "acme:feature/pr" });
     expect(open.data.map((p) => p.number)).toEqual([pull.number]);
-    const { data: closed } = await octokit.rest.pulls.update({ owner: "acme", repo: "demo", pull_number: pull.number, body: "updated", state: "closed" });
+    const { data: closed } = await octokit.rest.pulls.update({
+      owner: "acme",
+      repo: "demo",
+      pull_number: pull.number,
+      body: "updated",
+      state: "closed",
+    });
     expect(closed).toMatchObject({ state: "closed", body: "updated" });
     expect(gh.pulls(REPO).find((p) => p.number === pull.number)).toMatchObject({ state: "closed", head: "feature/pr", base: "main" });
     // PRs and issues share the number sequence.
@@ -200,7 +259,9 @@ describe("REST", () => {
   });
 
   it("answers unknown routes with 404 and lists them", async () => {
-    await expect(octokit.request("GET /repos/{owner}/{repo}/branches", { owner: "acme", repo: "demo" })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.request("GET /repos/{owner}/{repo}/branches", { owner: "acme", repo: "demo" })).rejects.toMatchObject({
+      status: 404,
+    });
     expect(gh.unknownRoutes).toEqual(["GET /api/v3/repos/acme/demo/branches"]);
     gh.unknownRoutes.length = 0;
   });
@@ -208,7 +269,8 @@ describe("REST", () => {
   it("runs onRequest listeners before the reply, so their effects are visible to the caller", async () => {
     const issue = gh.createIssue(REPO, { title: "Listener", body: null });
     gh.onRequest(async ({ method, path }) => {
-      if (method === "POST" && path.endsWith(`/issues/${issue.number}/comments`)) await gh.pushAs(REPO, "listener", { "l.txt": "l\n" }, "Human push");
+      if (method === "POST" && path.endsWith(`/issues/${issue.number}/comments`))
+        await gh.pushAs(REPO, "listener", { "l.txt": "l\n" }, "Human push");
     });
     await octokit.rest.issues.createComment({ owner: "acme", repo: "demo", issue_number: issue.number, body: "hi" });
     expect((await gh.log(REPO, "listener"))[0]?.message).toBe("Human push");
@@ -237,7 +299,9 @@ describe("git over HTTP", () => {
 
   async function cloneDemo(): Promise<{ dir: string; git: SimpleGit }> {
     const dir = await workdir();
-    await simpleGit({ unsafe: { allowUnsafeConfigEnvCount: true } }).env(authEnv()).clone(`${gh.baseUrl}/acme/demo.git`, dir, ["--filter=blob:none"]);
+    await simpleGit({ unsafe: { allowUnsafeConfigEnvCount: true } })
+      .env(authEnv())
+      .clone(`${gh.baseUrl}/acme/demo.git`, dir, ["--filter=blob:none"]);
     return { dir, git: authedGit(dir) };
   }
 
@@ -248,7 +312,9 @@ describe("git over HTTP", () => {
 
   it("clones partially over protocol v2, pushes a new branch, and the bare repo has it", async () => {
     const { dir, git } = await cloneDemo();
-    expect(gh.requests.some((r) => r.path.endsWith("/git-upload-pack") && r.headers["git-protocol"] === "version=2" && r.status === 200)).toBe(true);
+    expect(
+      gh.requests.some((r) => r.path.endsWith("/git-upload-pack") && r.headers["git-protocol"] === "version=2" && r.status === 200),
+    ).toBe(true);
     expect(await git.raw(["config", "remote.origin.partialclonefilter"])).toBe("blob:none\n");
     await writeFile(join(dir, "new.txt"), "new\n");
     await git.checkoutLocalBranch("l2mac/issue-1");
@@ -265,7 +331,9 @@ describe("git over HTTP", () => {
 
   it("refuses git without the token header (and never prompts)", async () => {
     const dir = await workdir();
-    await expect(simpleGit().env(baseEnv()).clone(`${gh.baseUrl}/acme/demo.git`, dir)).rejects.toThrow(/terminal prompts disabled|Authentication failed/);
+    await expect(simpleGit().env(baseEnv()).clone(`${gh.baseUrl}/acme/demo.git`, dir)).rejects.toThrow(
+      /terminal prompts disabled|Authentication failed/,
+    );
     const { dir: cloned, git } = await cloneDemo();
     await writeFile(join(cloned, "x.txt"), "x\n");
     await git.add("x.txt").commit("x");
@@ -317,13 +385,23 @@ describe("webhooks", () => {
       expect(received[0]).toMatchObject({
         event: "issues",
         valid: true,
-        payload: { action: "labeled", label: { name: "l2mac" }, installation: { id: 42 }, sender: { login: "alice", type: "User" }, repository: { full_name: REPO, clone_url: `${gh.baseUrl}/acme/demo.git`, default_branch: "main", private: false } },
+        payload: {
+          action: "labeled",
+          label: { name: "l2mac" },
+          installation: { id: 42 },
+          sender: { login: "alice", type: "User" },
+          repository: { full_name: REPO, clone_url: `${gh.baseUrl}/acme/demo.git`, default_branch: "main", private: false },
+        },
       });
       expect(gh.issue(REPO, issue.number).labels).toContain("l2mac");
 
       const comment = gh.addComment(REPO, issue.number, "/l2mac continue");
       const created = gh.issueCommentPayload(REPO, issue.number, "created", { id: comment.id, body: comment.body, user: "alice" });
-      expect(created).toMatchObject({ action: "created", comment: { id: comment.id, user: { login: "alice" }, author_association: "COLLABORATOR" }, issue: { number: issue.number } });
+      expect(created).toMatchObject({
+        action: "created",
+        comment: { id: comment.id, user: { login: "alice" }, author_association: "COLLABORATOR" },
+        issue: { number: issue.number },
+      });
       expect(await gh.deliver(url, "issue_comment", created, { secret: "wrong" })).toEqual({ status: 400, body: "bad signature" });
       expect(received[1]).toMatchObject({ event: "issue_comment", valid: false });
     } finally {

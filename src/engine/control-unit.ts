@@ -102,7 +102,10 @@ class ControlUnit {
     let conversation = await this.fresh();
     for (;;) {
       if (this.turns >= this.input.budgets.maxTurnsPerInstruction) {
-        throw new Stop("paused", `instruction ${this.input.index} used all ${this.input.budgets.maxTurnsPerInstruction} turns without completing`);
+        throw new Stop(
+          "paused",
+          `instruction ${this.input.index} used all ${this.input.budgets.maxTurnsPerInstruction} turns without completing`,
+        );
       }
       if (countPrompt(conversation.messages, this.tools) > this.budget) {
         conversation = await this.restart(conversation);
@@ -161,7 +164,10 @@ class ControlUnit {
     const exceeded = checkBudget ? this.input.meter.exceeded() : undefined;
     if (exceeded) throw new Stop("paused", exceeded);
     try {
-      const response = await this.input.llm.complete({ ...request, maxTokens: this.input.llm.completionReserve }, { signal: this.input.signal });
+      const response = await this.input.llm.complete(
+        { ...request, maxTokens: this.input.llm.completionReserve },
+        { signal: this.input.signal },
+      );
       this.usage = addUsage(this.usage, this.input.meter.record(response.usage));
       return response;
     } catch (e) {
@@ -190,7 +196,8 @@ class ControlUnit {
       text = `The overall task, as background:\n${task}\n\n${text}`;
     }
     if (instruction.redo) {
-      text += "\n\nThis step was finished before and is being redone at the maintainer's request. Its earlier output is already in the files: review it and change what the step now asks for.";
+      text +=
+        "\n\nThis step was finished before and is being redone at the maintainer's request. Its earlier output is already in the files: review it and change what the step now asks for.";
     }
     if (feedback) {
       text += `\n\nThe checks of the previous attempt at this step failed. Fix the cause:\n${clipTail(feedback, Math.floor(this.budget * 0.2))}`;
@@ -281,7 +288,10 @@ class ControlUnit {
     }
     const evaluation = this.input.evaluator ? await this.input.evaluator.evaluate({ signal: this.input.signal }) : { ok: true as const };
     if (!evaluation.ok) {
-      return { ok: false, message: `The checks failed, so the step is not complete yet:\n${clipTail(evaluation.output, Math.floor(this.budget * 0.2))}` };
+      return {
+        ok: false,
+        message: `The checks failed, so the step is not complete yet:\n${clipTail(evaluation.output, Math.floor(this.budget * 0.2))}`,
+      };
     }
     return { ok: true, message: overridden ? "Step complete (syntax warnings overridden)." : "Step complete; the checks passed." };
   }
@@ -354,5 +364,7 @@ const stopReason = (signal: AbortSignal | undefined): string => (typeof signal?.
 /** An empty reply still needs content to be valid history; stray non-function fields are dropped. */
 function normaliseReply(message: AssistantMessage): AssistantMessage {
   const calls = message.tool_calls?.filter((c) => c.type === "function");
-  return calls && calls.length > 0 ? { role: "assistant", content: message.content ?? null, tool_calls: calls } : { role: "assistant", content: message.content ?? "" };
+  return calls && calls.length > 0
+    ? { role: "assistant", content: message.content ?? null, tool_calls: calls }
+    : { role: "assistant", content: message.content ?? "" };
 }

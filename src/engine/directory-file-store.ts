@@ -12,7 +12,8 @@ export interface DirectoryFileStoreOptions {
   maxFileBytes?: number;
 }
 
-const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === "ENOENT" || (e as NodeJS.ErrnoException)?.code === "ENOTDIR";
+const isMissing = (e: unknown): boolean =>
+  (e as NodeJS.ErrnoException)?.code === "ENOENT" || (e as NodeJS.ErrnoException)?.code === "ENOTDIR";
 
 /** A file store over a directory on disk: the local workspace and the GitHub working copy both use it. */
 export class DirectoryFileStore implements FileStore {
@@ -97,7 +98,11 @@ export class DirectoryFileStore implements FileStore {
         if (real !== root && !real.startsWith(root + sep)) {
           throw new PathError(`"${rel}" resolves outside the repository through a symbolic link.`);
         }
-        if (relative(root, real).split(sep).some((part) => part.toLowerCase() === ".git")) {
+        if (
+          relative(root, real)
+            .split(sep)
+            .some((part) => part.toLowerCase() === ".git")
+        ) {
           throw new PathError(`"${rel}" leads into .git/ through a symbolic link, which is not part of the file store.`);
         }
         break;

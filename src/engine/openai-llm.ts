@@ -66,7 +66,9 @@ export class OpenAiLlm implements LLM {
     this.contextWindow = options.contextWindow ?? contextWindowFor(options.model);
     this.completionReserve = options.completionReserve ?? Math.min(4096, Math.floor(this.contextWindow / 4));
     if (!(this.contextWindow > 0) || !(this.completionReserve >= 0) || this.completionReserve >= this.contextWindow) {
-      throw new Error(`invalid token budget for ${options.model}: contextWindow ${this.contextWindow}, completionReserve ${this.completionReserve}`);
+      throw new Error(
+        `invalid token budget for ${options.model}: contextWindow ${this.contextWindow}, completionReserve ${this.completionReserve}`,
+      );
     }
     this.apiKey = options.apiKey;
     this.parallelToolCalls = options.parallelToolCalls;
@@ -102,7 +104,10 @@ export class OpenAiLlm implements LLM {
     const tools = request.tools ?? [];
     // tool_choice and parallel_tool_calls without tools are 400s.
     if (tools.length > 0) {
-      params.tools = tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } }));
+      params.tools = tools.map((t) => ({
+        type: "function",
+        function: { name: t.name, description: t.description, parameters: t.parameters },
+      }));
       if (request.toolChoice !== undefined) params.tool_choice = toWireToolChoice(request.toolChoice);
       if (this.parallelToolCalls !== undefined) params.parallel_tool_calls = this.parallelToolCalls;
     }
@@ -142,15 +147,24 @@ export class OpenAiLlm implements LLM {
   private statusError(error: APIError, status: number): LlmError {
     const server = this.redact(serverMessage(error));
     if (status === 401 || status === 403) {
-      return new LlmError("auth", `the LLM endpoint at ${this.endpoint()} refused the API key (${status}: ${server}); check OPENAI_API_KEY`, status);
+      return new LlmError(
+        "auth",
+        `the LLM endpoint at ${this.endpoint()} refused the API key (${status}: ${server}); check OPENAI_API_KEY`,
+        status,
+      );
     }
     if (status === 408 || status === 409 || status === 429 || status >= 500) {
-      return new LlmError("unavailable", `the LLM endpoint at ${this.endpoint()} answered ${status} and retries were exhausted: ${server}`, status);
+      return new LlmError(
+        "unavailable",
+        `the LLM endpoint at ${this.endpoint()} answered ${status} and retries were exhausted: ${server}`,
+        status,
+      );
     }
     if (status >= 400 && (error.code === "context_length_exceeded" || CONTEXT_LENGTH.test(server))) {
       return new LlmError("context-length", `the prompt exceeds the context window of ${this.model}: ${server}`, status);
     }
-    if (status >= 400 && status < 500) return new LlmError("bad-request", `the LLM endpoint rejected the request (${status}): ${server}`, status);
+    if (status >= 400 && status < 500)
+      return new LlmError("bad-request", `the LLM endpoint rejected the request (${status}): ${server}`, status);
     return new LlmError("unavailable", `the LLM endpoint at ${this.endpoint()} answered ${status}: ${server}`, status);
   }
 
@@ -178,7 +192,8 @@ function causeOf(error: Error): string {
   let text = error.message;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (current.message) text = typeof code === "string" && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
+    if (current.message)
+      text = typeof code === "string" && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
     current = current.cause;
   }
   return text;
@@ -197,7 +212,11 @@ function toWireMessage(message: ChatMessage): WireMessage {
       return {
         role: "assistant",
         content: message.content,
-        tool_calls: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } })),
+        tool_calls: calls.map((c) => ({
+          id: c.id,
+          type: "function",
+          function: { name: c.function.name, arguments: c.function.arguments },
+        })),
       };
     }
   }

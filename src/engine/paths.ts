@@ -19,13 +19,15 @@ export function denyPrefixes(prefixes: readonly string[], reason: string): PathD
   };
 }
 
-export const combineDenials = (...denials: Array<PathDenial | undefined>): PathDenial => (path) => {
-  for (const deny of denials) {
-    const reason = deny?.(path);
-    if (reason) return reason;
-  }
-  return undefined;
-};
+export const combineDenials =
+  (...denials: Array<PathDenial | undefined>): PathDenial =>
+  (path) => {
+    for (const deny of denials) {
+      const reason = deny?.(path);
+      if (reason) return reason;
+    }
+    return undefined;
+  };
 
 /**
  * Normalises a model-supplied path to `a/b/c` form or throws a PathError saying why it is refused:

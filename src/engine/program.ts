@@ -63,9 +63,14 @@ export function nextInstruction(program: Program): Instruction | undefined {
 /** Anything that holds a prompt program: the local Program, the GitHub side's Plan. */
 type HasInstructions<I extends Instruction> = { instructions: I[] };
 
-export const position = (program: HasInstructions<Instruction>, id: number): number => program.instructions.findIndex((i) => i.id === id) + 1;
+export const position = (program: HasInstructions<Instruction>, id: number): number =>
+  program.instructions.findIndex((i) => i.id === id) + 1;
 
-export function updateInstruction<I extends Instruction, P extends HasInstructions<I>>(program: P, id: number, patch: Partial<Omit<I, "id">>): P {
+export function updateInstruction<I extends Instruction, P extends HasInstructions<I>>(
+  program: P,
+  id: number,
+  patch: Partial<Omit<I, "id">>,
+): P {
   return { ...program, instructions: program.instructions.map((i) => (i.id === id ? { ...i, ...patch } : i)) };
 }
 

@@ -39,14 +39,17 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 const describe = (input: unknown): string => (input === null ? "null" : Array.isArray(input) ? "a list" : `a ${typeof input}`);
 
 const promptString = (key: PromptKey) =>
-  z.string({ error: (iss) => (iss.input === undefined ? `missing key "${key}"` : `"${key}" must be a string, not ${describe(iss.input)}`) });
+  z.string({
+    error: (iss) => (iss.input === undefined ? `missing key "${key}"` : `"${key}" must be a string, not ${describe(iss.input)}`),
+  });
 
 const shape = Object.fromEntries(PROMPT_KEYS.map((key) => [key, promptString(key)])) as Record<PromptKey, z.ZodString>;
 
 /** Exactly the nine keys, each a string: a missing or unknown key is an error that names it. */
 export const PromptsSchema: z.ZodType<Prompts> = z.strictObject(shape, {
   error: (iss) => {
-    if (iss.code === "unrecognized_keys") return `unknown key${iss.keys.length === 1 ? "" : "s"} ${iss.keys.map((k) => `"${k}"`).join(", ")}`;
+    if (iss.code === "unrecognized_keys")
+      return `unknown key${iss.keys.length === 1 ? "" : "s"} ${iss.keys.map((k) => `"${k}"`).join(", ")}`;
     if (iss.code === "invalid_type") return `expected a mapping of the prompt keys to strings, not ${describe(iss.input)}`;
     return undefined;
   },
@@ -87,7 +90,10 @@ export async function loadPromptsFile(path: string): Promise<Prompts> {
     throw new PromptsFileError(path, `Prompts file ${path} is not valid YAML: ${(err as Error).message.trim()}`);
   }
   if (data === null || data === undefined) {
-    throw new PromptsFileError(path, `Prompts file ${path} is empty; it must map each of the keys ${PROMPT_KEYS.join(", ")} to a template.`);
+    throw new PromptsFileError(
+      path,
+      `Prompts file ${path} is empty; it must map each of the keys ${PROMPT_KEYS.join(", ")} to a template.`,
+    );
   }
   const result = PromptsSchema.safeParse(data);
   if (result.success) return result.data;

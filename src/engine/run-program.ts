@@ -72,7 +72,12 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
         steps = await planProgram({ llm, prompts, task: options.task, maxSteps: options.steps ?? 10, meter, signal: options.signal });
       } catch (e) {
         if (!(e instanceof PlanError) && !(e instanceof LlmError)) throw e;
-        const failed = { ...createProgram(options.task, domain, []), status: "failed" as const, reason: `planning failed: ${e.message}`, usage: meter.total };
+        const failed = {
+          ...createProgram(options.task, domain, []),
+          status: "failed" as const,
+          reason: `planning failed: ${e.message}`,
+          usage: meter.total,
+        };
         onEvent?.({ type: "run-stopped", program: failed });
         return { program: failed };
       }
@@ -124,7 +129,8 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
     const usage = addUsage(next.usage ?? zeroUsage(), outcome.usage);
     if (outcome.status !== "complete") {
       // Keep what the agent wrote: a partial commit, so nothing is lost and the instruction stays pending.
-      if (outcome.touched.length > 0) await commitInstruction(store, program, next, `${commitSubject(next.text)} (partial)`, outcome.reason, { "L2MAC-Partial": "true" });
+      if (outcome.touched.length > 0)
+        await commitInstruction(store, program, next, `${commitSubject(next.text)} (partial)`, outcome.reason, { "L2MAC-Partial": "true" });
       program = updateInstruction(program, next.id, { usage });
       return stop(outcome.status, outcome.reason);
     }

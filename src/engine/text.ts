@@ -30,6 +30,7 @@ export function commitSubject(text: string): string {
 }
 
 // Markers GitHub Actions and other CIs honour to skip runs; a generated commit must never carry one.
-export const SKIP_CI = /\[\s*(skip|no)[\s_-]*(ci|actions)\s*\]|\[\s*(ci|actions)[\s_-]*skip\s*\]|\*\*\*NO_CI\*\*\*|skip-checks\s*:\s*true/gi;
+export const SKIP_CI =
+  /\[\s*(skip|no)[\s_-]*(ci|actions)\s*\]|\[\s*(ci|actions)[\s_-]*skip\s*\]|\*\*\*NO_CI\*\*\*|skip-checks\s*:\s*true/gi;
 
 export const stripSkipCi = (text: string): string => text.replace(SKIP_CI, "");

@@ -31,13 +31,18 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     await this.git.add(["-A"]);
     const staged = await this.git.diff(["--cached", "--name-only"]);
     if (staged.trim() === "") return undefined;
-    const trailerBlock = Object.entries(trailers).map(([k, v]) => `${k}: ${v}`).join("\n");
+    const trailerBlock = Object.entries(trailers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("\n");
     await this.git.commit(`${message.trimEnd()}\n\n${trailerBlock}\n`);
     return this.head();
   }
 
   async head(): Promise<string | undefined> {
-    return this.git.revparse(["--verify", "HEAD"]).then((s) => s.trim(), () => undefined);
+    return this.git.revparse(["--verify", "HEAD"]).then(
+      (s) => s.trim(),
+      () => undefined,
+    );
   }
 
   async instructionCommits(runId: string): Promise<Map<number, { sha: string; summary: string }>> {

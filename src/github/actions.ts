@@ -9,7 +9,14 @@ import type { Octokit, RepoRef } from "./octokit.js";
 
 type RawRun = { id: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; created_at: string };
 
-const toRun = (r: RawRun): CiRun => ({ id: r.id, name: r.name ?? `run ${r.id}`, status: r.status, conclusion: r.conclusion, url: r.html_url, createdAt: r.created_at });
+const toRun = (r: RawRun): CiRun => ({
+  id: r.id,
+  name: r.name ?? `run ${r.id}`,
+  status: r.status,
+  conclusion: r.conclusion,
+  url: r.html_url,
+  createdAt: r.created_at,
+});
 
 // ETag → body of the last answer per commit, bounded; a 304 reuses it.
 const etags = new Map<string, { etag: string; runs: CiRun[] }>();
@@ -60,7 +67,12 @@ export async function baseline(octokit: Octokit, repo: RepoRef, branch: string):
   const failing = [...latest.values()].filter((r) => r.conclusion === "failure");
   const failingJobs: string[] = [];
   for (const run of failing) {
-    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: run.id, filter: "latest", per_page: 100 });
+    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
+      ...repo,
+      run_id: run.id,
+      filter: "latest",
+      per_page: 100,
+    });
     failingJobs.push(...jobs.filter((j) => j.conclusion === "failure").map((j) => jobName(run.name, j.name)));
   }
   return { red: failing.length > 0, failingJobs };
@@ -84,11 +96,22 @@ const GENERIC_ANNOTATION = /^Process completed with exit code \d+\.?$/;
  * What failed, cheapest first: failing jobs and steps, their annotations, then the log around the errors,
  * within a token budget shared by the failing jobs. Jobs in `ignore` (failing on the base too) are left out.
  */
-export async function failureFeedback(octokit: Octokit, repo: RepoRef, runs: readonly CiRun[], budgetTokens: number, ignore: readonly string[] = []): Promise<Failure> {
+export async function failureFeedback(
+  octokit: Octokit,
+  repo: RepoRef,
+  runs: readonly CiRun[],
+  budgetTokens: number,
+  ignore: readonly string[] = [],
+): Promise<Failure> {
   const failed: Array<{ run: CiRun; id: number; name: string; steps: string[] }> = [];
   const ignored: string[] = [];
   for (const run of runs) {
-    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: run.id, filter: "latest", per_page: 100 });
+    const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
+      ...repo,
+      run_id: run.id,
+      filter: "latest",
+      per_page: 100,
+    });
     for (const job of jobs) {
       if (job.conclusion !== "failure") continue;
       if (ignore.includes(jobName(run.name, job.name))) {
@@ -102,8 +125,12 @@ export async function failureFeedback(octokit: Octokit, repo: RepoRef, runs: rea
   const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, failed.length)));
   const sections: string[] = [];
   for (const job of failed) {
-    const lines = [`Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`];
-    const annotations = await octokit.paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 }).catch(() => []);
+    const lines = [
+      `Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`,
+    ];
+    const annotations = await octokit
+      .paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 })
+      .catch(() => []);
     const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
     if (useful.length > 0) {
       lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${a.path}:${a.start_line}: ${a.message}`));

@@ -21,7 +21,22 @@ export type PushResult = { ok: true; sha: string } | { ok: false; conflict: stri
 
 // Only what git needs from the environment: the app's secrets never reach git, and variables that
 // simple-git refuses as unsafe (EDITOR, PAGER, GIT_ASKPASS …) cannot break it.
-const PASSED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+const PASSED_ENV = [
+  "PATH",
+  "HOME",
+  "LANG",
+  "LC_ALL",
+  "TMPDIR",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "GIT_SSL_CAINFO",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+];
 
 /**
  * The token travels as an HTTP header set through GIT_CONFIG_* variables of each git process: never in
@@ -45,12 +60,19 @@ function gitEnv(token: string): Record<string, string> {
   };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 // simple-git wants these settings opted into explicitly: GIT_CONFIG_COUNT carries the header, and the
 // hooks path and fsmonitor are set to turn those off, not on.
 const gitAt = (baseDir?: string): SimpleGit =>
-  simpleGit({ ...(baseDir ? { baseDir } : {}), unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true } });
+  simpleGit({
+    ...(baseDir ? { baseDir } : {}),
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+  });
 
 /**
  * The feature branch as a file store: a partial clone (`--filter=blob:none`, so large repositories
@@ -70,7 +92,10 @@ export class BranchStore extends GitFileStore {
     const { dir, cloneUrl, branch, baseBranch } = options;
     const env = gitEnv(await options.token());
     if (await exists(join(dir, ".git"))) {
-      const remote = await gitAt(dir).env(env).remote(["get-url", "origin"]).catch(() => "");
+      const remote = await gitAt(dir)
+        .env(env)
+        .remote(["get-url", "origin"])
+        .catch(() => "");
       if ((remote || "").trim() !== cloneUrl) await rm(dir, { recursive: true, force: true });
     }
     if (!(await exists(join(dir, ".git")))) {
@@ -92,10 +117,11 @@ export class BranchStore extends GitFileStore {
     if (localHas) {
       await git.checkout(branch);
       // Keep local commits a crash left unpushed; take what others pushed.
-      if (remoteHas) await git.rebase([`origin/${branch}`]).catch(async () => {
-        await git.rebase(["--abort"]).catch(() => undefined);
-        await git.raw(["reset", "--hard", `origin/${branch}`]);
-      });
+      if (remoteHas)
+        await git.rebase([`origin/${branch}`]).catch(async () => {
+          await git.rebase(["--abort"]).catch(() => undefined);
+          await git.raw(["reset", "--hard", `origin/${branch}`]);
+        });
     } else {
       await git.checkout(["-B", branch, remoteHas ? `origin/${branch}` : `origin/${baseBranch}`]);
     }
@@ -131,13 +157,19 @@ export class BranchStore extends GitFileStore {
 
   /** Whether `ancestor` is in the history of `descendant`. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    return this.git.raw(["merge-base", "--is-ancestor", ancestor, descendant]).then(() => true, () => false);
+    return this.git.raw(["merge-base", "--is-ancestor", ancestor, descendant]).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Commits here that GitHub does not have yet (a crash between commit and push): pushed now. */
   async pushIfAhead(): Promise<PushResult | undefined> {
-    const remote = await this.git.raw(["rev-parse", "--verify", "-q", `refs/remotes/origin/${this.branchOptions.branch}`]).then((s) => s.trim(), () => "");
-    const ahead = remote ? Number((await this.git.raw(["rev-list", "--count", `${remote}..HEAD`])).trim()) : (await this.aheadOfBase());
+    const remote = await this.git.raw(["rev-parse", "--verify", "-q", `refs/remotes/origin/${this.branchOptions.branch}`]).then(
+      (s) => s.trim(),
+      () => "",
+    );
+    const ahead = remote ? Number((await this.git.raw(["rev-list", "--count", `${remote}..HEAD`])).trim()) : await this.aheadOfBase();
     return ahead > 0 ? this.push() : undefined;
   }
 

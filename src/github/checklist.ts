@@ -127,7 +127,10 @@ function itemLines(plan: Plan, ctx: RenderContext, summaryChars: number): string
     lines.push(`- [${i.status === "pending" ? " " : "x"}] ${i.text}${known ? ` <!-- l2mac:i=${i.id} -->` : ""}`);
     const sha = i.commit ? `[\`${i.commit.slice(0, 7)}\`](${ctx.repoUrl}/commit/${i.commit})` : undefined;
     const ci = i.ci ? (i.ci.url ? `[${CI_TEXT[i.ci.r]}](${i.ci.url})` : CI_TEXT[i.ci.r]) : undefined;
-    if (i.status === "done") lines.push(`  ✅ ${[sha, ci, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`);
+    if (i.status === "done")
+      lines.push(
+        `  ✅ ${[sha, ci, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`,
+      );
     else if (i.status === "skipped") lines.push("  ⏭️ skipped");
     else if (i.id === plan.current && plan.phase === "running") lines.push("  ⏳ running");
     else if (i.id === plan.current && plan.phase === "evaluating") {
@@ -151,17 +154,30 @@ export function renderPlanComment(plan: Plan, ctx: RenderContext): string {
     "",
   ];
   const state = ctx.asEditOf ?? stateOf(plan);
-  for (const [summaryChars, stateSummaryChars] of [[200, 600], [80, 600], [0, 300], [0, 80], [0, 0]] as const) {
+  for (const [summaryChars, stateSummaryChars] of [
+    [200, 600],
+    [80, 600],
+    [0, 300],
+    [0, 80],
+    [0, 0],
+  ] as const) {
     const trimmed: PlanState = {
       ...state,
       items: Object.fromEntries(
-        Object.entries(state.items).map(([id, s]) => [id, s.sum !== undefined ? { ...s, sum: clip(s.sum, Math.max(stateSummaryChars, 1)) } : s]),
+        Object.entries(state.items).map(([id, s]) => [
+          id,
+          s.sum !== undefined ? { ...s, sum: clip(s.sum, Math.max(stateSummaryChars, 1)) } : s,
+        ]),
       ),
     };
     if (stateSummaryChars === 0) for (const s of Object.values(trimmed.items)) delete s.sum;
     const notes = [...(plan.notes ?? []), ...(ctx.notes ?? [])].map((n) => `> ${n}`);
-    const detail = plan.detail ? ["", "<details><summary>Last CI failure</summary>", "", "````text", plan.detail, "````", "</details>"] : [];
-    const body = [...head, ...itemLines(plan, ctx, summaryChars), "", statusLine(plan, ctx), ...notes, ...detail, stateBlock(trimmed)].join("\n");
+    const detail = plan.detail
+      ? ["", "<details><summary>Last CI failure</summary>", "", "````text", plan.detail, "````", "</details>"]
+      : [];
+    const body = [...head, ...itemLines(plan, ctx, summaryChars), "", statusLine(plan, ctx), ...notes, ...detail, stateBlock(trimmed)].join(
+      "\n",
+    );
     if (body.length <= MAX_COMMENT_CHARS) return body;
   }
   throw new Error(`The plan has too many instructions to fit in one comment (${plan.instructions.length}).`);

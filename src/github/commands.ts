@@ -5,7 +5,11 @@ export type ParsedCommand = { name: CommandName } | { name: "unknown"; word: str
 const NAMES: readonly CommandName[] = ["continue", "stop", "status", "replan", "help"];
 
 export function parseCommand(body: string | null | undefined): ParsedCommand | undefined {
-  const first = (body ?? "").replace(/^\uFEFF/, "").split(/\r?\n/)[0]?.trim() ?? "";
+  const first =
+    (body ?? "")
+      .replace(/^\uFEFF/, "")
+      .split(/\r?\n/)[0]
+      ?.trim() ?? "";
   const m = /^\/l2mac(?:\s+(\S+))?(?:\s.*)?$/i.exec(first);
   if (!m) return undefined;
   const word = (m[1] ?? "help").toLowerCase();

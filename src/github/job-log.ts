@@ -16,7 +16,10 @@ export function cleanLogLines(log: string): string[] {
 export function excerptJobLog(log: string, budgetTokens: number, before = 40, after = 5): string {
   const lines = cleanLogLines(log).filter((l) => !/^##\[(group|endgroup)\]/.test(l) || l.startsWith("##[group]Run "));
   const errors = lines.flatMap((l, i) => (l.startsWith("##[error]") ? [i] : []));
-  const windows = errors.length > 0 ? errors.map((i) => [Math.max(0, i - before), Math.min(lines.length, i + after + 1)] as const) : [[Math.max(0, lines.length - before), lines.length] as const];
+  const windows =
+    errors.length > 0
+      ? errors.map((i) => [Math.max(0, i - before), Math.min(lines.length, i + after + 1)] as const)
+      : [[Math.max(0, lines.length - before), lines.length] as const];
   // Merge overlapping windows, then keep whole windows from the last while they fit.
   const merged: Array<[number, number]> = [];
   for (const [s, e] of windows) {

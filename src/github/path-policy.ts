@@ -8,7 +8,10 @@ export function pathPolicy(config: RepoConfig): PathDenial {
   const denied = config.paths.deny.length > 0 ? picomatch(config.paths.deny, { dot: true }) : () => false;
   const workflows = config.allow_workflow_changes
     ? undefined
-    : denyPrefixes([".github/workflows"], "workflow files are protected (set `allow_workflow_changes: true` in .github/l2mac.yml to allow it)");
+    : denyPrefixes(
+        [".github/workflows"],
+        "workflow files are protected (set `allow_workflow_changes: true` in .github/l2mac.yml to allow it)",
+      );
   return combineDenials(workflows, (path) => {
     if (denied(path)) return "the repository's configuration denies changes to it (`paths.deny`)";
     if (!allowed(path)) return "it is outside the paths the repository's configuration allows (`paths.allow`)";

@@ -38,7 +38,12 @@ export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: num
   const unchanged = { ...merged, seen: liveChecklist.state?.seen };
   if (renderPlanComment(unchanged, ctx) === live.body) return unchanged;
   const written = { ...merged, seen: live.updated_at };
-  await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body: renderPlanComment(written, ctx) });
+  await octokit.rest.issues.updateComment({
+    owner: issue.owner,
+    repo: issue.repo,
+    comment_id: commentId,
+    body: renderPlanComment(written, ctx),
+  });
   return written;
 }
 
@@ -47,7 +52,13 @@ export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: num
  * is overwritten. The edit's webhook carries the edited body: if the live comment was merged from an older
  * version than the edit, the edit is written again on top of it, as an edit, for the worker to merge.
  */
-export async function reapplyLostEdit(octokit: Octokit, issue: IssueRef, commentId: number, edited: { body: string; updatedAt: string }, ctx: RenderContext): Promise<boolean> {
+export async function reapplyLostEdit(
+  octokit: Octokit,
+  issue: IssueRef,
+  commentId: number,
+  edited: { body: string; updatedAt: string },
+  ctx: RenderContext,
+): Promise<boolean> {
   const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
   const liveChecklist = parseChecklist(live.body ?? "");
   const state = liveChecklist.state;

@@ -90,7 +90,11 @@ export interface Plan {
   taskHash?: string;
 }
 
-export const normaliseItemText = (text: string): string => text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(/\s+/g, " ").trim();
+export const normaliseItemText = (text: string): string =>
+  text
+    .replace(/<!--[\s\S]*?(-->|$)/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 
 export const textHash = (text: string): string => createHash("sha256").update(normaliseItemText(text)).digest("hex").slice(0, 10);
 

@@ -19,11 +19,13 @@ export function renderPullRequestBody(plan: Plan, issueNumber: number, repoUrl: 
     return `| ${n + 1} | ${cell(i.text, 300)} | ${commit} | ${ci} | ${cell(i.summary ?? "", 300)} |`;
   });
   const checked = plan.instructions.filter((i) => i.ci);
-  const ciLine = checked.length === 0
-    ? "**CI:** not used for this run."
-    : `**CI:** ${checked.filter((i) => i.ci!.r === "passed").length} of ${checked.length} instructions passed CI` +
-      (checked.some((i) => i.ci!.r === "none") ? "; no workflow ran for some commits" : "") +
-      (plan.base?.red ? `; the default branch was already failing (${plan.base.failingJobs.join(", ") || "see its runs"})` : "") + ".";
+  const ciLine =
+    checked.length === 0
+      ? "**CI:** not used for this run."
+      : `**CI:** ${checked.filter((i) => i.ci!.r === "passed").length} of ${checked.length} instructions passed CI` +
+        (checked.some((i) => i.ci!.r === "none") ? "; no workflow ran for some commits" : "") +
+        (plan.base?.red ? `; the default branch was already failing (${plan.base.failingJobs.join(", ") || "see its runs"})` : "") +
+        ".";
   const parts = [
     `Closes #${issueNumber}`,
     "",

@@ -38,7 +38,9 @@ export function onIssueLabeled(deps: LabeledDeps) {
       return;
     }
     if (taskFromIssue(payload.issue.title, payload.issue.body).bodyIsEmpty) {
-      await reply(`@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`);
+      await reply(
+        `@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`,
+      );
       return;
     }
     await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));

@@ -28,7 +28,8 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
     const undo = async () => {
       const previous = payload.changes.body?.from;
       const { data: live } = await context.octokit.rest.issues.getComment(target);
-      if (previous !== undefined && live.body === comment.body) await context.octokit.rest.issues.updateComment({ ...target, body: previous });
+      if (previous !== undefined && live.body === comment.body)
+        await context.octokit.rest.issues.updateComment({ ...target, body: previous });
     };
     const sender = payload.sender.login;
     if (!(await canSteer(context.octokit, context.repo(), sender))) {
@@ -39,10 +40,19 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
     const edited = parseChecklist(comment.body);
     if (edited.items.length === 0 || !edited.state) {
       await undo();
-      const what = edited.items.length === 0 ? "has no task items (`- [ ] …`), so it is not a program" : "lost the hidden state block the run is kept in";
+      const what =
+        edited.items.length === 0
+          ? "has no task items (`- [ ] …`), so it is not a program"
+          : "lost the hidden state block the run is kept in";
       await reply(`@${sender} the edited plan ${what}; the previous checklist was kept.`);
       return;
     }
-    await reapplyLostEdit(context.octokit, context.issue(), comment.id, { body: comment.body, updatedAt: comment.updated_at }, { repoUrl: payload.repository.html_url });
+    await reapplyLostEdit(
+      context.octokit,
+      context.issue(),
+      comment.id,
+      { body: comment.body, updatedAt: comment.updated_at },
+      { repoUrl: payload.repository.html_url },
+    );
   };
 }

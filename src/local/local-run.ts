@@ -43,7 +43,13 @@ export const programPath = (workspace: string): string => join(workspace, META_D
 
 /** `./workspace/<slug-of-the-task>-<timestamp>`, like the reference's workspace folders. */
 export function defaultWorkspace(task: string, now = new Date()): string {
-  const slug = task.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40).replace(/-$/, "") || "run";
+  const slug =
+    task
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40)
+      .replace(/-$/, "") || "run";
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return resolve("workspace", `${slug}-${stamp}`);
 }
@@ -65,11 +71,13 @@ export async function runLocal(options: LocalRunOptions): Promise<{ program: Pro
   const programStore = new ProgramFile(programPath(options.workspace));
   const existing = await programStore.load();
   if (existing && !options.resume) {
-    throw new UsageError(`${options.workspace} already holds a run (${existing.status}). Continue it with --resume, or choose another --workspace.`);
+    throw new UsageError(
+      `${options.workspace} already holds a run (${existing.status}). Continue it with --resume, or choose another --workspace.`,
+    );
   }
   if (!existing && options.resume) throw new UsageError(`${options.workspace} holds no run to resume (no ${META_DIR}/program.json).`);
   const task = existing?.task ?? options.task;
-  if (!task?.trim()) throw new UsageError("No task given: describe what to build, e.g. l2mac \"a URL shortener with tests\".");
+  if (!task?.trim()) throw new UsageError('No task given: describe what to build, e.g. l2mac "a URL shortener with tests".');
   const workspace = await GitWorkspace.open(options.workspace);
   const prompts = options.promptsFile ? await loadPromptsFile(options.promptsFile) : undefined;
   const { program } = await runProgram({

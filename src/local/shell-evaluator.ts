@@ -21,7 +21,12 @@ export class ShellEvaluator implements Evaluator {
   evaluate(options: { signal?: AbortSignal } = {}): Promise<Evaluation> {
     return new Promise((resolve) => {
       // Its own process group, so a timeout kills the command's children too.
-      const child = spawn("sh", ["-c", this.command], { cwd: this.cwd, env: withoutSecrets(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", this.command], {
+        cwd: this.cwd,
+        env: withoutSecrets(),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       const collect = (chunk: Buffer) => {
         output += chunk.toString("utf8");
@@ -49,9 +54,17 @@ export class ShellEvaluator implements Evaluator {
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         const tail = output.slice(-MAX_OUTPUT);
-        if (timedOut) resolve({ ok: false, output: `\`${this.command}\` timed out after ${Math.round(this.timeoutMs / 1000)} s and was stopped. Output so far:\n${tail}` });
+        if (timedOut)
+          resolve({
+            ok: false,
+            output: `\`${this.command}\` timed out after ${Math.round(this.timeoutMs / 1000)} s and was stopped. Output so far:\n${tail}`,
+          });
         else if (code === 0) resolve({ ok: true, output: tail });
-        else resolve({ ok: false, output: `\`${this.command}\` failed (${code === null ? `signal ${signal}` : `exit code ${code}`}):\n${tail}` });
+        else
+          resolve({
+            ok: false,
+            output: `\`${this.command}\` failed (${code === null ? `signal ${signal}` : `exit code ${code}`}):\n${tail}`,
+          });
       });
     });
   }

@@ -15,7 +15,13 @@ export function recordTranscript(llm: LLM, path: string): LLM {
     contextWindow: llm.contextWindow,
     completionReserve: llm.completionReserve,
     async complete(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ChatResponse> {
-      const logged = { purpose: request.purpose, messages: request.messages, tools: request.tools?.map((t) => t.name), toolChoice: request.toolChoice, temperature: request.temperature };
+      const logged = {
+        purpose: request.purpose,
+        messages: request.messages,
+        tools: request.tools?.map((t) => t.name),
+        toolChoice: request.toolChoice,
+        temperature: request.temperature,
+      };
       try {
         const response = await llm.complete(request, options);
         await write({ request: logged, response });

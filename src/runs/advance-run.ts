@@ -96,12 +96,29 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     comment ??= await createPlanComment(octokit, issue, planning, render);
     const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), planning.usage);
     try {
-      const steps = await planProgram({ llm: deps.llm, prompts: defaultPrompts("codebase"), task, maxSteps: config.max_instructions, meter, signal: deps.signal });
-      plan = { ...newPlan(planning.runId, planning.branch, steps), usage: meter.total, phase: config.require_approval ? "awaiting-approval" : "running", taskHash: textHash(task) };
+      const steps = await planProgram({
+        llm: deps.llm,
+        prompts: defaultPrompts("codebase"),
+        task,
+        maxSteps: config.max_instructions,
+        meter,
+        signal: deps.signal,
+      });
+      plan = {
+        ...newPlan(planning.runId, planning.branch, steps),
+        usage: meter.total,
+        phase: config.require_approval ? "awaiting-approval" : "running",
+        taskHash: textHash(task),
+      };
     } catch (e) {
       const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
       // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
-      const [phase, reason] = aborted === SHUTDOWN_REASON ? (["planning", aborted] as const) : aborted ? (["paused", aborted] as const) : (["failed", `planning failed: ${(e as Error).message}`] as const);
+      const [phase, reason] =
+        aborted === SHUTDOWN_REASON
+          ? (["planning", aborted] as const)
+          : aborted
+            ? (["paused", aborted] as const)
+            : (["failed", `planning failed: ${(e as Error).message}`] as const);
       await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase, reason }, render);
       return { phase };
     }
@@ -113,9 +130,24 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   if (plan.taskHash && plan.taskHash !== textHash(task)) {
     const consent = job.commands?.find((c) => c.name === "continue" || c.name === "replan");
     if (consent) {
-      plan = { ...plan, taskHash: textHash(task), notes: [...(plan.notes ?? []), `The changed issue description was accepted by @${consent.actor}.`] };
+      plan = {
+        ...plan,
+        taskHash: textHash(task),
+        notes: [...(plan.notes ?? []), `The changed issue description was accepted by @${consent.actor}.`],
+      };
     } else if (!STOPPED.has(plan.phase)) {
-      await savePlan(octokit, issue, comment.id, { ...plan, phase: "paused", reason: "the issue's description changed since the run started; comment `/l2mac continue` to go on with the new text, or `/l2mac replan`" }, render);
+      await savePlan(
+        octokit,
+        issue,
+        comment.id,
+        {
+          ...plan,
+          phase: "paused",
+          reason:
+            "the issue's description changed since the run started; comment `/l2mac continue` to go on with the new text, or `/l2mac replan`",
+        },
+        render,
+      );
       return { phase: "paused" };
     }
   }
@@ -134,7 +166,9 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     // Whatever broke, the comment must not keep saying "running" once no retry will come.
     if (deps.finalAttempt !== false) {
       const message = (e as Error).message?.split("\n")[0] ?? String(e);
-      await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(() => undefined);
+      await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(
+        () => undefined,
+      );
     }
     throw e;
   }
@@ -160,7 +194,13 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     // A shutdown is not a pause: the run stays active, says so, and is picked up again by the next worker.
     if (deps.signal?.aborted && deps.signal.reason === SHUTDOWN_REASON) {
       const evaluating = Boolean(plan.evaluation && plan.current !== undefined);
-      await save({ ...plan, ...extra, phase: evaluating ? "evaluating" : "running", reason: SHUTDOWN_REASON, current: evaluating ? plan.current : undefined });
+      await save({
+        ...plan,
+        ...extra,
+        phase: evaluating ? "evaluating" : "running",
+        reason: SHUTDOWN_REASON,
+        current: evaluating ? plan.current : undefined,
+      });
       return { phase: evaluating ? "evaluating" : "running" };
     }
     await save({ ...plan, phase, reason, ...extra });
@@ -168,12 +208,21 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
   };
   const unpushed = await store.pushIfAhead();
   if (unpushed && !unpushed.ok) {
-    return stop("paused", `commits here could not be pushed: someone pushed conflicting changes to \`${plan.branch}\` (${unpushed.conflict.join(", ")}); resolve it on the branch, then comment \`/l2mac continue\``);
+    return stop(
+      "paused",
+      `commits here could not be pushed: someone pushed conflicting changes to \`${plan.branch}\` (${unpushed.conflict.join(", ")}); resolve it on the branch, then comment \`/l2mac continue\``,
+    );
   }
   plan = await reconcile(plan, store, config.ci.enabled, new Date(now()).toISOString());
   // A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest.
   const head = await store.head();
-  if (plan.phase === "evaluating" && plan.evaluation && head && head !== plan.evaluation.sha && (await store.isAncestor(plan.evaluation.sha, head))) {
+  if (
+    plan.phase === "evaluating" &&
+    plan.evaluation &&
+    head &&
+    head !== plan.evaluation.sha &&
+    (await store.isAncestor(plan.evaluation.sha, head))
+  ) {
     plan = { ...plan, evaluation: { ...plan.evaluation, sha: head, since: new Date(now()).toISOString() } };
     if (plan.current !== undefined) plan = setInstruction(plan, plan.current, { commit: head });
   }
@@ -196,24 +245,41 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     });
   };
   /** Commits and pushes an agent's work; undefined when it changed nothing, or a reason to pause. */
-  const commitAndPush = async (instruction: PlanInstruction, message: string, trailers: Record<string, string>): Promise<{ sha?: string; conflict?: string }> => {
-    const committed = await store.commit(stripSkipCi(message), { [RUN_TRAILER]: plan.runId, [INSTRUCTION_TRAILER]: String(instruction.id), ...trailers });
+  const commitAndPush = async (
+    instruction: PlanInstruction,
+    message: string,
+    trailers: Record<string, string>,
+  ): Promise<{ sha?: string; conflict?: string }> => {
+    const committed = await store.commit(stripSkipCi(message), {
+      [RUN_TRAILER]: plan.runId,
+      [INSTRUCTION_TRAILER]: String(instruction.id),
+      ...trailers,
+    });
     if (!committed) return {};
     const pushed = await store.push();
     if (!pushed.ok) {
       const index = position(plan, instruction.id);
-      return { conflict: `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction` };
+      return {
+        conflict: `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`,
+      };
     }
     return { sha: pushed.sha };
   };
   const withUsage = (instruction: PlanInstruction, outcome: InstructionOutcome): Plan => ({
     ...plan,
     usage: meter.total,
-    instructions: plan.instructions.map((i) => (i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i)),
+    instructions: plan.instructions.map((i) =>
+      i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i,
+    ),
   });
   /** An agent that stopped early: its work is kept as a partial commit. An interrupted fix attempt keeps its evaluation, so CI is looked at again rather than the instruction taken as done. */
-  const unfinished = async (instruction: PlanInstruction, outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>, fixing = false): Promise<Advance> => {
-    if (outcome.touched.length > 0) await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
+  const unfinished = async (
+    instruction: PlanInstruction,
+    outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>,
+    fixing = false,
+  ): Promise<Advance> => {
+    if (outcome.touched.length > 0)
+      await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
     log.warn({ instruction: position(plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
     return stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
   };
@@ -222,14 +288,33 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     plan = await save(plan);
     const current = plan.instructions.find((i) => i.id === plan.current);
     if (plan.phase === "evaluating" && plan.evaluation && current) {
-      const step = await checkCi({ octokit, repo, plan, config, now: now(), pollBaseMs: deps.ciPollMs ?? 30_000, feedbackTokens: Math.floor(deps.llm.contextWindow * 0.15) });
+      const step = await checkCi({
+        octokit,
+        repo,
+        plan,
+        config,
+        now: now(),
+        pollBaseMs: deps.ciPollMs ?? 30_000,
+        feedbackTokens: Math.floor(deps.llm.contextWindow * 0.15),
+      });
       if (step.action === "wait") return { phase: "evaluating", pollInMs: step.pollInMs };
       if (step.action === "pause") {
         plan = setInstruction(plan, current.id, step.ci ? { ci: step.ci } : {});
         return stop("paused", step.reason, { detail: step.detail });
       }
       if (step.action === "accept") {
-        plan = setInstruction({ ...plan, phase: "running", current: undefined, evaluation: undefined, detail: undefined, notes: step.note ? [...(plan.notes ?? []), step.note] : plan.notes }, current.id, { status: "done", commit: plan.evaluation.sha, ci: step.ci, redo: undefined });
+        plan = setInstruction(
+          {
+            ...plan,
+            phase: "running",
+            current: undefined,
+            evaluation: undefined,
+            detail: undefined,
+            notes: step.note ? [...(plan.notes ?? []), step.note] : plan.notes,
+          },
+          current.id,
+          { status: "done", commit: plan.evaluation.sha, ci: step.ci, redo: undefined },
+        );
         log.info({ instruction: position(plan, current.id), ci: step.ci.r }, "instruction accepted");
         continue;
       }
@@ -239,9 +324,14 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       const outcome = await runAgent(current, step.feedback);
       plan = withUsage(current, outcome);
       if (outcome.status !== "complete") return unfinished(current, outcome, true);
-      const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, { [ATTEMPT_TRAILER]: String(attempt) });
+      const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, {
+        [ATTEMPT_TRAILER]: String(attempt),
+      });
       if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
-      if (!pushed.sha) return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, { detail: step.feedback.slice(-6000) });
+      if (!pushed.sha)
+        return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, {
+          detail: step.feedback.slice(-6000),
+        });
       plan = { ...plan, evaluation: { sha: pushed.sha, attempt, since: new Date(now()).toISOString() } };
       plan = setInstruction(plan, current.id, { commit: pushed.sha });
       continue;
@@ -254,7 +344,9 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     if (exceeded) return stop("paused", exceeded);
     if (config.ci.enabled && !plan.base) {
       const base = await baseline(octokit, repo, job.defaultBranch);
-      const note = base.red ? `The default branch's CI is already failing (${base.failingJobs.join(", ") || "see its runs"}); those failures are not sent to the agent to fix.` : undefined;
+      const note = base.red
+        ? `The default branch's CI is already failing (${base.failingJobs.join(", ") || "see its runs"}); those failures are not sent to the agent to fix.`
+        : undefined;
       plan = { ...plan, base, notes: note ? [...(plan.notes ?? []), note] : plan.notes };
     }
 
@@ -275,13 +367,35 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
 }
 
 /** Applies one queued command to the run's state and writes it; replies when there is something to say. */
-async function applyCommand(deps: RunDeps, issue: IssueRef, commentId: number, plan: Plan, command: RunCommand, task: string, render: RenderContext): Promise<Plan> {
+async function applyCommand(
+  deps: RunDeps,
+  issue: IssueRef,
+  commentId: number,
+  plan: Plan,
+  command: RunCommand,
+  task: string,
+  render: RenderContext,
+): Promise<Plan> {
   const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
   if (command.name === "replan") {
     const meter = new Meter(budgetsOf(deps.config), pricesFor(deps.llm.model, deps.prices), plan.usage);
     try {
-      const next = await replan({ plan, task, llm: deps.llm, prompts: defaultPrompts("codebase"), maxInstructions: deps.config.max_instructions, meter, signal: deps.signal });
-      return savePlan(deps.octokit, issue, commentId, { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] }, render);
+      const next = await replan({
+        plan,
+        task,
+        llm: deps.llm,
+        prompts: defaultPrompts("codebase"),
+        maxInstructions: deps.config.max_instructions,
+        meter,
+        signal: deps.signal,
+      });
+      return savePlan(
+        deps.octokit,
+        issue,
+        commentId,
+        { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] },
+        render,
+      );
     } catch (e) {
       await reply(`@${command.actor} re-planning failed, the program is unchanged: ${(e as Error).message}`);
       return plan;
@@ -324,7 +438,10 @@ async function reconcile(plan: Plan, store: BranchStore, ciEnabled: boolean, now
       if (plan.evaluation) continue;
       // Pushed, then the worker died before saving: CI has not looked at it yet.
       if (ciEnabled) {
-        out = setInstruction({ ...out, phase: "evaluating", evaluation: { sha: found.sha, attempt: 0, since: now } }, i.id, { commit: found.sha, summary: i.summary ?? found.summary });
+        out = setInstruction({ ...out, phase: "evaluating", evaluation: { sha: found.sha, attempt: 0, since: now } }, i.id, {
+          commit: found.sha,
+          summary: i.summary ?? found.summary,
+        });
         continue;
       }
     }
@@ -341,12 +458,16 @@ async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: 
     return { phase: "done" };
   }
   const { data: issueData } = await octokit.rest.issues.get(issue);
-  const pr = await upsertPullRequest(octokit, { owner: job.owner, repo: job.repo }, {
-    branch: plan.branch,
-    base: job.defaultBranch,
-    title: `L2MAC: ${issueData.title}`.slice(0, 250),
-    body: renderPullRequestBody(plan, job.issueNumber, job.htmlUrl),
-  });
+  const pr = await upsertPullRequest(
+    octokit,
+    { owner: job.owner, repo: job.repo },
+    {
+      branch: plan.branch,
+      base: job.defaultBranch,
+      title: `L2MAC: ${issueData.title}`.slice(0, 250),
+      body: renderPullRequestBody(plan, job.issueNumber, job.htmlUrl),
+    },
+  );
   await save({ ...plan, phase: "done", pr: pr.number });
   deps.log.info({ pr: pr.number }, "pull request ready");
   return { phase: "done" };

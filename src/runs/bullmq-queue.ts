@@ -6,7 +6,8 @@ import type { RunQueue } from "./run-queue.js";
 export const QUEUE_NAME = "runs";
 
 /** One BullMQ job per issue: its id is derived from the issue, so wake-ups of the same run collapse. */
-export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string => `run-${Buffer.from(jobKey(job)).toString("base64url")}`;
+export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string =>
+  `run-${Buffer.from(jobKey(job)).toString("base64url")}`;
 
 /** Wake-ups that arrive while the issue's job is active, consumed by that job before it finishes. */
 export const againKey = (prefix: string, id: string): string => `${prefix}:again:${id}`;

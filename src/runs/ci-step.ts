@@ -47,10 +47,16 @@ export async function checkCi(input: {
         note: `No GitHub Actions run appeared for \`${short}\` within ${config.ci.wait_for_runs_minutes} minutes: no CI covers \`${plan.branch}\`, so the run continues on syntax checks alone.`,
       };
     case "too-slow":
-      return { action: "pause", reason: `CI for \`${short}\` has not finished after ${config.ci.timeout_minutes} minutes; comment \`/l2mac continue\` to wait again` };
+      return {
+        action: "pause",
+        reason: `CI for \`${short}\` has not finished after ${config.ci.timeout_minutes} minutes; comment \`/l2mac continue\` to wait again`,
+      };
     case "unusable": {
       const list = verdict.runs.map((r) => `[${r.name}](${r.url}) ended as \`${r.conclusion}\``).join(", ");
-      return { action: "pause", reason: `CI for \`${short}\` could not judge the change: ${list}. That is not a test failure, so there is nothing for the agent to fix; re-run the workflow or fix its setup, then comment \`/l2mac continue\`` };
+      return {
+        action: "pause",
+        reason: `CI for \`${short}\` could not judge the change: ${list}. That is not a test failure, so there is nothing for the agent to fix; re-run the workflow or fix its setup, then comment \`/l2mac continue\``,
+      };
     }
     case "passed":
       return { action: "accept", ci: { r: "passed", url: verdict.runs[0]?.url } };

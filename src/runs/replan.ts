@@ -8,7 +8,15 @@ import { normaliseItemText, type Plan } from "../github/plan.js";
  * `/l2mac replan`: plans the unchecked part again from the current task. Finished and skipped items stay
  * as they are, in place; the new instructions replace the unchecked ones after them.
  */
-export async function replan(input: { plan: Plan; task: string; llm: LLM; prompts: Prompts; maxInstructions: number; meter: Meter; signal?: AbortSignal }): Promise<Plan> {
+export async function replan(input: {
+  plan: Plan;
+  task: string;
+  llm: LLM;
+  prompts: Prompts;
+  maxInstructions: number;
+  meter: Meter;
+  signal?: AbortSignal;
+}): Promise<Plan> {
   const { plan } = input;
   const kept = plan.instructions.filter((i) => i.status !== "pending");
   const done = kept.filter((i) => i.status === "done").map((i, n) => `${n + 1}. ${i.text}${i.summary ? ` (${i.summary})` : ""}`);

@@ -30,12 +30,20 @@ export async function resumeInterruptedRuns(
   let resumed = 0;
   for (const installation of installations) {
     const octokit = (await app.auth(installation.id)) as Octokit;
-    const repos = (await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })).slice(0, limits.repositories);
+    const repos = (await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })).slice(
+      0,
+      limits.repositories,
+    );
     for (const repository of repos) {
       const repo = { owner: repository.owner.login, repo: repository.name };
       const config = await loadRepoConfig(octokit, repo);
       if (!config.ok) continue;
-      const { data: issues } = await octokit.rest.issues.listForRepo({ ...repo, labels: config.config.label, state: "open", per_page: Math.min(100, limits.issuesPerRepository) });
+      const { data: issues } = await octokit.rest.issues.listForRepo({
+        ...repo,
+        labels: config.config.label,
+        state: "open",
+        per_page: Math.min(100, limits.issuesPerRepository),
+      });
       for (const issue of issues) {
         if (issue.pull_request) continue;
         const comment = await findPlanComment(octokit, { ...repo, issue_number: issue.number }, bot);

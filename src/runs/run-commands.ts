@@ -18,15 +18,20 @@ const STOPPED = new Set<Plan["phase"]>(["paused", "failed", "done", "awaiting-ap
 export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { plan: Plan; message?: string } {
   if (command.name === "stop") {
     if (STOPPED.has(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
-    return { plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined } };
+    return {
+      plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined },
+    };
   }
   if (command.name !== "continue" || !STOPPED.has(plan.phase)) return { plan };
   // Stopped before a plan existed: continuing means planning.
   if (plan.instructions.length === 0) return { plan: { ...plan, phase: "planning", reason: undefined } };
   const pending = plan.instructions.some((i) => i.status === "pending");
-  const evaluating = plan.evaluation && plan.instructions.find((i) => i.id === plan.current && i.status === "pending" && i.commit === plan.evaluation?.sha);
+  const evaluating =
+    plan.evaluation && plan.instructions.find((i) => i.id === plan.current && i.status === "pending" && i.commit === plan.evaluation?.sha);
   if (evaluating && plan.evaluation) {
-    return { plan: { ...plan, phase: "evaluating", reason: undefined, evaluation: { ...plan.evaluation, attempt: 0, since: now.toISOString() } } };
+    return {
+      plan: { ...plan, phase: "evaluating", reason: undefined, evaluation: { ...plan.evaluation, attempt: 0, since: now.toISOString() } },
+    };
   }
   if (!pending && plan.phase === "done") {
     return { plan, message: "Nothing to continue: every item of the program is done. Add or untick items first." };

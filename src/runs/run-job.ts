@@ -18,7 +18,8 @@ export interface RunJob {
 /** Two wake-ups of the same run become one that carries both one's commands. */
 export const mergeJobs = (a: RunJob, b: RunJob): RunJob => ({ ...b, commands: [...(a.commands ?? []), ...(b.commands ?? [])] });
 
-export const jobKey = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string => `${job.owner}/${job.repo}#${job.issueNumber}`.toLowerCase();
+export const jobKey = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string =>
+  `${job.owner}/${job.repo}#${job.issueNumber}`.toLowerCase();
 
 /** The repository fields a job needs, as webhook payloads and the REST API both give them. */
 export interface RepositoryRef {

@@ -47,7 +47,10 @@ export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<str
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,
       finalAttempt: attempt?.finalAttempt ?? true,
-      prices: env.L2MAC_PRICE_INPUT !== undefined && env.L2MAC_PRICE_OUTPUT !== undefined ? { input: env.L2MAC_PRICE_INPUT, output: env.L2MAC_PRICE_OUTPUT } : undefined,
+      prices:
+        env.L2MAC_PRICE_INPUT !== undefined && env.L2MAC_PRICE_OUTPUT !== undefined
+          ? { input: env.L2MAC_PRICE_INPUT, output: env.L2MAC_PRICE_OUTPUT }
+          : undefined,
     });
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;

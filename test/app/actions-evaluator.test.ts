@@ -10,7 +10,8 @@ echo "::error file=src/greet.txt,line=1::expected a greeting"
 echo "AssertionError: expected 'hello' in src/greet.txt, got '$(cat src/greet.txt)'"
 exit 1
 `;
-const workflow = (name: string, run: string) => `name: ${name}\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Run tests\n        run: ${run}\n`;
+const workflow = (name: string, run: string) =>
+  `name: ${name}\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Run tests\n        run: ${run}\n`;
 const WITH_CI = { ".github/workflows/ci.yml": workflow("CI", "sh check.sh"), "check.sh": CHECK };
 
 const greet = (text: string) => write({ "src/greet.txt": `${text}\n` });
@@ -22,7 +23,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function runIssue(options: Omit<HarnessOptions, "llm"> & { steps: StepScript[]; plan?: string[]; before?: (h: Harness) => Promise<void> }) {
+async function runIssue(
+  options: Omit<HarnessOptions, "llm"> & { steps: StepScript[]; plan?: string[]; before?: (h: Harness) => Promise<void> },
+) {
   h = await startHarness({ ...options, llm: scriptedAgent({ plan: options.plan ?? PLAN, steps: options.steps }) });
   await options.before?.(h);
   const issue = h.gh.createIssue(REPO, { title: "Greeting", body: "Write a greeting file." });
@@ -34,11 +37,20 @@ async function runIssue(options: Omit<HarnessOptions, "llm"> & { steps: StepScri
 
 const fixRequests = (requests: RecordedRequest[]) =>
   // The first request of each fix agent's conversation (system + instruction only).
-  requests.filter((r) => kindOf(r) === "act" && r.body.messages.length === 2 && String(r.body.messages[1].content).includes("The checks of the previous attempt at this step failed"));
+  requests.filter(
+    (r) =>
+      kindOf(r) === "act" &&
+      r.body.messages.length === 2 &&
+      String(r.body.messages[1].content).includes("The checks of the previous attempt at this step failed"),
+  );
 
 describe("GitHub Actions as the evaluator", () => {
   it("accepts an instruction whose CI is green on the first try", async () => {
-    const { h, comment } = await runIssue({ files: WITH_CI, config: "ci:\n  fix_attempts: 3\n", steps: [{ match: "greeting", actions: [greet("hello")], summary: "Wrote the greeting." }] });
+    const { h, comment } = await runIssue({
+      files: WITH_CI,
+      config: "ci:\n  fix_attempts: 3\n",
+      steps: [{ match: "greeting", actions: [greet("hello")], summary: "Wrote the greeting." }],
+    });
     expect(comment).toMatch(/\*\*Status:\*\* done/);
     expect(comment).toMatch(/✅ \[`[0-9a-f]{7}`\]\([^)]+\) · \[CI passed\]\(http[^)]+actions\/runs\/\d+\)/);
     expect(fixRequests(h.llm.requests)).toHaveLength(0);
@@ -84,7 +96,10 @@ describe("GitHub Actions as the evaluator", () => {
   });
 
   it("continues on syntax checks, with a note, when no workflow covers the branch", async () => {
-    const { h, comment } = await runIssue({ config: "ci:\n  wait_for_runs_minutes: 0.01\n", steps: [{ match: "greeting", actions: [greet("hi")], summary: "Wrote it." }] });
+    const { h, comment } = await runIssue({
+      config: "ci:\n  wait_for_runs_minutes: 0.01\n",
+      steps: [{ match: "greeting", actions: [greet("hi")], summary: "Wrote it." }],
+    });
     expect(comment).toMatch(/\*\*Status:\*\* done/);
     expect(comment).toContain("No GitHub Actions run appeared for");
     expect(comment).toContain("· no CI ·");
@@ -113,7 +128,10 @@ describe("GitHub Actions as the evaluator", () => {
       ".github/workflows/ci.yml": workflow("Quick", "true"),
       ".github/workflows/slow.yml": workflow("Slow", "sleep 1 && sh check.sh"),
     };
-    const { h, comment } = await runIssue({ files, steps: [{ match: "greeting", actions: [greet("hi"), complete, greet("hello"), complete], summary: "Wrote it." }] });
+    const { h, comment } = await runIssue({
+      files,
+      steps: [{ match: "greeting", actions: [greet("hi"), complete, greet("hello"), complete], summary: "Wrote it." }],
+    });
     // Only the slow workflow fails: accepting on the quick one alone would skip the fix.
     expect(fixRequests(h.llm.requests)).toHaveLength(1);
     expect(String(fixRequests(h.llm.requests)[0]!.body.messages[1].content)).toContain("Workflow `Slow`");
@@ -146,7 +164,10 @@ describe("GitHub Actions as the evaluator", () => {
     await h.gh.pushAs(REPO, `l2mac/issue-${issue.number}`, { "src/greet.txt": "hello\n" }, "Fix the greeting by hand");
     await h.gh.actionsIdle();
     const c = h.gh.addComment(REPO, issue.number, "/l2mac continue");
-    await h.deliver("issue_comment", h.gh.issueCommentPayload(REPO, issue.number, "created", { id: c.id, body: c.body, user: "alice" }, "alice"));
+    await h.deliver(
+      "issue_comment",
+      h.gh.issueCommentPayload(REPO, issue.number, "created", { id: c.id, body: c.body, user: "alice" }, "alice"),
+    );
     await h.idle();
     await h.gh.actionsIdle();
     const body = h.planComment(issue.number)!.body;
@@ -162,7 +183,9 @@ describe("GitHub Actions as the evaluator", () => {
       before: async (h) => h.gh.setConclusionOverride(REPO, "CI", "cancelled"),
       steps: [{ match: "greeting", actions: [greet("hello")], summary: "Wrote it." }],
     });
-    expect(comment).toMatch(/\*\*Status:\*\* paused: CI for `[0-9a-f]{7}` could not judge the change: \[CI\]\([^)]+\) ended as `cancelled`/);
+    expect(comment).toMatch(
+      /\*\*Status:\*\* paused: CI for `[0-9a-f]{7}` could not judge the change: \[CI\]\([^)]+\) ended as `cancelled`/,
+    );
     expect(fixRequests(h.llm.requests)).toHaveLength(0);
   });
 });

@@ -11,9 +11,26 @@ const agent = () =>
   scriptedAgent({
     plan: PLAN,
     steps: [
-      { match: "in-memory key-value store", actions: [write({ "src/store.ts": "export const store = new Map<string, string>();\n" })], summary: "Added src/store.ts with a Map store." },
-      { match: "shortens URLs", actions: [write({ "src/shortener.ts": 'import { store } from "./store.js";\nexport const shorten = (u: string) => { store.set(u, u); return u; };\n' })], summary: "Added src/shortener.ts with shorten()." },
-      { match: "docs/usage.md", actions: [write({ "docs/usage.md": "# Usage\n\nCall `shorten(url)`.\n" })], summary: "Documented shorten() in docs/usage.md." },
+      {
+        match: "in-memory key-value store",
+        actions: [write({ "src/store.ts": "export const store = new Map<string, string>();\n" })],
+        summary: "Added src/store.ts with a Map store.",
+      },
+      {
+        match: "shortens URLs",
+        actions: [
+          write({
+            "src/shortener.ts":
+              'import { store } from "./store.js";\nexport const shorten = (u: string) => { store.set(u, u); return u; };\n',
+          }),
+        ],
+        summary: "Added src/shortener.ts with shorten().",
+      },
+      {
+        match: "docs/usage.md",
+        actions: [write({ "docs/usage.md": "# Usage\n\nCall `shorten(url)`.\n" })],
+        summary: "Documented shorten() in docs/usage.md.",
+      },
     ],
   });
 

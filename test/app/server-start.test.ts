@@ -27,7 +27,15 @@ async function start(env: Record<string, string>): Promise<string> {
   const port = await freePort();
   child = spawn(process.execPath, ["--import", tsx, join(root, "src", "server.ts")], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: cwd, PORT: String(port), HOST: "127.0.0.1", NO_SMEE_SETUP: "true", LOG_LEVEL: "info", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: cwd,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NO_SMEE_SETUP: "true",
+      LOG_LEVEL: "info",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -54,14 +62,23 @@ describe("npm start", () => {
   });
 
   it("serves the webhook path with credentials and rejects a bad signature", async () => {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const base = await start({ APP_ID: "123", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s3cret", OPENAI_API_KEY: "k" });
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
     const post = (signature: string) =>
       fetch(`${base}/api/github/webhooks`, {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d-1", "x-hub-signature-256": signature },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": "d-1",
+          "x-hub-signature-256": signature,
+        },
       });
     expect((await post(await sign("wrong", body))).status).toBe(400);
     expect((await post(await sign("s3cret", body))).status).toBe(200);

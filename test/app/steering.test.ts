@@ -53,7 +53,9 @@ async function userEdits(h: Harness, n: number, edit: (body: string) => string, 
   const comment = plan(h, n);
   const before = comment.body;
   h.gh.editComment(REPO, comment.id, edit(before), user);
-  const payload = h.gh.issueCommentPayload(REPO, n, "edited", { id: comment.id, body: edit(before), user: h.gh.botLogin }, user, { body: { from: before } });
+  const payload = h.gh.issueCommentPayload(REPO, n, "edited", { id: comment.id, body: edit(before), user: h.gh.botLogin }, user, {
+    body: { from: before },
+  });
   return h.deliver("issue_comment", payload);
 }
 
@@ -67,7 +69,9 @@ describe("steering by editing the checklist", () => {
     const steps = [...STEPS, { match: "CHANGELOG.md", actions: [write({ "CHANGELOG.md": "# Changes\n" })], summary: "Added a changelog." }];
     const edit = onceAt("src/store.ts", () =>
       userEdits(h!, issue.number, (b) =>
-        b.replace("Create src/api.ts with the API.", "Create src/api.ts with the API, using fetch handlers.").replace(/(- \[ \] Write docs\/usage\.md\.)/, "- [ ] Write CHANGELOG.md.\n$1"),
+        b
+          .replace("Create src/api.ts with the API.", "Create src/api.ts with the API, using fetch handlers.")
+          .replace(/(- \[ \] Write docs\/usage\.md\.)/, "- [ ] Write CHANGELOG.md.\n$1"),
       ),
     );
     const { h, issue } = await start({ steps, hook: edit });
@@ -90,7 +94,9 @@ describe("steering by editing the checklist", () => {
 
   it("skips a pending item the user ticks", async () => {
     const { h, issue } = await start({
-      hook: onceAt("src/store.ts", () => userEdits(h!, issue.number, (b) => b.replace("- [ ] Write docs/usage.md.", "- [X] Write docs/usage.md."))),
+      hook: onceAt("src/store.ts", () =>
+        userEdits(h!, issue.number, (b) => b.replace("- [ ] Write docs/usage.md.", "- [X] Write docs/usage.md.")),
+      ),
     });
     await label(h, issue.number);
     await h.idle();
@@ -102,12 +108,18 @@ describe("steering by editing the checklist", () => {
   });
 
   it("runs a finished item again when the user unticks it and continues", async () => {
-    const steps: StepScript[] = [{ ...STEPS[0]!, actions: [write({ "src/store.ts": "v1\n" }), complete, write({ "src/store.ts": "v2\n" }), complete] }, STEPS[1]!, STEPS[2]!];
+    const steps: StepScript[] = [
+      { ...STEPS[0]!, actions: [write({ "src/store.ts": "v1\n" }), complete, write({ "src/store.ts": "v2\n" }), complete] },
+      STEPS[1]!,
+      STEPS[2]!,
+    ];
     const { h, issue } = await start({ steps });
     await label(h, issue.number);
     await h.idle();
     expect(plan(h, issue.number).body).toMatch(/\*\*Status:\*\* done/);
-    await userEdits(h, issue.number, (b) => b.replace("- [x] Create src/store.ts with a store.", "- [ ] Create src/store.ts with a store."));
+    await userEdits(h, issue.number, (b) =>
+      b.replace("- [x] Create src/store.ts with a store.", "- [ ] Create src/store.ts with a store."),
+    );
     await command(h, issue.number, "/l2mac continue");
     await h.idle();
     const redo = actsFor(h, "src/store.ts").filter((r) => r.body.messages.length === 2);
@@ -131,7 +143,16 @@ describe("steering by editing the checklist", () => {
         const before = planComment.body;
         const after = before.replace("Write docs/usage.md.", "Write docs/usage.md in French.");
         h.gh.editComment(REPO, planComment.id, after, "alice");
-        raced = { payload: h.gh.issueCommentPayload(REPO, issue.number, "edited", { id: planComment.id, body: after, user: h.gh.botLogin }, "alice", { body: { from: before } }) };
+        raced = {
+          payload: h.gh.issueCommentPayload(
+            REPO,
+            issue.number,
+            "edited",
+            { id: planComment.id, body: after, user: h.gh.botLogin },
+            "alice",
+            { body: { from: before } },
+          ),
+        };
       } else if (req.method === "PATCH" && raced && !delivered) {
         // The app's write has overwritten the edit; GitHub now sends the edited event.
         delivered = h.deliver("issue_comment", raced.payload);
@@ -214,7 +235,15 @@ describe("commands", () => {
 
   it("stops after the current turn with a partial commit, and completes on continue", async () => {
     let stopped = false;
-    const steps: StepScript[] = [STEPS[0]!, { match: "src/api.ts", actions: [write({ "src/api.ts": "export const draft = 1;\n" }), write({ "src/api.ts": "export const api = 2;\n" })], summary: "Added the API." }, STEPS[2]!];
+    const steps: StepScript[] = [
+      STEPS[0]!,
+      {
+        match: "src/api.ts",
+        actions: [write({ "src/api.ts": "export const draft = 1;\n" }), write({ "src/api.ts": "export const api = 2;\n" })],
+        summary: "Added the API.",
+      },
+      STEPS[2]!,
+    ];
     const { h, issue } = await start({
       steps,
       hook: async (r, kind) => {
@@ -265,18 +294,26 @@ describe("commands", () => {
   it("re-plans the unchecked part from the current issue body, keeping finished items", async () => {
     const replanned = ["Write docs/usage.md with examples."];
     let plans = 0;
-    const steps: StepScript[] = [...STEPS, { match: "with examples", actions: [write({ "docs/usage.md": "# Usage\n\nExamples.\n" })], summary: "Documented with examples." }];
+    const steps: StepScript[] = [
+      ...STEPS,
+      { match: "with examples", actions: [write({ "docs/usage.md": "# Usage\n\nExamples.\n" })], summary: "Documented with examples." },
+    ];
     const { h, issue } = await start({
       steps,
       config: APPROVAL,
       // The second planning call is the re-plan.
-      hook: (_r, kind) => (kind === "plan" && ++plans === 2 ? { toolCalls: [{ name: "provide_detailed_sub_task_steps_for_sub_agents", arguments: { steps: replanned } }] } : undefined),
+      hook: (_r, kind) =>
+        kind === "plan" && ++plans === 2
+          ? { toolCalls: [{ name: "provide_detailed_sub_task_steps_for_sub_agents", arguments: { steps: replanned } }] }
+          : undefined,
     });
     await label(h, issue.number);
     await h.idle();
     await command(h, issue.number, "/l2mac replan");
     await h.idle();
-    const items = plan(h, issue.number).body.split("\n").filter((l) => l.startsWith("- ["));
+    const items = plan(h, issue.number)
+      .body.split("\n")
+      .filter((l) => l.startsWith("- ["));
     expect(items.map((l) => l.replace(/ <!--.*/, ""))).toEqual(["- [ ] Write docs/usage.md with examples."]);
     expect(plan(h, issue.number).body).toContain("Re-planned by @alice");
   });

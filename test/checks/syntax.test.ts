@@ -78,11 +78,10 @@ describe("checkSyntax", () => {
   });
 
   it("Python", async () => {
-    const ok = "import asyncio\nclass A:\n    def f(self, /, a, *, b=2) -> int:\n        match a:\n            case [1, *rest]:\n                return 1\n        return f'{a!r}'\n";
+    const ok =
+      "import asyncio\nclass A:\n    def f(self, /, a, *, b=2) -> int:\n        match a:\n            case [1, *rest]:\n                return 1\n        return f'{a!r}'\n";
     expect(await checkSyntax("a.py", ok)).toEqual([]);
-    expect(await checkSyntax("a.py", "x = 1\ndef f(:\n    pass\n")).toEqual([
-      { path: "a.py", line: 2, column: 7, message: 'missing ")"' },
-    ]);
+    expect(await checkSyntax("a.py", "x = 1\ndef f(:\n    pass\n")).toEqual([{ path: "a.py", line: 2, column: 7, message: 'missing ")"' }]);
   });
 
   it("JSON: strict for .json, comments and trailing commas for JSONC files", async () => {
@@ -139,7 +138,9 @@ describe("checkSyntax", () => {
   it("HTML and CSS", async () => {
     expect(await checkSyntax("a.html", '<!DOCTYPE html>\n<html><body><p>Hi<br><img src="a.png"></p></body></html>\n')).toEqual([]);
     expect(lines(await checkSyntax("a.html", "<div>\n<p <>\n</div>\n"))).toEqual([2]);
-    expect(await checkSyntax("a.css", ":root { --x: 1px; }\n@media (min-width: 6px) { .a > .b:hover { margin: calc(var(--x) * 2); } }\n")).toEqual([]);
+    expect(
+      await checkSyntax("a.css", ":root { --x: 1px; }\n@media (min-width: 6px) { .a > .b:hover { margin: calc(var(--x) * 2); } }\n"),
+    ).toEqual([]);
     expect(await checkSyntax("a.css", ".a {\n  color: red;\n}\n.b {\n  color: red;\n  margin 0;\n}\n")).toEqual([
       { path: "a.css", line: 6, column: 3, message: 'syntax error near "margin 0;"' },
     ]);
@@ -191,24 +192,24 @@ describe("checkSyntax", () => {
 /** One path, one valid and one broken snippet per tree-sitter grammar tree-sitter-wasms ships. */
 const GRAMMARS: Record<string, { path: string; valid: string; invalid?: string }> = {
   // `case $x` needs the isalpha shim: without it the parse throws, which finds nothing rather than the error.
-  bash: { path: "a.sh", valid: 'cat <<EOF\n$x\nEOF\ncase $1 in a) echo ;; esac\n', invalid: "case $x in a) echo ;; esac\nfor x in; do\n" },
-  c: { path: "a.c", valid: "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 1); return 0; }\n" },
-  c_sharp: { path: "a.cs", valid: "namespace N;\npublic record R(int X);\nclass A { void F() { var s = $\"{1}\"; } }\n" },
+  bash: { path: "a.sh", valid: "cat <<EOF\n$x\nEOF\ncase $1 in a) echo ;; esac\n", invalid: "case $x in a) echo ;; esac\nfor x in; do\n" },
+  c: { path: "a.c", valid: '#include <stdio.h>\nint main(void) { printf("%d\\n", 1); return 0; }\n' },
+  c_sharp: { path: "a.cs", valid: 'namespace N;\npublic record R(int X);\nclass A { void F() { var s = $"{1}"; } }\n' },
   cpp: { path: "a.cpp", valid: "template <typename T> class A { public: auto get() const -> T { return t_; } T t_; };\n" },
-  css: { path: "a.css", valid: ".a > .b:hover::after { content: \"\"; }\n" },
+  css: { path: "a.css", valid: '.a > .b:hover::after { content: ""; }\n' },
   dart: { path: "a.dart", valid: "class A { final int x; const A(this.x); }\nvoid main() { print('${1}'); }\n" },
   elisp: { path: "a.el", valid: '(defun f (x)\n  "Doc."\n  (* x 2))\n' },
   elixir: { path: "a.ex", valid: 'defmodule A do\n  def f(x) when is_integer(x), do: "#{x}"\nend\n' },
   embedded_template: { path: "a.erb", valid: "<ul><% items.each do |i| %><li><%= i %></li><% end %></ul>\n", invalid: "<% if x" },
   go: { path: "a.go", valid: "package main\n\nfunc main() { s := `raw` ; _ = s }\n" },
   html: { path: "a.html", valid: "<p>Hi <!-- c --><script>a < b</script><style>p { }</style></p>\n", invalid: "<p <>" },
-  java: { path: "a.java", valid: "public record P(int x) {}\nclass A { String s = \"\"\"\n  hi\n  \"\"\"; }\n" },
+  java: { path: "a.java", valid: 'public record P(int x) {}\nclass A { String s = """\n  hi\n  """; }\n' },
   javascript: { path: "a.js", valid: "const r = /a(?<n>b)/u; // c\nexport default `x${r}`;\n" },
   kotlin: { path: "a.kt", valid: 'data class P(val x: Int)\nfun main() { println("${P(1)}") }\n' },
   lua: { path: "a.lua", valid: "local t = { 1, x = 'a', [3] = \"b\" } --[[ c ]]\nfor i, v in ipairs(t) do print(i, v) end\n" },
-  objc: { path: "a.m", valid: "@interface A : NSObject\n- (void)f;\n@end\n@implementation A\n- (void)f { NSLog(@\"x\"); }\n@end\n" },
+  objc: { path: "a.m", valid: '@interface A : NSObject\n- (void)f;\n@end\n@implementation A\n- (void)f { NSLog(@"x"); }\n@end\n' },
   ocaml: { path: "a.ml", valid: 'let rec f x = if x = 0 then 1 else x * f (x - 1)\n(* c *) let s = "a"\n' },
-  php: { path: "a.php", valid: "<html><?php\n$f = fn($x) => $x * 2;\necho \"{$f(1)}\";\n?></html>\n", invalid: "<?php ) ( } {" },
+  php: { path: "a.php", valid: '<html><?php\n$f = fn($x) => $x * 2;\necho "{$f(1)}";\n?></html>\n', invalid: "<?php ) ( } {" },
   python: { path: "a.py", valid: 'def f(x):\n    """Doc."""\n    if x:\n        return f"{x}"\n    return None\n' },
   rescript: { path: "a.res", valid: 'let f = x => x + 1\nlet s = `a${"b"}`\n' },
   ruby: { path: "a.rb", valid: "x = <<~EOS\n  hi #{1}\nEOS\nputs %w[a b]\n" },
@@ -221,7 +222,10 @@ const GRAMMARS: Record<string, { path: string; valid: string; invalid?: string }
   toml: { path: "a.toml", valid: '[a]\nb = """\nmulti\n"""\nc = { d = [1, 2] }\n' },
   tsx: { path: "a.tsx", valid: "const f = <T,>(a: T) => <div>{String(a)}</div>;\n" },
   typescript: { path: "a.ts", valid: "const f = <T,>(a: T): T => a;\nlet n = <number>f(1);\n" },
-  vue: { path: "a.vue", valid: '<template>\n  <div :class="{ a: x }">{{ x }}</div>\n</template>\n<script setup>\nconst x = 1;\n</script>\n' },
+  vue: {
+    path: "a.vue",
+    valid: '<template>\n  <div :class="{ a: x }">{{ x }}</div>\n</template>\n<script setup>\nconst x = 1;\n</script>\n',
+  },
   zig: { path: "a.zig", valid: 'const std = @import("std");\npub fn main() void {\n    std.debug.print("{}\\n", .{1});\n}\n' },
 };
 /** Grammars with their own checker, and ones web-tree-sitter 0.25 cannot load (ABI 12 and 10; it takes 13–15). */

@@ -10,7 +10,13 @@ import { OpenAiLlm } from "../../src/engine/openai-llm.js";
 import { denyPrefixes } from "../../src/engine/paths.js";
 import { defaultPrompts } from "../../src/engine/prompts.js";
 import { call, complete, kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
-import { startScriptedLlm, type RecordedRequest, type Responder, type ScriptReply, type ScriptedLlm } from "../support/scripted-llm-server.js";
+import {
+  startScriptedLlm,
+  type RecordedRequest,
+  type Responder,
+  type ScriptReply,
+  type ScriptedLlm,
+} from "../support/scripted-llm-server.js";
 
 let dir: string;
 let server: ScriptedLlm | undefined;
@@ -27,7 +33,14 @@ const INSTRUCTION = "Create the module app.ts with a greet function and tests.";
 
 async function run(script: Responder | ScriptReply[], overrides: Partial<ExecuteInstructionInput> & { contextWindow?: number } = {}) {
   server = await startScriptedLlm(script);
-  const llm = new OpenAiLlm({ apiKey: "k", baseURL: server.baseURL, model: "gpt-4o", contextWindow: overrides.contextWindow ?? 128_000, completionReserve: overrides.contextWindow ? 500 : undefined, maxRetries: 2 });
+  const llm = new OpenAiLlm({
+    apiKey: "k",
+    baseURL: server.baseURL,
+    model: "gpt-4o",
+    contextWindow: overrides.contextWindow ?? 128_000,
+    completionReserve: overrides.contextWindow ? 500 : undefined,
+    maxRetries: 2,
+  });
   const store = overrides.store ?? new DirectoryFileStore(join(dir, "repo"));
   const outcome = await executeInstruction({
     llm,
@@ -45,13 +58,22 @@ async function run(script: Responder | ScriptReply[], overrides: Partial<Execute
   return { outcome, requests: server.requests, violations: server.violations, store };
 }
 
-const toolResults = (r: RecordedRequest): string[] => r.body.messages.filter((m: { role: string }) => m.role === "tool").map((m: { content: string }) => m.content);
+const toolResults = (r: RecordedRequest): string[] =>
+  r.body.messages.filter((m: { role: string }) => m.role === "tool").map((m: { content: string }) => m.content);
 const lastToolResult = (requests: RecordedRequest[], index: number): string => toolResults(requests[index]!).at(-1) ?? "";
 
 describe("control unit", () => {
   it("writes, completes, then asks for a summary with tools disabled", async () => {
     const { outcome, requests, violations } = await run(
-      scriptedAgent({ steps: [{ match: "greet", actions: [write({ "app.ts": "export const greet = (n: string) => `hi ${n}`;\n" })], summary: "Added app.ts with greet()." }] }),
+      scriptedAgent({
+        steps: [
+          {
+            match: "greet",
+            actions: [write({ "app.ts": "export const greet = (n: string) => `hi ${n}`;\n" })],
+            summary: "Added app.ts with greet().",
+          },
+        ],
+      }),
     );
     expect(violations).toEqual([]);
     expect(outcome).toMatchObject({ status: "complete", summary: "Added app.ts with greet().", touched: ["app.ts"] });
@@ -89,7 +111,9 @@ describe("control unit", () => {
     ]);
     expect(violations).toEqual([]);
     expect(outcome.status).toBe("complete");
-    expect(lastToolResult(requests, 1)).toMatch(/no tool named "run_python_file".*list_files, view_files, write_files, delete_files, sub_task_step_complete/);
+    expect(lastToolResult(requests, 1)).toMatch(
+      /no tool named "run_python_file".*list_files, view_files, write_files, delete_files, sub_task_step_complete/,
+    );
     expect(lastToolResult(requests, 2)).toMatch(/not valid JSON.*cut off/s);
     expect(lastToolResult(requests, 3)).toMatch(/invalid arguments for write_files[\s\S]*file_contents/);
     expect(lastToolResult(requests, 4)).toMatch(/invalid arguments for view_files/);
@@ -121,7 +145,13 @@ describe("control unit", () => {
       [".github/workflows/ci.yml", /may not be changed: workflow files are off limits/],
     ];
     const { requests } = await run(
-      [...attempts.map(([p]) => write({ [p]: "pwned" })), call("view_files", { files: ["../../etc/passwd"] }), call("delete_files", { files: [".git/config"] }), complete, { content: "x" }],
+      [
+        ...attempts.map(([p]) => write({ [p]: "pwned" })),
+        call("view_files", { files: ["../../etc/passwd"] }),
+        call("delete_files", { files: [".git/config"] }),
+        complete,
+        { content: "x" },
+      ],
       { store: new DirectoryFileStore(join(dir, "repo"), { deny: denyPrefixes([".github/workflows"], "workflow files are off limits") }) },
     );
     attempts.forEach(([, pattern], i) => expect(lastToolResult(requests, i + 1)).toMatch(pattern));
@@ -134,8 +164,19 @@ describe("control unit", () => {
 
   it("sends evaluator failures back as a fix prompt and completes once they pass", async () => {
     let calls = 0;
-    const evaluator: Evaluator = { evaluate: async () => (++calls === 1 ? { ok: false, output: "FAILED test_greet: expected 'hi Ann' got 'hello Ann'" } : { ok: true }) };
-    const { outcome, requests, violations } = await run([write({ "app.ts": "export const x = 1;\n" }), complete, write({ "app.ts": "export const x = 2;\n" }), complete, { content: "Fixed." }], { evaluator });
+    const evaluator: Evaluator = {
+      evaluate: async () => (++calls === 1 ? { ok: false, output: "FAILED test_greet: expected 'hi Ann' got 'hello Ann'" } : { ok: true }),
+    };
+    const { outcome, requests, violations } = await run(
+      [
+        write({ "app.ts": "export const x = 1;\n" }),
+        complete,
+        write({ "app.ts": "export const x = 2;\n" }),
+        complete,
+        { content: "Fixed." },
+      ],
+      { evaluator },
+    );
     expect(violations).toEqual([]);
     expect(outcome.status).toBe("complete");
     const afterFailure = requests[2]!.body.messages;
@@ -181,7 +222,16 @@ describe("control unit", () => {
       if (kind === "summary") return { content: "Done." };
       if (i === 0) {
         rejected++;
-        return { status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens.", type: "invalid_request_error", code: "context_length_exceeded" } } };
+        return {
+          status: 400,
+          body: {
+            error: {
+              message: "This model's maximum context length is 8192 tokens.",
+              type: "invalid_request_error",
+              code: "context_length_exceeded",
+            },
+          },
+        };
       }
       return complete;
     });
@@ -192,7 +242,10 @@ describe("control unit", () => {
 
   it("fails the instruction with a clear reason after too many context restarts", async () => {
     const { outcome } = await run(
-      (r) => (kindOf(r) === "progress-note" ? { content: "No progress." } : { status: 400, body: { error: { message: "context length exceeded", code: "context_length_exceeded" } } }),
+      (r) =>
+        kindOf(r) === "progress-note"
+          ? { content: "No progress." }
+          : { status: 400, body: { error: { message: "context length exceeded", code: "context_length_exceeded" } } },
       { budgets: { maxTurnsPerInstruction: 40, maxContextRestarts: 3 } },
     );
     expect(outcome).toMatchObject({ status: "failed" });
@@ -213,7 +266,9 @@ describe("control unit", () => {
   });
 
   it("does not retry a plain 400 and fails with the server's message", async () => {
-    const { outcome, requests } = await run([{ status: 400, body: { error: { message: "Invalid schema for function", type: "invalid_request_error" } } }]);
+    const { outcome, requests } = await run([
+      { status: 400, body: { error: { message: "Invalid schema for function", type: "invalid_request_error" } } },
+    ]);
     expect(requests).toHaveLength(1);
     expect(outcome).toMatchObject({ status: "failed" });
     expect((outcome as { reason: string }).reason).toContain("Invalid schema for function");

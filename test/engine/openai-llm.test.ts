@@ -46,7 +46,9 @@ describe("OpenAiLlm over the scripted server", () => {
     expect(response.message).toEqual({
       role: "assistant",
       content: null,
-      tool_calls: [{ id: "call_0_0", type: "function", function: { name: "write_file", arguments: '{"path":"hello.txt","content":"hi"}' } }],
+      tool_calls: [
+        { id: "call_0_0", type: "function", function: { name: "write_file", arguments: '{"path":"hello.txt","content":"hi"}' } },
+      ],
     });
     expect(response.finishReason).toBe("tool_calls");
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -64,7 +66,10 @@ describe("OpenAiLlm over the scripted server", () => {
   });
 
   it("sends a tool round trip that the checker accepts", async () => {
-    const { llm, server } = await setup([{ toolCalls: [{ name: "write_file", arguments: { path: "a", content: "b" } }] }, { content: "ok" }]);
+    const { llm, server } = await setup([
+      { toolCalls: [{ name: "write_file", arguments: { path: "a", content: "b" } }] },
+      { content: "ok" },
+    ]);
     const first = await llm.complete(baseRequest);
     const call = first.message.tool_calls?.[0];
     expect(call).toBeDefined();
@@ -84,7 +89,10 @@ describe("OpenAiLlm over the scripted server", () => {
 
   it("estimates usage when the server sends none", async () => {
     const body = {
-      id: "x", object: "chat.completion", created: 0, model: "gpt-4o-mini",
+      id: "x",
+      object: "chat.completion",
+      created: 0,
+      model: "gpt-4o-mini",
       choices: [{ index: 0, message: { role: "assistant", content: "hello there" }, finish_reason: "stop" }],
     };
     const { llm } = await setup([{ status: 200, body }]);
@@ -124,7 +132,9 @@ describe("OpenAiLlm over the scripted server", () => {
   });
 
   it("does not retry a plain 400 and reports it as bad-request with the server's message", async () => {
-    const { llm, server } = await setup([{ status: 400, body: { error: { message: "Invalid schema for function 'write_file'", type: "invalid_request_error", code: null } } }]);
+    const { llm, server } = await setup([
+      { status: 400, body: { error: { message: "Invalid schema for function 'write_file'", type: "invalid_request_error", code: null } } },
+    ]);
     const error = await failure(llm.complete(baseRequest));
     expect(error.kind).toBe("bad-request");
     expect(error.message).toMatch(/Invalid schema for function/);
@@ -133,19 +143,29 @@ describe("OpenAiLlm over the scripted server", () => {
 
   it("maps context_length_exceeded to context-length without retrying", async () => {
     const message = "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.";
-    const { llm, server } = await setup([{ status: 400, body: { error: { message, type: "invalid_request_error", code: "context_length_exceeded" } } }]);
+    const { llm, server } = await setup([
+      { status: 400, body: { error: { message, type: "invalid_request_error", code: "context_length_exceeded" } } },
+    ]);
     const error = await failure(llm.complete(baseRequest));
     expect(error.kind).toBe("context-length");
     expect(server.requests).toHaveLength(1);
   });
 
   it("recognises a context-length 400 by its message alone", async () => {
-    const { llm } = await setup([{ status: 400, body: { error: { message: "the request exceeds the available context size", type: "exceed_context_size_error" } } }]);
+    const { llm } = await setup([
+      { status: 400, body: { error: { message: "the request exceeds the available context size", type: "exceed_context_size_error" } } },
+    ]);
     expect((await failure(llm.complete(baseRequest))).kind).toBe("context-length");
   });
 
   it("maps 401 to auth without leaking the key", async () => {
-    const body = { error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at ...`, type: "invalid_request_error", code: "invalid_api_key" } };
+    const body = {
+      error: {
+        message: `Incorrect API key provided: ${KEY}. You can find your API key at ...`,
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      },
+    };
     const { llm, server } = await setup([{ status: 401, body }]);
     const error = await failure(llm.complete(baseRequest));
     expect(error.kind).toBe("auth");
@@ -255,6 +275,9 @@ describe("context windows", () => {
   it("defaults the completion reserve to min(4096, window/4)", () => {
     expect(new OpenAiLlm({ apiKey: KEY, model: "gpt-4" }).completionReserve).toBe(2048);
     expect(new OpenAiLlm({ apiKey: KEY, model: "gpt-4o" }).completionReserve).toBe(4096);
-    expect(new OpenAiLlm({ apiKey: KEY, model: "x", contextWindow: 1000, completionReserve: 100 })).toMatchObject({ contextWindow: 1000, completionReserve: 100 });
+    expect(new OpenAiLlm({ apiKey: KEY, model: "x", contextWindow: 1000, completionReserve: 100 })).toMatchObject({
+      contextWindow: 1000,
+      completionReserve: 100,
+    });
   });
 });

@@ -8,17 +8,29 @@ import { defaultPrompts } from "../../src/engine/prompts.js";
 function fakeLlm(replies: Array<Partial<ChatResponse["message"]>>): LLM & { requests: ChatRequest[] } {
   const requests: ChatRequest[] = [];
   return {
-    model: "fake", contextWindow: 100_000, completionReserve: 1000, requests,
+    model: "fake",
+    contextWindow: 100_000,
+    completionReserve: 1000,
+    requests,
     async complete(request) {
       requests.push(request);
       const reply = replies.shift() ?? { content: "" };
-      return { message: { role: "assistant", content: null, ...reply }, usage: { promptTokens: 10, completionTokens: 5 }, finishReason: "stop" };
+      return {
+        message: { role: "assistant", content: null, ...reply },
+        usage: { promptTokens: 10, completionTokens: 5 },
+        finishReason: "stop",
+      };
     },
   };
 }
-const planCall = (args: string) => ({ tool_calls: [{ id: "c1", type: "function" as const, function: { name: "provide_detailed_sub_task_steps_for_sub_agents", arguments: args } }] });
+const planCall = (args: string) => ({
+  tool_calls: [
+    { id: "c1", type: "function" as const, function: { name: "provide_detailed_sub_task_steps_for_sub_agents", arguments: args } },
+  ],
+});
 const meter = () => new Meter({ maxTurnsPerInstruction: 10, maxContextRestarts: 3 }, undefined);
-const plan = (llm: LLM, maxSteps = 10) => planProgram({ llm, prompts: defaultPrompts("codebase"), task: "Build it.", maxSteps, meter: meter() });
+const plan = (llm: LLM, maxSteps = 10) =>
+  planProgram({ llm, prompts: defaultPrompts("codebase"), task: "Build it.", maxSteps, meter: meter() });
 
 describe("planner", () => {
   it.each([

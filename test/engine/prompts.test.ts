@@ -182,7 +182,11 @@ describe("loadPromptsFile", () => {
   });
 
   it("names the file when it is YAML but not a mapping", async () => {
-    for (const [name, text] of [["scalar.yaml", "just some words"], ["list.yaml", "- a\n- b\n"], ["empty.yaml", ""]] as const) {
+    for (const [name, text] of [
+      ["scalar.yaml", "just some words"],
+      ["list.yaml", "- a\n- b\n"],
+      ["empty.yaml", ""],
+    ] as const) {
       const path = join(dir, name);
       await writeFile(path, text);
       const err = await loadPromptsFile(path).catch((e: unknown) => e);

@@ -37,7 +37,9 @@ const steps = [
 
 describe("runProgram", () => {
   it("pauses with the reason when the token budget is reached, keeping what was committed", async () => {
-    const { program, store } = await start(scriptedAgent({ plan: ["Write the first file.", "Write the second file."], steps }), { budgets: { maxTokens: 1 } });
+    const { program, store } = await start(scriptedAgent({ plan: ["Write the first file.", "Write the second file."], steps }), {
+      budgets: { maxTokens: 1 },
+    });
     expect(program.status).toBe("paused");
     expect(program.reason).toMatch(/token budget is used up/);
     // Planning spent the budget: nothing ran, nothing lost, the program is saved for a resume.
@@ -47,7 +49,11 @@ describe("runProgram", () => {
 
   it("pauses on the cost budget mid-instruction, keeps the work in a partial commit, and resumes", async () => {
     const script = scriptedAgent({ plan: ["Write the first file.", "Write the second file."], steps });
-    const first = await start(script, { budgets: { maxCostUsd: 0.0000001 }, prices: { input: 1, output: 1 }, instructions: ["Write the first file.", "Write the second file."] });
+    const first = await start(script, {
+      budgets: { maxCostUsd: 0.0000001 },
+      prices: { input: 1, output: 1 },
+      instructions: ["Write the first file.", "Write the second file."],
+    });
     expect(first.program.status).toBe("paused");
     expect(first.program.reason).toMatch(/cost budget is used up/);
     expect(first.program.instructions.map((i) => i.status)).toEqual(["pending", "pending"]);
@@ -63,17 +69,23 @@ describe("runProgram", () => {
   });
 
   it("stops at the instruction limit per run", async () => {
-    const { program } = await start(scriptedAgent({ steps }), { instructions: ["Write the first file.", "Write the second file."], budgets: { maxInstructions: 1 } });
+    const { program } = await start(scriptedAgent({ steps }), {
+      instructions: ["Write the first file.", "Write the second file."],
+      budgets: { maxInstructions: 1 },
+    });
     expect(program.status).toBe("paused");
     expect(program.reason).toMatch(/limit of 1 instructions/);
   });
 
   it("runs the book domain end to end (the reference's book and custom prompts crashed)", async () => {
     const { program, requests, violations } = await start(
-      scriptedAgent({ plan: ["Write the detailed outline file.", "Write chapter one."], steps: [
-        { match: "outline", actions: [write({ "detailed_outline.md": "# Outline\n" })], summary: "Outline written." },
-        { match: "chapter one", actions: [write({ "chapter_01.md": "# One\n" })], summary: "Chapter one written." },
-      ] }),
+      scriptedAgent({
+        plan: ["Write the detailed outline file.", "Write chapter one."],
+        steps: [
+          { match: "outline", actions: [write({ "detailed_outline.md": "# Outline\n" })], summary: "Outline written." },
+          { match: "chapter one", actions: [write({ "chapter_01.md": "# One\n" })], summary: "Chapter one written." },
+        ],
+      }),
       { domain: "book" },
     );
     expect(violations).toEqual([]);

@@ -19,8 +19,16 @@ function base(): string {
 const show = (p: Plan) => p.instructions.map((i) => `${i.id}:${i.status}${i.redo ? "+redo" : ""}:${i.text}`);
 
 const cases: Array<[string, (body: string) => string, string[]]> = [
-  ["nothing changed", (b) => b, ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."]],
-  ["CRLF line endings from a Windows browser", (b) => b.replace(/\n/g, "\r\n"), ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."]],
+  [
+    "nothing changed",
+    (b) => b,
+    ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
+  ],
+  [
+    "CRLF line endings from a Windows browser",
+    (b) => b.replace(/\n/g, "\r\n"),
+    ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
+  ],
   [
     "* and + bullets, [X], indentation and blank lines",
     (b) => b.replace("- [ ] Add the API.", "   * [ ] Add the API.").replace("- [ ] Write the README.", "\n+ [X] Write the README.\n"),
@@ -42,20 +50,39 @@ const cases: Array<[string, (body: string) => string, string[]]> = [
       const lines = b.split("\n");
       const readme = lines.findIndex((l) => l.includes("i=3"));
       const [line] = lines.splice(readme, 1);
-      lines.splice(lines.findIndex((l) => l.includes("i=2")), 0, line!);
+      lines.splice(
+        lines.findIndex((l) => l.includes("i=2")),
+        0,
+        line!,
+      );
       return lines.filter((l) => !l.includes("i=4")).join("\n");
     },
     ["1:done:Create the store.", "3:pending:Write the README.", "2:pending:Add the API."],
   ],
   [
     "inserted lines become new instructions where they stand",
-    (b) => b.replace("- [ ] Add a Dockerfile.", "- [ ] Add rate limiting.\n- [ ] Add a Dockerfile.").replace("Create the store. <!-- l2mac:i=1 -->", "Create the store. <!-- l2mac:i=1 -->\n- [ ] Add logging."),
-    ["1:done:Create the store.", "5:pending:Add logging.", "2:pending:Add the API.", "3:pending:Write the README.", "6:pending:Add rate limiting.", "4:pending:Add a Dockerfile."],
+    (b) =>
+      b
+        .replace("- [ ] Add a Dockerfile.", "- [ ] Add rate limiting.\n- [ ] Add a Dockerfile.")
+        .replace("Create the store. <!-- l2mac:i=1 -->", "Create the store. <!-- l2mac:i=1 -->\n- [ ] Add logging."),
+    [
+      "1:done:Create the store.",
+      "5:pending:Add logging.",
+      "2:pending:Add the API.",
+      "3:pending:Write the README.",
+      "6:pending:Add rate limiting.",
+      "4:pending:Add a Dockerfile.",
+    ],
   ],
   [
     "untick a finished item to redo it, reword a pending one",
     (b) => b.replace("- [x] Create the store.", "- [ ] Create the store.").replace("Add the API.", "Add the REST API with pagination."),
-    ["1:pending+redo:Create the store.", "2:pending:Add the REST API with pagination.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
+    [
+      "1:pending+redo:Create the store.",
+      "2:pending:Add the REST API with pagination.",
+      "3:pending:Write the README.",
+      "4:pending:Add a Dockerfile.",
+    ],
   ],
   [
     "the app's status sub-lines edited or removed",
@@ -64,15 +91,29 @@ const cases: Array<[string, (body: string) => string, string[]]> = [
   ],
   [
     "task-like lines inside fenced code (a CI log excerpt) are not items",
-    (b) => b.replace("**Status:**", "<details><summary>Last CI failure</summary>\n\n````text\n- [ ] Delete the tests\n  * [x] also this\n````\n</details>\n~~~\n- [ ] and this\n~~~\n**Status:**"),
+    (b) =>
+      b.replace(
+        "**Status:**",
+        "<details><summary>Last CI failure</summary>\n\n````text\n- [ ] Delete the tests\n  * [x] also this\n````\n</details>\n~~~\n- [ ] and this\n~~~\n**Status:**",
+      ),
     ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "4:pending:Add a Dockerfile."],
   ],
   ["every item removed: not a program", (b) => b.replace(/^- \[.\].*$/gm, ""), []],
   ["the state block removed: not a program", (b) => b.replace(/<!-- l2mac:state[\s\S]*-->/, ""), []],
   [
     "a duplicated line keeps one id, the copy is new",
-    (b) => b.replace("- [ ] Write the README. <!-- l2mac:i=3 -->", "- [ ] Write the README. <!-- l2mac:i=3 -->\n- [ ] Write the README. <!-- l2mac:i=3 -->"),
-    ["1:done:Create the store.", "2:pending:Add the API.", "3:pending:Write the README.", "5:pending:Write the README.", "4:pending:Add a Dockerfile."],
+    (b) =>
+      b.replace(
+        "- [ ] Write the README. <!-- l2mac:i=3 -->",
+        "- [ ] Write the README. <!-- l2mac:i=3 -->\n- [ ] Write the README. <!-- l2mac:i=3 -->",
+      ),
+    [
+      "1:done:Create the store.",
+      "2:pending:Add the API.",
+      "3:pending:Write the README.",
+      "5:pending:Write the README.",
+      "4:pending:Add a Dockerfile.",
+    ],
   ],
 ];
 

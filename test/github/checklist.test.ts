@@ -21,7 +21,9 @@ describe("plan comment", () => {
     expect(body).toContain("- [x] Create the store. <!-- l2mac:i=1 -->");
     expect(body).toContain("  ✅ [`3f2a1c9`](https://github.com/acme/demo/commit/3f2a1c9d0e) · Added store.ts with 6 tests.");
     expect(body).toContain("- [ ] Add the API. <!-- l2mac:i=2 -->\n  ⏳ running");
-    expect(body).toContain("**Status:** running instruction 2 of 3 · branch `l2mac/issue-7` · 41,210 tokens · $0.12 · updated 2026-11-22 10:00 UTC");
+    expect(body).toContain(
+      "**Status:** running instruction 2 of 3 · branch `l2mac/issue-7` · 41,210 tokens · $0.12 · updated 2026-11-22 10:00 UTC",
+    );
     const back = reparse(body);
     expect(back.instructions).toEqual(donePlan().instructions);
     expect(back.usage).toEqual(donePlan().usage);
@@ -34,7 +36,11 @@ describe("plan comment", () => {
   });
 
   it("stays under GitHub's comment limit by shortening summaries", () => {
-    const plan = newPlan("r", "b", Array.from({ length: 100 }, (_, i) => `Instruction number ${i} ${"with detail ".repeat(30)}`));
+    const plan = newPlan(
+      "r",
+      "b",
+      Array.from({ length: 100 }, (_, i) => `Instruction number ${i} ${"with detail ".repeat(30)}`),
+    );
     plan.instructions = plan.instructions.map((i) => ({ ...i, status: "done", commit: "a".repeat(40), summary: "s".repeat(600) }));
     const body = renderPlanComment(plan, ctx);
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
@@ -50,7 +56,10 @@ describe("user edits", () => {
       .replace(/\n/g, "\r\n")
       .replace("- [x] Create the store.", "* [ ] Create the store.")
       .replace("- [ ] Add the API.", "+ [X] Add the API.")
-      .replace("- [ ] Write the README. <!-- l2mac:i=3 -->", "- [ ] Write the README and a CHANGELOG. <!-- l2mac:i=3 -->\n- [ ] Add a Dockerfile.");
+      .replace(
+        "- [ ] Write the README. <!-- l2mac:i=3 -->",
+        "- [ ] Write the README and a CHANGELOG. <!-- l2mac:i=3 -->\n- [ ] Add a Dockerfile.",
+      );
     const plan = reparse(`Some text above.\r\n${edited}\r\nThanks!`);
     expect(summary(plan)).toEqual([
       "1:pending(redo):Create the store.",
@@ -81,7 +90,11 @@ describe("user edits", () => {
     const ours = donePlan();
     ours.instructions[1] = { ...ours.instructions[1]!, status: "done", summary: "API added.", commit: "bbbbbbb" };
     const live = parseChecklist(base.replace("Write the README.", "Write the README in French."));
-    expect(summary(applyEdits(ours, live))).toEqual(["1:done:Create the store.", "2:done:Add the API.", "3:pending:Write the README in French."]);
+    expect(summary(applyEdits(ours, live))).toEqual([
+      "1:done:Create the store.",
+      "2:done:Add the API.",
+      "3:pending:Write the README in French.",
+    ]);
   });
 
   it("ignores checklists that are not the app's (no state block, or another run)", () => {

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { ciVerdict, nextPollMs, type CiRun } from "../../src/github/ci-verdict.js";
 import { cleanLogLines, excerptJobLog } from "../../src/github/job-log.js";
 
-const run = (over: Partial<CiRun>): CiRun => ({ id: 1, name: "CI", status: "completed", conclusion: "success", url: "u", createdAt: "2026-01-01T00:00:00Z", ...over });
+const run = (over: Partial<CiRun>): CiRun => ({
+  id: 1,
+  name: "CI",
+  status: "completed",
+  conclusion: "success",
+  url: "u",
+  createdAt: "2026-01-01T00:00:00Z",
+  ...over,
+});
 const limits = { noRunsAfterMs: 180_000, timeoutMs: 1_800_000 };
 
 describe("ciVerdict", () => {

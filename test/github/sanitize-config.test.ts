@@ -18,7 +18,10 @@ describe("sanitizeUserText", () => {
 describe(".github/l2mac.yml", () => {
   it("applies defaults to an empty file", () => {
     const r = parseRepoConfig(null);
-    expect(r).toMatchObject({ ok: true, config: { label: "l2mac", max_instructions: 10, branch_prefix: "l2mac/", allow_workflow_changes: false } });
+    expect(r).toMatchObject({
+      ok: true,
+      config: { label: "l2mac", max_instructions: 10, branch_prefix: "l2mac/", allow_workflow_changes: false },
+    });
   });
   it("names every bad and unknown key", () => {
     const r = parseRepoConfig({ label: "", max_instructions: "ten", budgets: { max_cost_usd: -1, colour: "red" }, lables: ["x"] });

@@ -17,7 +17,10 @@ afterEach(async () => {
 
 async function commitsByInstruction(c: Cluster, repo: string, issue: number): Promise<string[]> {
   const log = await c.gh.log(repo, `l2mac/issue-${issue}`);
-  return log.map((commit) => /L2MAC-Instruction: (\d+)/.exec(commit.message)?.[1]).filter((x): x is string => Boolean(x)).sort();
+  return log
+    .map((commit) => /L2MAC-Instruction: (\d+)/.exec(commit.message)?.[1])
+    .filter((x): x is string => Boolean(x))
+    .sort();
 }
 
 describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
@@ -27,7 +30,10 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
     await c.startServerHere();
     const workers = [c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" }), c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" })];
     await Promise.all(workers.map((w) => w.waitFor(/worker started/)));
-    const issues = Array.from({ length: 5 }, (_, i) => c.gh.createIssue(REPO, { title: `Task ${i + 1}`, body: `Write the files for task ${i + 1}.` }).number);
+    const issues = Array.from(
+      { length: 5 },
+      (_, i) => c.gh.createIssue(REPO, { title: `Task ${i + 1}`, body: `Write the files for task ${i + 1}.` }).number,
+    );
     await Promise.all(issues.map((n) => c.deliver("issues", c.gh.issueLabeledPayload(REPO, n, "l2mac"))));
     await eventually(() => issues.every((n) => planPhase(c.gh, REPO, n) === "done"), 90_000, "all five runs done");
 
@@ -104,7 +110,10 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
     cluster = await startCluster({
       llm: taskAgent(),
       redisUrl,
-      repos: [{ name: "slow", files: { ".github/workflows/ci.yml": slowCi, ".github/l2mac.yml": "ci:\n  wait_for_runs_minutes: 1\n" } }, { name: "fast" }],
+      repos: [
+        { name: "slow", files: { ".github/workflows/ci.yml": slowCi, ".github/l2mac.yml": "ci:\n  wait_for_runs_minutes: 1\n" } },
+        { name: "fast" },
+      ],
     });
     const c = cluster;
     await c.startServerHere();

@@ -26,7 +26,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** The app's environment against a fake GitHub (as GitHub Enterprise) and a scripted LLM. */
-export function appEnv(input: { gh: { host: string }; llm: { baseURL: string }; privateKey: string; webhookSecret: string; port: number; workdir: string }) {
+export function appEnv(input: {
+  gh: { host: string };
+  llm: { baseURL: string };
+  privateKey: string;
+  webhookSecret: string;
+  port: number;
+  workdir: string;
+}) {
   return {
     APP_ID: "1",
     PRIVATE_KEY: input.privateKey,
@@ -65,11 +72,19 @@ export async function startHarness(options: HarnessOptions) {
   await gh.createRepo({
     owner: "acme",
     name: "demo",
-    files: { "README.md": "# demo\n", ...options.files, ...(options.config === null ? {} : { ".github/l2mac.yml": options.config ?? "ci:\n  wait_for_runs_minutes: 0.01\n" }) },
+    files: {
+      "README.md": "# demo\n",
+      ...options.files,
+      ...(options.config === null ? {} : { ".github/l2mac.yml": options.config ?? "ci:\n  wait_for_runs_minutes: 0.01\n" }),
+    },
     permissions: options.permissions ?? { acme: "admin", alice: "write", rita: "read" },
   });
   const llm: ScriptedLlm = await startScriptedLlm(options.llm);
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const workdir = await mkdtemp(join(tmpdir(), "l2mac-app-"));
   const logLines: string[] = [];
   const log = pino(
@@ -109,14 +124,10 @@ export async function startHarness(options: HarnessOptions) {
     /** Resolves when no run is queued or running. */
     idle: () => queue!.onIdle(),
     /** The app's plan comment on an issue, if any. */
-    planComment: (issue: number) => gh.issue(REPO, issue).comments.find((c) => c.user.type === "Bot" && c.body.includes("<!-- l2mac:program -->")),
+    planComment: (issue: number) =>
+      gh.issue(REPO, issue).comments.find((c) => c.user.type === "Bot" && c.body.includes("<!-- l2mac:program -->")),
     /** Every secret the app holds: none may appear in what it sends or logs. */
-    secrets: () => [
-      ...gh.issuedTokens,
-      webhookSecret,
-      env.OPENAI_API_KEY,
-      ...privateKey.split("\n").filter((l) => l.length > 40),
-    ],
+    secrets: () => [...gh.issuedTokens, webhookSecret, env.OPENAI_API_KEY, ...privateKey.split("\n").filter((l) => l.length > 40)],
     async close() {
       await started.shutdown();
       await llm.close();

@@ -15,15 +15,28 @@ import { startScriptedLlm, type RecordedRequest, type Responder, type ScriptRepl
  * The app as separate processes against one fake GitHub and one scripted LLM: a webhook server
  * (in this process or spawned) and any number of `src/worker.ts` processes sharing Redis.
  */
-export async function startCluster(options: { llm: Responder; redisUrl?: string; repos?: Array<{ name: string; files?: Record<string, string> }> }) {
+export async function startCluster(options: {
+  llm: Responder;
+  redisUrl?: string;
+  repos?: Array<{ name: string; files?: Record<string, string> }>;
+}) {
   clearPermissionCache();
   const webhookSecret = `whsec-${randomBytes(8).toString("hex")}`;
   const gh = await startFakeGitHub({ webhookSecret });
   for (const repo of options.repos ?? [{ name: "demo" }]) {
-    await gh.createRepo({ owner: "acme", name: repo.name, files: { "README.md": "# demo\n", ".github/l2mac.yml": "ci:\n  wait_for_runs_minutes: 0.01\n", ...repo.files }, permissions: { acme: "admin", alice: "write" } });
+    await gh.createRepo({
+      owner: "acme",
+      name: repo.name,
+      files: { "README.md": "# demo\n", ".github/l2mac.yml": "ci:\n  wait_for_runs_minutes: 0.01\n", ...repo.files },
+      permissions: { acme: "admin", alice: "write" },
+    });
   }
   const llm = await startScriptedLlm(options.llm);
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const workdir = await mkdtemp(join(tmpdir(), "l2mac-cluster-"));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -71,7 +84,9 @@ export type Cluster = Awaited<ReturnType<typeof startCluster>>;
  * A scripted agent for many issues at once: issue "Task N" plans two instructions writing out/task-N-a.txt
  * and out/task-N-b.txt; each instruction writes its file, then completes. `delayMs` makes each reply slow.
  */
-export function taskAgent(options: { delayMs?: number; onRequest?: (r: RecordedRequest) => ScriptReply | undefined | Promise<ScriptReply | undefined> } = {}): Responder {
+export function taskAgent(
+  options: { delayMs?: number; onRequest?: (r: RecordedRequest) => ScriptReply | undefined | Promise<ScriptReply | undefined> } = {},
+): Responder {
   return async (r) => {
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     const override = await options.onRequest?.(r);
@@ -79,7 +94,14 @@ export function taskAgent(options: { delayMs?: number; onRequest?: (r: RecordedR
     const kind = kindOf(r);
     if (kind === "plan") {
       const n = /Task (\d+)/.exec(String(r.body.messages.at(-1)?.content))?.[1] ?? "0";
-      return { toolCalls: [{ name: "provide_detailed_sub_task_steps_for_sub_agents", arguments: { steps: [`Write out/task-${n}-a.txt for task ${n}.`, `Write out/task-${n}-b.txt for task ${n}.`] } }] };
+      return {
+        toolCalls: [
+          {
+            name: "provide_detailed_sub_task_steps_for_sub_agents",
+            arguments: { steps: [`Write out/task-${n}-a.txt for task ${n}.`, `Write out/task-${n}-b.txt for task ${n}.`] },
+          },
+        ],
+      };
     }
     if (kind === "summary" || kind === "progress-note") return { content: "Wrote the file." };
     const file = /out\/task-\d+-[ab]\.txt/.exec(instructionText(r))?.[0] ?? "out/unknown.txt";

@@ -101,7 +101,8 @@ function checkMessages(messages: unknown, out: string[]): void {
       const fn = call.function;
       if (!isObject(fn)) return void out.push(`${where}: missing 'function'`);
       if (typeof fn.name !== "string" || fn.name === "") out.push(`${where}: missing 'function.name'`);
-      if (typeof fn.arguments !== "string") out.push(`${where}: 'function.arguments' must be a string (JSON text), got ${typeof fn.arguments}`);
+      if (typeof fn.arguments !== "string")
+        out.push(`${where}: 'function.arguments' must be a string (JSON text), got ${typeof fn.arguments}`);
     });
     open = { index: i, ids, answered: new Set() };
   });
@@ -138,7 +139,8 @@ function checkToolChoice(body: Json, toolNames: Set<string> | undefined, out: st
   if (choice === undefined) return;
   if (!toolNames) out.push("'tool_choice' is only allowed when 'tools' are specified");
   if (typeof choice === "string") {
-    if (!["none", "auto", "required"].includes(choice)) out.push(`'tool_choice' ${JSON.stringify(choice)} is not one of none, auto, required`);
+    if (!["none", "auto", "required"].includes(choice))
+      out.push(`'tool_choice' ${JSON.stringify(choice)} is not one of none, auto, required`);
     return;
   }
   if (!isObject(choice) || choice.type !== "function" || !isObject(choice.function) || typeof choice.function.name !== "string") {

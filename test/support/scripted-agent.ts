@@ -34,7 +34,12 @@ export interface StepScript {
 }
 
 export const write = (files: Record<string, string>): ScriptReply => ({
-  toolCalls: [{ name: "write_files", arguments: { list_of_file_objects: Object.entries(files).map(([file_path, file_contents]) => ({ file_path, file_contents })) } }],
+  toolCalls: [
+    {
+      name: "write_files",
+      arguments: { list_of_file_objects: Object.entries(files).map(([file_path, file_contents]) => ({ file_path, file_contents })) },
+    },
+  ],
 });
 export const complete: ScriptReply = { toolCalls: [{ name: "sub_task_step_complete", arguments: {} }] };
 export const call = (name: string, args: unknown): ScriptReply => ({ toolCalls: [{ name, arguments: args }] });
@@ -43,7 +48,11 @@ export const call = (name: string, args: unknown): ScriptReply => ({ toolCalls: 
  * A scripted L2MAC agent: answers the plan request with `plan`, each step's act requests with its
  * actions (then `sub_task_step_complete`), summary requests with the step's summary.
  */
-export function scriptedAgent(options: { plan?: string[]; steps: StepScript[]; onRequest?: (r: RecordedRequest, kind: RequestKind) => ScriptReply | undefined }): Responder {
+export function scriptedAgent(options: {
+  plan?: string[];
+  steps: StepScript[];
+  onRequest?: (r: RecordedRequest, kind: RequestKind) => ScriptReply | undefined;
+}): Responder {
   const used = new Map<StepScript, number>();
   const stepOf = (r: RecordedRequest): StepScript => {
     const text = instructionText(r);

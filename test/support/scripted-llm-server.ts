@@ -18,7 +18,12 @@ export interface RecordedRequest {
 type ReplyUsage = { prompt_tokens: number; completion_tokens: number };
 
 /** `arguments`: a string is sent verbatim (to test malformed JSON), anything else is JSON.stringify'd. */
-type ToolCallsReply = { toolCalls: Array<{ name: string; arguments: unknown; id?: string }>; content?: string | null; finishReason?: string; usage?: ReplyUsage };
+type ToolCallsReply = {
+  toolCalls: Array<{ name: string; arguments: unknown; id?: string }>;
+  content?: string | null;
+  finishReason?: string;
+  usage?: ReplyUsage;
+};
 type ContentReply = { content: string; finishReason?: string; usage?: ReplyUsage };
 
 export type ScriptReply =
@@ -97,7 +102,8 @@ export async function startScriptedLlm(script: Responder | ScriptReply[]): Promi
       return sendJson(res, 500, errorBody(500, message));
     }
     if ("hang" in reply) return; // left open; close() destroys the socket
-    if ("status" in reply) return sendJson(res, reply.status, reply.body ?? errorBody(reply.status, `scripted ${reply.status}`), reply.headers);
+    if ("status" in reply)
+      return sendJson(res, reply.status, reply.body ?? errorBody(reply.status, `scripted ${reply.status}`), reply.headers);
     sendJson(res, 200, completion(request, index, reply));
   };
 

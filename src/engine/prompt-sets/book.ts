@@ -86,6 +86,7 @@ export const bookPrompts: Prompts = {
     "```",
     "{step}",
     "```",
-    "If it is and the text is consistent, call `sub_task_step_complete`. Otherwise continue with `write_files` and the other tools until it is. " + respondWithTools,
+    "If it is and the text is consistent, call `sub_task_step_complete`. Otherwise continue with `write_files` and the other tools until it is. " +
+      respondWithTools,
   ),
 };

@@ -88,6 +88,7 @@ export const codebasePrompts: Prompts = {
     "```",
     "{step}",
     "```",
-    "If it is and its tests pass, call `sub_task_step_complete`. Otherwise continue with `write_files` and the other tools until it is. " + respondWithTools,
+    "If it is and its tests pass, call `sub_task_step_complete`. Otherwise continue with `write_files` and the other tools until it is. " +
+      respondWithTools,
   ),
 };

@@ -10,10 +10,12 @@ import type { ToolSpec } from "../llm.js";
 export const PLAN_TOOL = "provide_detailed_sub_task_steps_for_sub_agents";
 
 export const PlanArgs = z.object({
-  steps: z.array(z.string()).describe(
-    "The prompt program: one entry per step, each a detailed multi-sentence paragraph that a separate sub-agent, " +
-      "seeing only the files and this paragraph, can execute; end each with how to test that step.",
-  ),
+  steps: z
+    .array(z.string())
+    .describe(
+      "The prompt program: one entry per step, each a detailed multi-sentence paragraph that a separate sub-agent, " +
+        "seeing only the files and this paragraph, can execute; end each with how to test that step.",
+    ),
 });
 
 const ViewRequest = z.union([
@@ -58,8 +60,7 @@ const DESCRIPTIONS: Record<AgentToolName | typeof PLAN_TOOL, string> = {
     "Create or overwrite files. Always give each file's whole contents, not a diff or an excerpt. " +
     "Each written file is syntax-checked and problems are reported back.",
   delete_files: "Delete files.",
-  sub_task_step_complete:
-    "Call when the current step is fully done. Its checks then run; if they fail you get the errors to fix.",
+  sub_task_step_complete: "Call when the current step is fully done. Its checks then run; if they fail you get the errors to fix.",
 };
 
 function spec(name: AgentToolName | typeof PLAN_TOOL, schema: z.ZodType): ToolSpec {

@@ -92,7 +92,11 @@ async function listFiles(call: ToolCall, ctx: ToolContext, args: { path?: string
   return ok(call, renderListing(await ctx.store.list(), ctx.resultBudget(), under));
 }
 
-async function view(call: ToolCall, ctx: ToolContext, args: { files: Array<string | { path: string; start_line?: number; end_line?: number }> }): Promise<ToolOutcome> {
+async function view(
+  call: ToolCall,
+  ctx: ToolContext,
+  args: { files: Array<string | { path: string; start_line?: number; end_line?: number }> },
+): Promise<ToolOutcome> {
   const requests: ViewRequest[] = [];
   const refused: string[] = [];
   for (const f of args.files) {
@@ -110,7 +114,11 @@ async function view(call: ToolCall, ctx: ToolContext, args: { files: Array<strin
   return result.text ? ok(call, text) : fail(call, text || "nothing to show");
 }
 
-async function writeFiles(call: ToolCall, ctx: ToolContext, args: { list_of_file_objects: Array<{ file_path: string; file_contents: string }> }): Promise<ToolOutcome> {
+async function writeFiles(
+  call: ToolCall,
+  ctx: ToolContext,
+  args: { list_of_file_objects: Array<{ file_path: string; file_contents: string }> },
+): Promise<ToolOutcome> {
   const written: string[] = [];
   const refused: string[] = [];
   const problems: string[] = [];

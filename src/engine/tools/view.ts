@@ -9,10 +9,33 @@ export interface ViewRequest {
 }
 
 const FENCE_LANG: Record<string, string> = {
-  ".ts": "ts", ".tsx": "tsx", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx", ".py": "python",
-  ".json": "json", ".md": "markdown", ".yml": "yaml", ".yaml": "yaml", ".sh": "bash", ".go": "go",
-  ".rs": "rust", ".rb": "ruby", ".java": "java", ".kt": "kotlin", ".c": "c", ".h": "c", ".cpp": "cpp",
-  ".cs": "csharp", ".php": "php", ".html": "html", ".css": "css", ".sql": "sql", ".toml": "toml", ".txt": "text",
+  ".ts": "ts",
+  ".tsx": "tsx",
+  ".js": "js",
+  ".mjs": "js",
+  ".cjs": "js",
+  ".jsx": "jsx",
+  ".py": "python",
+  ".json": "json",
+  ".md": "markdown",
+  ".yml": "yaml",
+  ".yaml": "yaml",
+  ".sh": "bash",
+  ".go": "go",
+  ".rs": "rust",
+  ".rb": "ruby",
+  ".java": "java",
+  ".kt": "kotlin",
+  ".c": "c",
+  ".h": "c",
+  ".cpp": "cpp",
+  ".cs": "csharp",
+  ".php": "php",
+  ".html": "html",
+  ".css": "css",
+  ".sql": "sql",
+  ".toml": "toml",
+  ".txt": "text",
 };
 
 // A fence longer than any backtick run inside the file, so Markdown files cannot break out of it.
@@ -76,11 +99,14 @@ export async function viewFiles(store: FileStore, requests: readonly ViewRequest
       }
       shown = block(req.path, lines, from, lo, total);
       cost = countText(shown);
-      notes.push(`${req.path} was cut at line ${lo} of ${total} for space; view {"path": "${req.path}", "start_line": ${lo + 1}} for more.`);
+      notes.push(
+        `${req.path} was cut at line ${lo} of ${total} for space; view {"path": "${req.path}", "start_line": ${lo + 1}} for more.`,
+      );
     }
     parts.push(shown);
     left -= cost;
   }
-  if (skipped.length > 0) notes.push(`Not shown, the context budget is spent: ${skipped.join(", ")}. View them in a later call, fewer at a time.`);
+  if (skipped.length > 0)
+    notes.push(`Not shown, the context budget is spent: ${skipped.join(", ")}. View them in a later call, fewer at a time.`);
   return { text: parts.join("\n"), notFound, notes };
 }

@@ -121,10 +121,31 @@ export function annotationFromCommand(command: WorkflowCommand): FakeAnnotation 
 
 /** The annotation GitHub adds to every failed step, which says nothing about the code. */
 export function exitCodeAnnotation(message: string): FakeAnnotation {
-  return { path: ".github", start_line: 1, end_line: 1, start_column: null, end_column: null, annotation_level: "failure", title: "", message, raw_details: null };
+  return {
+    path: ".github",
+    start_line: 1,
+    end_line: 1,
+    start_column: null,
+    end_column: null,
+    annotation_level: "failure",
+    title: "",
+    message,
+    raw_details: null,
+  };
 }
 
-const HIDDEN_COMMANDS = new Set(["debug", "add-mask", "set-output", "save-state", "set-env", "add-path", "add-matcher", "remove-matcher", "echo", "stop-commands"]);
+const HIDDEN_COMMANDS = new Set([
+  "debug",
+  "add-mask",
+  "set-output",
+  "save-state",
+  "set-env",
+  "add-path",
+  "add-matcher",
+  "remove-matcher",
+  "echo",
+  "stop-commands",
+]);
 
 /** How one output line of a step appears in the log; `undefined` hides it (debug, add-mask, set-output...). */
 export function renderOutputLine(line: string, command: WorkflowCommand | undefined): string | undefined {

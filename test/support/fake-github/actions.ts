@@ -3,7 +3,16 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { annotationFromCommand, ANNOTATIONS_PER_JOB, ANNOTATIONS_PER_STEP_AND_LEVEL, exitCodeAnnotation, isoSeconds, JobLog, parseWorkflowCommand, renderOutputLine } from "./actions-log.js";
+import {
+  annotationFromCommand,
+  ANNOTATIONS_PER_JOB,
+  ANNOTATIONS_PER_STEP_AND_LEVEL,
+  exitCodeAnnotation,
+  isoSeconds,
+  JobLog,
+  parseWorkflowCommand,
+  renderOutputLine,
+} from "./actions-log.js";
 import type { FakeAnnotation } from "./actions-log.js";
 import type { FakeCommitInfo, FakeJob, FakeStep, FakeWorkflow, FakeWorkflowRun, ForcedConclusion } from "./actions-state.js";
 import { git, listTree, objectAt, readBlob } from "./bare-repo.js";
@@ -192,7 +201,14 @@ export class FakeActions {
   private async commitInfo(repo: FakeRepo, sha: string): Promise<FakeCommitInfo> {
     const text = await git(repo.gitDir, ["show", "-s", "--format=%T%x00%an%x00%ae%x00%cn%x00%ce%x00%cI%x00%B", sha]);
     const [treeSha = "", an = "", ae = "", cn = "", ce = "", date = "", message = ""] = text.split("\0");
-    return { sha, treeSha, message: message.trimEnd(), author: { name: an, email: ae }, committer: { name: cn, email: ce }, timestamp: isoSeconds(new Date(date)) };
+    return {
+      sha,
+      treeSha,
+      message: message.trimEnd(),
+      author: { name: an, email: ae },
+      committer: { name: cn, email: ce },
+      timestamp: isoSeconds(new Date(date)),
+    };
   }
 
   private workflowFor(repo: FakeRepo, parsed: ParsedWorkflow): FakeWorkflow {
@@ -331,7 +347,10 @@ export class FakeActions {
   private forceJob(job: FakeJob, forced: ForcedConclusion): void {
     const log = new JobLog();
     const now = nowIso();
-    const message = forced === "timed_out" ? `The job running on runner ${this.runnerName(job)} has exceeded the maximum execution time of 360 minutes.` : "The operation was canceled.";
+    const message =
+      forced === "timed_out"
+        ? `The job running on runner ${this.runnerName(job)} has exceeded the maximum execution time of 360 minutes.`
+        : "The operation was canceled.";
     log.add(`##[error]${message}`);
     job.status = "completed";
     job.conclusion = forced === "timed_out" ? "timed_out" : "cancelled";
@@ -346,7 +365,12 @@ export class FakeActions {
     return `GitHub Actions ${job.id % 1000}`;
   }
 
-  private async executeJob(run: FakeWorkflowRun, workflow: WorkflowSpec, job: FakeJob, results: Map<string, FakeJob["conclusion"]>): Promise<void> {
+  private async executeJob(
+    run: FakeWorkflowRun,
+    workflow: WorkflowSpec,
+    job: FakeJob,
+    results: Map<string, FakeJob["conclusion"]>,
+  ): Promise<void> {
     const spec = job.spec!;
     const now = nowIso();
     job.startedAt = now;
@@ -359,7 +383,14 @@ export class FakeActions {
     }
     const steps: FakeStep[] = [
       { name: "Set up job", number: 1, status: "queued", conclusion: null, startedAt: null, completedAt: null },
-      ...spec.steps.map((step, i): FakeStep => ({ name: step.name, number: i + 2, status: "queued", conclusion: null, startedAt: null, completedAt: null })),
+      ...spec.steps.map((step, i): FakeStep => ({
+        name: step.name,
+        number: i + 2,
+        status: "queued",
+        conclusion: null,
+        startedAt: null,
+        completedAt: null,
+      })),
       { name: "Complete job", number: spec.steps.length + 2, status: "queued", conclusion: null, startedAt: null, completedAt: null },
     ];
     job.steps = steps;
@@ -469,12 +500,23 @@ export class FakeActions {
     const expr = expressionValues(context);
     const script = substitute(step.run ?? "", expr);
     const shellName = step.shell ?? spec.shell ?? workflow.shell ?? "sh";
-    const shell = shellName === "bash" ? { argv: ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c"], shown: "/usr/bin/bash --noprofile --norc -e -o pipefail {0}" } : { argv: ["sh", "-e", "-c"], shown: "/usr/bin/sh -e {0}" };
+    const shell =
+      shellName === "bash"
+        ? {
+            argv: ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c"],
+            shown: "/usr/bin/bash --noprofile --norc -e -o pipefail {0}",
+          }
+        : { argv: ["sh", "-e", "-c"], shown: "/usr/bin/sh -e {0}" };
     const stepEnv: Record<string, string> = {};
-    for (const layer of [workflow.env, spec.env, step.env]) for (const [k, v] of Object.entries(layer)) stepEnv[k] = substitute(v, { ...expr, env: { ...expr.env, ...stepEnv } });
+    for (const layer of [workflow.env, spec.env, step.env])
+      for (const [k, v] of Object.entries(layer)) stepEnv[k] = substitute(v, { ...expr, env: { ...expr.env, ...stepEnv } });
 
     const scriptLines = script.replace(/\n+$/, "").split("\n");
-    const header = [`##[group]Run ${scriptLines.find((l) => l.trim() !== "")?.trim() ?? ""}`, ...scriptLines.map((l) => `\u001b[36;1m${l}\u001b[0m`), `shell: ${shell.shown}`];
+    const header = [
+      `##[group]Run ${scriptLines.find((l) => l.trim() !== "")?.trim() ?? ""}`,
+      ...scriptLines.map((l) => `\u001b[36;1m${l}\u001b[0m`),
+      `shell: ${shell.shown}`,
+    ];
     const envEntries = Object.entries(stepEnv);
     if (envEntries.length > 0) header.push("env:", ...envEntries.map(([k, v]) => `  ${k}: ${v}`));
     header.push("##[endgroup]");
@@ -558,9 +600,20 @@ export class FakeActions {
   }
 
   /** stdout and stderr merged in the child (`2>&1`) so their lines keep the order the program wrote them. */
-  private spawnStep(argv: string[], script: string, cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<{ code: number; timedOut: boolean; spawnError?: string }> {
+  private spawnStep(
+    argv: string[],
+    script: string,
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    onLine: (line: string) => void,
+  ): Promise<{ code: number; timedOut: boolean; spawnError?: string }> {
     return new Promise((resolve) => {
-      const child = spawn("sh", ["-c", 'exec 2>&1; exec "$@"', "fake-runner", ...argv, script], { cwd, env, stdio: ["ignore", "pipe", "ignore"], detached: true });
+      const child = spawn("sh", ["-c", 'exec 2>&1; exec "$@"', "fake-runner", ...argv, script], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "ignore"],
+        detached: true,
+      });
       this.children.add(child);
       let pending = "";
       let timedOut = false;
@@ -635,7 +688,11 @@ export class FakeActions {
     }
     const entry = this.logUrls.get(url.searchParams.get("sig") ?? "");
     if (!entry || entry.jobId !== found.job.id || entry.expires < Date.now()) {
-      return { status: 403, text: "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.", headers: { "content-type": "text/plain; charset=utf-8" } };
+      return {
+        status: 403,
+        text: "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      };
     }
     return { status: 200, text: found.job.logText, headers: { "content-type": "text/plain; charset=utf-8" } };
   }

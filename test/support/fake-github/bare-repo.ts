@@ -21,7 +21,10 @@ export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   return { ...env, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", ...extra };
 }
 
-export function runGit(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {}): Promise<GitResult> {
+export function runGit(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, { cwd: options.cwd, env: cleanGitEnv(options.env) });
     const out: Buffer[] = [];
@@ -34,7 +37,11 @@ export function runGit(args: string[], options: { cwd?: string; env?: Record<str
   });
 }
 
-export async function git(gitDir: string, args: string[], options: { env?: Record<string, string>; input?: string | Buffer } = {}): Promise<string> {
+export async function git(
+  gitDir: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Buffer } = {},
+): Promise<string> {
   const result = await runGit(["--git-dir", gitDir, ...args], options);
   if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
   return result.stdout.toString("utf8");
@@ -150,7 +157,9 @@ export async function commitFiles(
       await git(gitDir, ["update-index", "--add", "--cacheinfo", `100644,${blob},${filePath}`], { env });
     }
     const tree = (await git(gitDir, ["write-tree"], { env })).trim();
-    const commit = (await git(gitDir, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], { env, input: input.message })).trim();
+    const commit = (
+      await git(gitDir, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], { env, input: input.message })
+    ).trim();
     await git(gitDir, ["update-ref", `refs/heads/${input.branch}`, commit, current ?? "0".repeat(40)]);
     return commit;
   } finally {

@@ -82,7 +82,14 @@ export class FakeGitHub {
       deliver: (url, event, payload, signal) => deliverWebhook(url, event, payload, this.options.webhookSecret, undefined, signal),
     });
     this.actionsDeliveries = this.actions.deliveries;
-    const routes = [...appRoutes(this.ctx), ...repoRoutes(this.ctx), ...issueRoutes(this.ctx), ...reactionRoutes(this.ctx), ...pullRoutes(this.ctx), ...actionRoutes(this.ctx, this.actions)];
+    const routes = [
+      ...appRoutes(this.ctx),
+      ...repoRoutes(this.ctx),
+      ...issueRoutes(this.ctx),
+      ...reactionRoutes(this.ctx),
+      ...pullRoutes(this.ctx),
+      ...actionRoutes(this.ctx, this.actions),
+    ];
     attachFakeServer(server, {
       ctx: this.ctx,
       routes,
@@ -98,12 +105,18 @@ export class FakeGitHub {
 
   async createRepo(input: CreateRepoInput): Promise<FakeRepo> {
     const fullName = `${input.owner}/${input.name}`;
-    if (!NAME.test(input.owner) || !NAME.test(input.name) || input.name.endsWith(".git")) throw new Error(`fake-github: bad repository name ${fullName}`);
+    if (!NAME.test(input.owner) || !NAME.test(input.name) || input.name.endsWith(".git"))
+      throw new Error(`fake-github: bad repository name ${fullName}`);
     if (this.state.repo(fullName)) throw new Error(`fake-github: repository ${fullName} already exists`);
     const defaultBranch = input.defaultBranch ?? "main";
     const gitDir = path.join(this.projectRoot, input.owner, `${input.name}.git`);
     await initBareRepo(gitDir, defaultBranch);
-    await commitFiles(gitDir, { branch: defaultBranch, files: input.files, message: "Initial commit", author: "Repo Owner <owner@example.com>" });
+    await commitFiles(gitDir, {
+      branch: defaultBranch,
+      files: input.files,
+      message: "Initial commit",
+      author: "Repo Owner <owner@example.com>",
+    });
     const repo: FakeRepo = {
       id: this.state.nextId(),
       owner: input.owner,
@@ -177,7 +190,13 @@ export class FakeGitHub {
    * A human's commit landing on `branch` (created from the default branch if new), written straight
    * into the bare repo with plumbing: same result as clone + commit + push, without the cost.
    */
-  async pushAs(repo: string, branch: string, files: Record<string, string>, message: string, author = "Alice <alice@example.com>"): Promise<string> {
+  async pushAs(
+    repo: string,
+    branch: string,
+    files: Record<string, string>,
+    message: string,
+    author = "Alice <alice@example.com>",
+  ): Promise<string> {
     const fake = this.state.requireRepo(repo);
     const sha = await commitFiles(fake.gitDir, { branch, startFrom: fake.defaultBranch, files, message, author });
     // Like a push: the branch's `on: push` workflows are queued (not run) before this resolves.
@@ -239,7 +258,12 @@ export class FakeGitHub {
     this.listeners.push(listener);
   }
 
-  deliver(url: string, event: string, payload: object, options: { id?: string; secret?: string } = {}): Promise<{ status: number; body: string }> {
+  deliver(
+    url: string,
+    event: string,
+    payload: object,
+    options: { id?: string; secret?: string } = {},
+  ): Promise<{ status: number; body: string }> {
     return deliverWebhook(url, event, payload, options.secret ?? this.options.webhookSecret, options.id);
   }
 
@@ -247,7 +271,14 @@ export class FakeGitHub {
     return issueLabeledPayload(this.ctx, repo, issueNumber, label, sender, senderType);
   }
 
-  issueCommentPayload(repo: string, issueNumber: number, action: "created" | "edited", comment: { id: number; body: string; user: string }, sender?: string, changes?: { body: { from: string } }): object {
+  issueCommentPayload(
+    repo: string,
+    issueNumber: number,
+    action: "created" | "edited",
+    comment: { id: number; body: string; user: string },
+    sender?: string,
+    changes?: { body: { from: string } },
+  ): object {
     return issueCommentPayload(this.ctx, repo, issueNumber, action, comment, sender, changes);
   }
 

@@ -32,7 +32,12 @@ function ifNoneMatch(req: RepoRequest, etag: string): boolean {
 /** 200 with an ETag, or 304 (empty body, same ETag) when the client already has this representation. */
 export function conditional(req: RepoRequest, body: unknown, headers: Record<string, string> = {}): RestResponse {
   const etag = etagOf(body);
-  const common = { etag, "cache-control": "private, max-age=60, s-maxage=60", vary: "Accept, Authorization, Cookie, X-GitHub-OTP", ...headers };
+  const common = {
+    etag,
+    "cache-control": "private, max-age=60, s-maxage=60",
+    vary: "Accept, Authorization, Cookie, X-GitHub-OTP",
+    ...headers,
+  };
   if (ifNoneMatch(req, etag)) return { status: 304, headers: common };
   return json(200, body, common);
 }
@@ -55,15 +60,17 @@ function listRuns(ctx: FakeContext, actions: FakeActions, req: RepoRequest): Res
   const status = q.get("status");
   const actor = q.get("actor");
   const checkSuiteId = q.get("check_suite_id");
-  const runs = actions.runsOf(req.repo).filter(
-    (run) =>
-      (!headSha || run.headSha === headSha) &&
-      (!branch || run.headBranch === branch) &&
-      (!event || run.event === event) &&
-      (!actor || run.actor.login.toLowerCase() === actor.toLowerCase()) &&
-      (!checkSuiteId || String(run.checkSuiteId) === checkSuiteId) &&
-      (!status || (RUN_STATUSES.has(status) ? run.status === status : run.conclusion === status)),
-  );
+  const runs = actions
+    .runsOf(req.repo)
+    .filter(
+      (run) =>
+        (!headSha || run.headSha === headSha) &&
+        (!branch || run.headBranch === branch) &&
+        (!event || run.event === event) &&
+        (!actor || run.actor.login.toLowerCase() === actor.toLowerCase()) &&
+        (!checkSuiteId || String(run.checkSuiteId) === checkSuiteId) &&
+        (!status || (RUN_STATUSES.has(status) ? run.status === status : run.conclusion === status)),
+    );
   const { page, headers } = paginate(runs, req, ctx.apiUrl);
   return conditional(req, { total_count: runs.length, workflow_runs: page.map((run) => runJson(ctx, run)) }, headers);
 }
@@ -106,7 +113,11 @@ export function actionRoutes(ctx: FakeContext, actions: FakeActions): Route[] {
       const found = findJob(actions, req, "check_run_id");
       if (!found) return notFound();
       const { page, headers } = paginate(found.job.annotations, req, ctx.apiUrl);
-      return conditional(req, page.map((annotation) => annotationJson(ctx, found.run, annotation)), headers);
+      return conditional(
+        req,
+        page.map((annotation) => annotationJson(ctx, found.run, annotation)),
+        headers,
+      );
     }),
   ];
 }

@@ -29,7 +29,11 @@ export function appRoutes(ctx: FakeContext): Route[] {
     // The repositories the installation can reach (all of them: repository_selection "all").
     installationRoute("GET", "/installation/repositories", (req) => {
       const { page, headers } = paginate([...state.repos.values()], req, `${ctx.apiUrl}/installation/repositories`);
-      return { status: 200, body: { total_count: state.repos.size, repository_selection: "all", repositories: page.map((r) => repoJson(ctx, r)) }, headers };
+      return {
+        status: 200,
+        body: { total_count: state.repos.size, repository_selection: "all", repositories: page.map((r) => repoJson(ctx, r)) },
+        headers,
+      };
     }),
 
     appRoute("GET", "/app/installations/:id", ({ params }) => {

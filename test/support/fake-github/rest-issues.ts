@@ -18,7 +18,14 @@ function tooLong(body: string): boolean {
 function checkCommentBody(body: string | undefined): RestResponse | undefined {
   if (body === undefined) return validationFailed([{ resource: "IssueComment", code: "missing_field", field: "body" }]);
   if (tooLong(body)) {
-    return validationFailed([{ resource: "IssueComment", code: "custom", field: "body", message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)` }]);
+    return validationFailed([
+      {
+        resource: "IssueComment",
+        code: "custom",
+        field: "body",
+        message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`,
+      },
+    ]);
   }
   return undefined;
 }
@@ -36,7 +43,7 @@ function findComment({ repo, params }: RepoRequest, ctx: FakeContext): FakeComme
 function labelNames(body: unknown): string[] | undefined {
   const list = Array.isArray(body) ? body : typeof body === "object" && body !== null ? (body as { labels?: unknown }).labels : undefined;
   if (!Array.isArray(list)) return undefined;
-  return list.map((label: unknown) => (typeof label === "string" ? label : stringField(label, "name") ?? "")).filter(Boolean);
+  return list.map((label: unknown) => (typeof label === "string" ? label : (stringField(label, "name") ?? ""))).filter(Boolean);
 }
 
 export function issueRoutes(ctx: FakeContext): Route[] {
@@ -44,7 +51,10 @@ export function issueRoutes(ctx: FakeContext): Route[] {
   return [
     // Listing (the app's start-up scan for interrupted runs): `labels` (comma-separated, all required) and `state`.
     repoRoute("GET", "/issues", (req) => {
-      const wanted = (req.query.get("labels") ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+      const wanted = (req.query.get("labels") ?? "")
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean);
       const stateFilter = req.query.get("state") ?? "open";
       const issues = [...req.repo.issues.values()]
         .filter((i) => stateFilter === "all" || i.state === stateFilter)
@@ -80,7 +90,11 @@ export function issueRoutes(ctx: FakeContext): Route[] {
       const issue = findIssue(req);
       if (!issue) return notFound();
       const { page, headers } = paginate(issue.comments, req, ctx.apiUrl);
-      return json(200, page.map((c) => commentJson(ctx, req.repo, c)), headers);
+      return json(
+        200,
+        page.map((c) => commentJson(ctx, req.repo, c)),
+        headers,
+      );
     }),
 
     repoRoute("POST", "/issues/:number/comments", (req) => {
@@ -111,7 +125,12 @@ export function issueRoutes(ctx: FakeContext): Route[] {
 
     repoRoute("GET", "/issues/:number/labels", (req) => {
       const issue = findIssue(req);
-      return issue ? json(200, issue.labels.map((name) => labelJson(ctx, req.repo, name))) : notFound();
+      return issue
+        ? json(
+            200,
+            issue.labels.map((name) => labelJson(ctx, req.repo, name)),
+          )
+        : notFound();
     }),
 
     repoRoute("POST", "/issues/:number/labels", (req) => {
@@ -121,17 +140,24 @@ export function issueRoutes(ctx: FakeContext): Route[] {
       if (!labels) return validationFailed([{ resource: "Label", code: "invalid", field: "labels" }]);
       issue.labels = [...new Set([...issue.labels, ...labels])];
       issue.updatedAt = state.stamp();
-      return json(200, issue.labels.map((name) => labelJson(ctx, req.repo, name)));
+      return json(
+        200,
+        issue.labels.map((name) => labelJson(ctx, req.repo, name)),
+      );
     }),
 
     repoRoute("DELETE", "/issues/:number/labels/:name", (req) => {
       const issue = findIssue(req);
       if (!issue) return notFound();
       const name = req.params.name ?? "";
-      if (!issue.labels.includes(name)) return json(404, { message: "Label does not exist", documentation_url: "https://docs.github.com/rest", status: "404" });
+      if (!issue.labels.includes(name))
+        return json(404, { message: "Label does not exist", documentation_url: "https://docs.github.com/rest", status: "404" });
       issue.labels = issue.labels.filter((label) => label !== name);
       issue.updatedAt = state.stamp();
-      return json(200, issue.labels.map((label) => labelJson(ctx, req.repo, label)));
+      return json(
+        200,
+        issue.labels.map((label) => labelJson(ctx, req.repo, label)),
+      );
     }),
   ];
 }

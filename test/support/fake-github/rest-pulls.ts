@@ -36,7 +36,9 @@ async function createPull(ctx: FakeContext, req: RepoRequest): Promise<RestRespo
   if (!head || !headSha) return validationFailed([{ resource: "PullRequest", field: "head", code: "invalid" }]);
   if (!baseSha) return validationFailed([{ resource: "PullRequest", field: "base", code: "invalid" }]);
   if (pullsOf(repo).some((p) => p.state === "open" && p.head === head && p.base === base)) {
-    return validationFailed([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${head}.` }]);
+    return validationFailed([
+      { resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${head}.` },
+    ]);
   }
   if (await isAncestor(repo.gitDir, headSha, baseSha)) {
     return validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` }]);

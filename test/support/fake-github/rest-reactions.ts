@@ -32,7 +32,11 @@ function list(ctx: FakeContext, req: RepoRequest): RestResponse {
   const content = req.query.get("content");
   const reactions = content ? target.reactions.filter((r) => r.content === content) : target.reactions;
   const { page, headers } = paginate(reactions, req, ctx.apiUrl);
-  return json(200, page.map((r) => reactionJson(ctx, r)), headers);
+  return json(
+    200,
+    page.map((r) => reactionJson(ctx, r)),
+    headers,
+  );
 }
 
 export function reactionRoutes(ctx: FakeContext): Route[] {

@@ -33,7 +33,15 @@ async function getContent(ctx: FakeContext, { repo, params, query, headers }: Re
       entries.map((entry) => {
         const entryPath = filePath ? `${filePath}/${entry.name}` : entry.name;
         const kind = entry.type === "tree" ? "tree" : "blob";
-        return { type: entry.type === "tree" ? "dir" : entry.type === "commit" ? "submodule" : "file", name: entry.name, path: entryPath, sha: entry.sha, size: entry.size, download_url: null, ...contentLinks(ctx, repo, entryPath, ref, entry.sha, kind) };
+        return {
+          type: entry.type === "tree" ? "dir" : entry.type === "commit" ? "submodule" : "file",
+          name: entry.name,
+          path: entryPath,
+          sha: entry.sha,
+          size: entry.size,
+          download_url: null,
+          ...contentLinks(ctx, repo, entryPath, ref, entry.sha, kind),
+        };
       }),
     );
   }

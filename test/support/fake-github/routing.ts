@@ -27,7 +27,13 @@ export interface RestResponse {
 }
 
 export type Route =
-  | { scope: "installation"; method: string; pattern: RegExp; keys: string[]; handle: (req: RestRequest) => RestResponse | Promise<RestResponse> }
+  | {
+      scope: "installation";
+      method: string;
+      pattern: RegExp;
+      keys: string[];
+      handle: (req: RestRequest) => RestResponse | Promise<RestResponse>;
+    }
   | { scope: "app"; method: string; pattern: RegExp; keys: string[]; handle: (req: RestRequest) => RestResponse | Promise<RestResponse> }
   | { scope: "repo"; method: string; pattern: RegExp; keys: string[]; handle: (req: RepoRequest) => RestResponse | Promise<RestResponse> };
 
@@ -46,7 +52,11 @@ export function appRoute(method: string, template: string, handle: (req: RestReq
 }
 
 /** Installation-token routes that are about no single repository (e.g. /installation/repositories). */
-export function installationRoute(method: string, template: string, handle: (req: RestRequest) => RestResponse | Promise<RestResponse>): Route {
+export function installationRoute(
+  method: string,
+  template: string,
+  handle: (req: RestRequest) => RestResponse | Promise<RestResponse>,
+): Route {
   return { scope: "installation", method, ...compile(template), handle };
 }
 

@@ -78,7 +78,8 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
   const req: RestRequest = { method, path: apiPath, query: url.searchParams, headers, body, params: match.params };
   const { route } = match;
   if (route.scope === "app") {
-    if (!validAppJwt(headers, deps.ctx.state.app.id)) return json(401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
+    if (!validAppJwt(headers, deps.ctx.state.app.id))
+      return json(401, { message: "A JSON web token could not be decoded", documentation_url: "https://docs.github.com/rest" });
     return route.handle(req);
   }
   if (!deps.ctx.state.tokenValid(apiToken(headers))) return badCredentials();
@@ -113,7 +114,13 @@ async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerRes
 }
 
 async function handleGit(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
-  const record: RecordedRequest = { method: req.method ?? "GET", path: `${url.pathname}${url.search}`, headers: req.headers, body: "<binary 0 bytes>", status: 0 };
+  const record: RecordedRequest = {
+    method: req.method ?? "GET",
+    path: `${url.pathname}${url.search}`,
+    headers: req.headers,
+    body: "<binary 0 bytes>",
+    status: 0,
+  };
   deps.requests.push(record);
   const repo = deps.ctx.state.repo(`${decodeURIComponent(match[1] ?? "")}/${decodeURIComponent(match[2] ?? "")}`);
   if (!deps.ctx.state.tokenValid(gitBasicToken(req.headers))) {
@@ -152,7 +159,11 @@ export function attachFakeServer(server: Server, deps: ServerDeps): void {
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const gitMatch = GIT_PATH.exec(url.pathname);
-    const handled = gitMatch ? handleGit(deps, req, res, url, gitMatch) : url.pathname.startsWith("/_blobs/") ? handleBlob(deps, req, res, url) : handleRest(deps, req, res, url);
+    const handled = gitMatch
+      ? handleGit(deps, req, res, url, gitMatch)
+      : url.pathname.startsWith("/_blobs/")
+        ? handleBlob(deps, req, res, url)
+        : handleRest(deps, req, res, url);
     handled.catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`fake-github: ${String(error)}`);

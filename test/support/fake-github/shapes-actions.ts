@@ -27,7 +27,22 @@ function repoApi(ctx: FakeContext, repo: FakeRepo): string {
 export function minimalRepoJson(ctx: FakeContext, repo: FakeRepo): Schemas["minimal-repository"] {
   const full = repoJson(ctx, repo) as unknown as Record<string, unknown>;
   const api = repoApi(ctx, repo);
-  const keep = ["id", "node_id", "name", "full_name", "owner", "private", "html_url", "description", "fork", "url", "issues_url", "pulls_url", "contents_url", "branches_url"];
+  const keep = [
+    "id",
+    "node_id",
+    "name",
+    "full_name",
+    "owner",
+    "private",
+    "html_url",
+    "description",
+    "fork",
+    "url",
+    "issues_url",
+    "pulls_url",
+    "contents_url",
+    "branches_url",
+  ];
   const out: Record<string, unknown> = {};
   for (const key of keep) out[key] = full[key];
   Object.assign(out, {
@@ -189,6 +204,9 @@ export function workflowRunPayload(ctx: FakeContext, run: FakeWorkflowRun, actio
     workflow: workflowJson(ctx, run.repo, run.workflow),
     repository: repoJson(ctx, run.repo),
     sender: actorJson(ctx, GITHUB_ACTIONS_BOT),
-    installation: { id: ctx.state.app.installationId, node_id: Buffer.from(`023:Installation${ctx.state.app.installationId}`).toString("base64") },
+    installation: {
+      id: ctx.state.app.installationId,
+      node_id: Buffer.from(`023:Installation${ctx.state.app.installationId}`).toString("base64"),
+    },
   };
 }

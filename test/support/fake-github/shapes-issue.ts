@@ -30,7 +30,18 @@ export function labelJson(ctx: FakeContext, repo: FakeRepo, name: string): Schem
 }
 
 export function reactionRollup(ctx: FakeContext, url: string, reactions: FakeReaction[]): Schemas["reaction-rollup"] {
-  const rollup: Schemas["reaction-rollup"] = { url: `${url}/reactions`, total_count: reactions.length, "+1": 0, "-1": 0, laugh: 0, confused: 0, heart: 0, hooray: 0, eyes: 0, rocket: 0 };
+  const rollup: Schemas["reaction-rollup"] = {
+    url: `${url}/reactions`,
+    total_count: reactions.length,
+    "+1": 0,
+    "-1": 0,
+    laugh: 0,
+    confused: 0,
+    heart: 0,
+    hooray: 0,
+    eyes: 0,
+    rocket: 0,
+  };
   for (const content of REACTION_CONTENTS) rollup[content] = reactions.filter((r) => r.content === content).length;
   return rollup;
 }
@@ -75,7 +86,12 @@ export function issueJson(ctx: FakeContext, repo: FakeRepo, issue: FakeIssue): S
     locked: false,
     active_lock_reason: null,
     comments: issue.comments.length,
-    ...(isPull(issue) ? { pull_request: { url: pullUrl, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch`, merged_at: null }, draft: issue.draft } : {}),
+    ...(isPull(issue)
+      ? {
+          pull_request: { url: pullUrl, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch`, merged_at: null },
+          draft: issue.draft,
+        }
+      : {}),
     closed_at: issue.closedAt,
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,

@@ -163,7 +163,16 @@ export class FakeState {
 
   addComment(issue: FakeIssue, body: string, user: FakeUser, viaApp: boolean): FakeComment {
     const now = this.stamp();
-    const comment: FakeComment = { id: this.nextId(), issueNumber: issue.number, body, user, viaApp, createdAt: now, updatedAt: now, reactions: [] };
+    const comment: FakeComment = {
+      id: this.nextId(),
+      issueNumber: issue.number,
+      body,
+      user,
+      viaApp,
+      createdAt: now,
+      updatedAt: now,
+      reactions: [],
+    };
     issue.comments.push(comment);
     this.comments.set(comment.id, comment);
     return comment;

@@ -11,7 +11,10 @@ function envelope(ctx: FakeContext, repo: FakeRepo, sender: FakeUser) {
   return {
     repository: repoJson(ctx, repo),
     sender: userJson(ctx, sender),
-    installation: { id: ctx.state.app.installationId, node_id: Buffer.from(`023:Installation${ctx.state.app.installationId}`).toString("base64") },
+    installation: {
+      id: ctx.state.app.installationId,
+      node_id: Buffer.from(`023:Installation${ctx.state.app.installationId}`).toString("base64"),
+    },
   };
 }
 
@@ -21,7 +24,14 @@ function senderUser(ctx: FakeContext, login: string, type?: "User" | "Bot"): Fak
 }
 
 /** GitHub applies the label before it sends the event, so the issue in state gets it too. */
-export function issueLabeledPayload(ctx: FakeContext, repoName: string, issueNumber: number, label: string, sender = "alice", senderType?: "User" | "Bot"): object {
+export function issueLabeledPayload(
+  ctx: FakeContext,
+  repoName: string,
+  issueNumber: number,
+  label: string,
+  sender = "alice",
+  senderType?: "User" | "Bot",
+): object {
   const repo = ctx.state.requireRepo(repoName);
   const issue = ctx.state.requireIssue(repoName, issueNumber);
   if (!issue.labels.includes(label)) issue.labels.push(label);
@@ -51,8 +61,20 @@ export function issueCommentPayload(
   const author = ctx.state.user(comment.user);
   const stored = ctx.state.comments.get(comment.id);
   const now = ctx.state.stamp();
-  const base: FakeComment = stored ?? { id: comment.id, issueNumber, body: comment.body, user: author, viaApp: author.type === "Bot", createdAt: now, updatedAt: now, reactions: [] };
-  const commentBody = { ...commentJson(ctx, repo, { ...base, body: comment.body, user: author }), author_association: authorAssociation(repo, author) };
+  const base: FakeComment = stored ?? {
+    id: comment.id,
+    issueNumber,
+    body: comment.body,
+    user: author,
+    viaApp: author.type === "Bot",
+    createdAt: now,
+    updatedAt: now,
+    reactions: [],
+  };
+  const commentBody = {
+    ...commentJson(ctx, repo, { ...base, body: comment.body, user: author }),
+    author_association: authorAssociation(repo, author),
+  };
   return {
     action,
     issue: issueJson(ctx, repo, issue),

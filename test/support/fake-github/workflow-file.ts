@@ -96,7 +96,8 @@ function stepSpec(value: unknown, index: number): StepSpec {
   const uses = scalar(step.uses);
   const run = scalar(step.run);
   const firstLine = (run ?? "").split("\n").find((line) => line.trim() !== "") ?? "";
-  const name = scalar(step.name) ?? (uses !== undefined ? `Run ${uses}` : run !== undefined ? `Run ${firstLine.trim()}` : `Step ${index + 1}`);
+  const name =
+    scalar(step.name) ?? (uses !== undefined ? `Run ${uses}` : run !== undefined ? `Run ${firstLine.trim()}` : `Step ${index + 1}`);
   return {
     name,
     uses,

@@ -2,7 +2,7 @@ import type { Meter } from "../engine/budget.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import type { Prompts } from "../engine/prompts.js";
-import { normaliseItemText, type Plan } from "../github/plan.js";
+import { itemText, type Plan } from "../github/plan.js";
 
 /**
  * `/l2mac replan`: plans the unchecked part again from the current task. Finished and skipped items stay
@@ -30,6 +30,6 @@ export async function replan(input: {
     signal: input.signal,
   });
   let nextId = plan.nextId;
-  const fresh = steps.map((text) => ({ id: nextId++, text: normaliseItemText(text), status: "pending" as const }));
+  const fresh = steps.map((text) => ({ id: nextId++, text: itemText(text), status: "pending" as const }));
   return { ...plan, nextId, usage: input.meter.total, instructions: [...kept, ...fresh], current: undefined };
 }

@@ -76,8 +76,18 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const { task } = taskFromIssue(issueData.title, issueData.body);
 
   const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
+  const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   let plan = comment ? readPlan(comment) : undefined;
+  if (comment && plan && plan.branch !== branch) {
+    // The branch comes from the config and the issue, never from the editable state block.
+    const pinned = pinBranch(plan, branch);
+    if (STOPPED.has(plan.phase) || plan.phase === "planning") plan = pinned;
+    else {
+      await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: BRANCH_CHANGED(branch) }, render);
+      return { phase: "paused" };
+    }
+  }
   if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
     // An edit left the comment unreadable (every item removed); the edit handler puts it back.
     log.warn("the plan comment holds no readable program; not advancing");
@@ -86,13 +96,13 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
-    const base = plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, []);
+    const base = plan ?? newPlan(newRunId(), branch, []);
     if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
     else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);
     return { phase: "paused" };
   }
   if (!comment || !plan || plan.phase === "planning") {
-    const planning: Plan = { ...(plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, [])), phase: "planning" };
+    const planning: Plan = { ...(plan ?? newPlan(newRunId(), branch, [])), phase: "planning" };
     comment ??= await createPlanComment(octokit, issue, planning, render);
     const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), planning.usage);
     try {
@@ -414,6 +424,19 @@ async function applyCommand(
 }
 
 const setInstruction = (plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan => updateInstruction(plan, id, patch);
+
+const BRANCH_CHANGED = (branch: string) =>
+  `the plan's hidden state named another branch; this run pushes only to \`${branch}\` (\`branch_prefix\` and the issue number), so it was set back. Comment \`/l2mac continue\` to go on there`;
+
+/** The plan on its own branch, with a note of the branch its state block named instead. */
+const pinBranch = (plan: Plan, branch: string): Plan => ({
+  ...plan,
+  branch,
+  notes: [
+    ...(plan.notes ?? []),
+    `The plan's hidden state named branch \`${plan.branch.slice(0, 100)}\`; this run pushes only to \`${branch}\`.`,
+  ],
+});
 
 function budgetsOf(config: RepoConfig): Budgets {
   return {

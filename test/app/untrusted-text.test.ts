@@ -97,3 +97,29 @@ describe("CI output embedded in the plan comment stays data", () => {
     expect(await h.gh.readFile(REPO, `l2mac/issue-${issue.number}`, "EVIL.md")).toBeUndefined();
   });
 });
+
+describe("the hidden state block", () => {
+  it("never points pushes at another branch, whatever a writer's edit of the state says", async () => {
+    const h = await start({
+      config: "require_approval: true\nci:\n  wait_for_runs_minutes: 0.01\n",
+      plan: ["Write src/a.txt."],
+      steps: [{ match: "src/a.txt", actions: [write({ "src/a.txt": "a\n" })], summary: "Wrote a." }],
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a file." });
+    await label(h, issue.number);
+    await h.idle();
+    const mainBefore = await h.gh.log(REPO, "main");
+    expect(plan(h, issue.number).body).toContain(`"branch":"l2mac/issue-${issue.number}"`);
+    await userEdits(h, issue.number, (b) => b.replace(`"branch":"l2mac/issue-${issue.number}"`, `"branch":"main"`));
+    await h.idle();
+    await command(h, issue.number, "/l2mac continue");
+    await h.idle();
+    expect(await h.gh.log(REPO, "main")).toEqual(mainBefore);
+    expect(await h.gh.readFile(REPO, "main", "src/a.txt")).toBeUndefined();
+    expect(await h.gh.readFile(REPO, `l2mac/issue-${issue.number}`, "src/a.txt")).toBe("a\n");
+    expect(h.gh.pulls(REPO).map((p) => p.head)).toEqual([`l2mac/issue-${issue.number}`]);
+    const body = plan(h, issue.number).body;
+    expect(body).toMatch(/\*\*Status:\*\* done/);
+    expect(body).toContain("The plan's hidden state named branch `main`; this run pushes only to `l2mac/issue-1`.");
+  });
+});

@@ -2,6 +2,7 @@ import type { Meter } from "../engine/budget.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import type { Prompts } from "../engine/prompts.js";
+import { boundTask, taskTokenBudget } from "../engine/task-budget.js";
 import { itemText, type Plan } from "../github/plan.js";
 
 /**
@@ -20,7 +21,9 @@ export async function replan(input: {
   const { plan } = input;
   const kept = plan.instructions.filter((i) => i.status !== "pending");
   const done = kept.filter((i) => i.status === "done").map((i, n) => `${n + 1}. ${i.text}${i.summary ? ` (${i.summary})` : ""}`);
-  const task = done.length > 0 ? `${input.task}\n\nAlready done, do not plan again:\n${done.join("\n")}` : input.task;
+  // The list is bounded like the task it follows, so the request fits the window however long the program.
+  const list = boundTask(done.join("\n"), Math.floor(taskTokenBudget(input.llm, input.prompts) / 2)).text;
+  const task = done.length > 0 ? `${input.task}\n\nAlready done, do not plan again:\n${list}` : input.task;
   const steps = await planProgram({
     llm: input.llm,
     prompts: input.prompts,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { countPrompt } from "../../src/engine/token-counter.js";
 import { parseChecklist } from "../../src/github/checklist.js";
 import { planFromComment } from "../../src/github/plan-edits.js";
 import { REPO, startHarness, type Harness, type HarnessOptions } from "../support/app-harness.js";
@@ -121,5 +122,95 @@ describe("the hidden state block", () => {
     const body = plan(h, issue.number).body;
     expect(body).toMatch(/\*\*Status:\*\* done/);
     expect(body).toContain("The plan's hidden state named branch `main`; this run pushes only to `l2mac/issue-1`.");
+  });
+});
+
+describe("requests to the model", () => {
+  it("fit the model's window whatever the issue's size, with the cut said in the plan comment", async () => {
+    const h = await start({
+      env: { L2MAC_CONTEXT_WINDOW: "8192" },
+      plan: ["Write src/a.txt."],
+      steps: [{ match: "src/a.txt", actions: [write({ "src/a.txt": "a\n" })], summary: "Wrote a." }],
+    });
+    const paragraph = "The service must accept uploads, validate them, store them and report progress to the user. ";
+    const body = `Build the upload service.\n\n${paragraph.repeat(Math.ceil(300_000 / paragraph.length))}`;
+    const issue = h.gh.createIssue(REPO, { title: "Uploads", body });
+    await label(h, issue.number);
+    await h.idle();
+    const comment = plan(h, issue.number).body;
+    expect(comment).toMatch(/\*\*Status:\*\* done/);
+    expect(comment).toMatch(/The issue's description is [\d,]+ tokens; only the first [\d,]+ fit the model's context window/);
+    expect(h.llm.requests.length).toBeGreaterThan(1);
+    for (const r of h.llm.requests) {
+      const tokens = countPrompt(r.body.messages, r.body.tools);
+      expect(tokens + (r.body.max_tokens ?? 0)).toBeLessThanOrEqual(8192);
+    }
+    // The model still gets the start of the description, and is told it was cut.
+    const planning = h.llm.requests.find((r) => kindOf(r) === "plan")!;
+    expect(JSON.stringify(planning.body.messages)).toContain("Build the upload service.");
+    expect(JSON.stringify(planning.body.messages)).toContain("the rest of the task was cut");
+  });
+});
+
+describe("a program that does not fit", () => {
+  const huge = Array.from({ length: 100 }, (_, i) => `Step ${i}: ${"implement the part of the service it names, with tests. ".repeat(17)}`);
+
+  it("fails once with the reason and the usage, and is not planned again by later commands", async () => {
+    const h = await start({ config: "max_instructions: 100\nci:\n  wait_for_runs_minutes: 0.01\n", plan: huge, steps: [] });
+    const issue = h.gh.createIssue(REPO, { title: "Big", body: "Build everything." });
+    await label(h, issue.number);
+    await h.idle();
+    let body = plan(h, issue.number).body;
+    expect(body).toMatch(/\*\*Status:\*\* failed: the planned program \(100 instructions\) is too long for one GitHub comment/);
+    // The planning request's usage is recorded, so budgets see it.
+    expect(body).not.toMatch(/· 0 tokens ·/);
+    await command(h, issue.number, "/l2mac stop");
+    await command(h, issue.number, "/l2mac status");
+    await h.idle();
+    body = plan(h, issue.number).body;
+    expect(h.llm.requests.filter((r) => kindOf(r) === "plan")).toHaveLength(1);
+    expect(body).toMatch(/\*\*Status:\*\* failed: the planned program/);
+  });
+
+  it("applies a queued stop before planning a run that was left in planning", async () => {
+    const h = await start({
+      config: "require_approval: true\nci:\n  wait_for_runs_minutes: 0.01\n",
+      plan: ["Write src/a.txt."],
+      steps: [],
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a file." });
+    await label(h, issue.number);
+    await h.idle();
+    // A worker that died while planning left the run in "planning".
+    const c = plan(h, issue.number);
+    h.gh.editComment(REPO, c.id, c.body.replace('"phase":"awaiting-approval"', '"phase":"planning"'), h.gh.botLogin);
+    await command(h, issue.number, "/l2mac stop");
+    await h.idle();
+    expect(plan(h, issue.number).body).toMatch(/\*\*Status:\*\* paused: stopped by @alice/);
+    expect(h.llm.requests.filter((r) => kindOf(r) === "plan")).toHaveLength(1);
+  });
+
+  it("takes at most the bounded part of an edit that adds a thousand items or a 100 KB item, and says so", async () => {
+    const h = await start({
+      config: "require_approval: true\nci:\n  wait_for_runs_minutes: 0.01\n",
+      plan: ["Write src/a.txt."],
+      steps: [],
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a file." });
+    await label(h, issue.number);
+    await h.idle();
+    const lines = Array.from({ length: 1000 }, (_, i) => `- [ ] Extra item ${i}.`).join("\n");
+    await userEdits(h, issue.number, (b) => b.replace(/(<!-- l2mac:i=1 -->)/, `$1\n- [ ] ${"long ".repeat(20_000)}\n${lines}`));
+    await h.idle();
+    await command(h, issue.number, "/l2mac status");
+    await h.idle();
+    const body = plan(h, issue.number).body;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    const program = items(h, issue.number);
+    expect(program).toHaveLength(100);
+    expect(program[1]!.length).toBeLessThanOrEqual(1000);
+    expect(body).toContain("An edited item was longer than 1,000 characters; only the first 1,000 are used.");
+    expect(body).toContain("902 edited lines were left out: a program holds at most 100 items");
+    expect(body).toMatch(/\*\*Status:\*\* waiting for approval/);
   });
 });

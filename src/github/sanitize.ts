@@ -32,7 +32,7 @@ const CANDIDATE = /^((?: {0,3}>[ \t]?)*)( {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)
 const PARSE = { extensions: [gfmFootnote()], mdastExtensions: [gfmFootnoteFromMarkdown()] };
 /** `[label]: target` with an optional title, all on one line; a footnote (`[^1]:`) is not one. */
 const SIMPLE_DEFINITION =
-  / {0,3}\[((?!\^)(?:[^\[\]\\\n]|\\.){1,999})\]:[ \t]*(<[^<>\n]*>|[^\s<>][^\s]*)([ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$/;
+  / {0,3}\[((?!\^)(?:[^[\]\\\n]|\\.){1,999})\]:[ \t]*(<[^<>\n]*>|[^\s<>][^\s]*)([ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$/;
 // Past this many candidates that need the grammar, the rest are left as they are (a crafted body must stay cheap).
 const MAX_PARSED_CANDIDATES = 200;
 const normaliseLabel = (label: string): string => label.replace(/\s+/g, " ").trim().toLowerCase();

@@ -170,14 +170,16 @@ interface Stage {
   detail: number;
   /** No links in item sub-lines, no per-item usage or CI link in the state block. */
   compact: boolean;
+  /** The newest notes shown and kept. */
+  notes: number;
 }
 
 const STAGES: readonly Stage[] = [
-  { summary: 200, stateSummary: 600, detail: 6000, compact: false },
-  { summary: 80, stateSummary: 600, detail: 6000, compact: false },
-  { summary: 0, stateSummary: 300, detail: 2000, compact: false },
-  { summary: 0, stateSummary: 80, detail: 0, compact: false },
-  { summary: 0, stateSummary: 0, detail: 0, compact: true },
+  { summary: 200, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 80, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 300, detail: 2000, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 80, detail: 0, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 0, detail: 0, compact: true, notes: 3 },
 ];
 
 function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
@@ -217,8 +219,9 @@ function stagedState(state: PlanState, stage: Stage): PlanState {
     }),
   );
   const detail = state.detail && stage.detail > 0 ? tail(state.detail, stage.detail) : undefined;
-  const { detail: _dropped, ...rest } = state;
-  return { ...rest, items, ...(detail ? { detail } : {}) };
+  const notes = state.notes?.slice(-stage.notes);
+  const { detail: _detail, notes: _notes, ...rest } = state;
+  return { ...rest, items, ...(detail ? { detail } : {}), ...(notes?.length ? { notes } : {}) };
 }
 
 /** The end of a text (a CI failure says what broke last). */
@@ -247,9 +250,9 @@ export function renderPlanComment(plan: Plan, ctx: RenderContext): string {
     "",
   ];
   const state = ctx.asEditOf ?? stateOf(plan);
-  const notes = [...(plan.notes ?? []).slice(-MAX_NOTES), ...(ctx.notes ?? [])].map((n) => `> ${inlineText(n, MAX_NOTE_CHARS)}`);
   for (const stage of STAGES) {
     const staged = stagedState(state, stage);
+    const notes = [...(plan.notes ?? []).slice(-stage.notes), ...(ctx.notes ?? [])].map((n) => `> ${inlineText(n, MAX_NOTE_CHARS)}`);
     const detail = plan.detail && stage.detail > 0 ? tail(plan.detail, stage.detail) : undefined;
     const body = [
       ...head,

@@ -157,6 +157,19 @@ describe("requests to the model", () => {
   });
 });
 
+describe("a window too small for any task", () => {
+  it("is refused with one clear reason and no request", async () => {
+    const h = await start({ env: { L2MAC_CONTEXT_WINDOW: "1024" }, plan: ["Write src/a.txt."], steps: [] });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a file." });
+    await label(h, issue.number);
+    await h.idle();
+    expect(plan(h, issue.number).body).toMatch(
+      /\*\*Status:\*\* failed: the model's context window \(1,024 tokens\) leaves only \d+ tokens for the issue's description, too few to plan from/,
+    );
+    expect(h.llm.requests).toHaveLength(0);
+  });
+});
+
 describe("a program that does not fit", () => {
   const huge = Array.from({ length: 100 }, (_, i) => `Step ${i}: ${"implement the part of the service it names, with tests. ".repeat(17)}`);
 

@@ -4,6 +4,8 @@ import type { Usage } from "./usage.js";
 /** What a run reports as it goes: progress displays, transcripts and the GitHub status line listen. */
 export type RunEvent =
   | { type: "planned"; steps: string[] }
+  /** The task was longer than the model's window allows: only its first `keptTokens` go into prompts. */
+  | { type: "task-cut"; tokens: number; keptTokens: number }
   | { type: "instruction-started"; index: number; total: number; instruction: Instruction }
   | { type: "turn"; index: number; total: number; turn: number; usage: Usage }
   | { type: "tool"; name: string; ok: boolean; detail: string }

@@ -3,6 +3,7 @@ import type { Meter } from "./budget.js";
 import type { LLM } from "./llm.js";
 import { system, user, type ChatMessage } from "./messages.js";
 import { fillPrompt, type Prompts } from "./prompts.js";
+import { countPrompt } from "./token-counter.js";
 import { PLAN_TOOL, PLAN_TOOL_SPEC, PlanArgs } from "./tools/definitions.js";
 
 export class PlanError extends Error {
@@ -59,6 +60,13 @@ export async function planProgram(input: {
   for (let attempt = 1; attempt <= 2; attempt++) {
     const exceeded = meter.exceeded();
     if (exceeded) throw new PlanError(`Planning stopped: ${exceeded}.`);
+    // A request the server must refuse is not sent (callers bound the task with boundTask first).
+    const prompt = countPrompt(messages, [PLAN_TOOL_SPEC]);
+    if (prompt > llm.contextWindow - llm.completionReserve) {
+      throw new PlanError(
+        `The planning request is ${prompt} tokens, more than the ${llm.contextWindow - llm.completionReserve} the model's context window leaves for a prompt.`,
+      );
+    }
     const response = await llm.complete(
       { messages, tools: [PLAN_TOOL_SPEC], toolChoice: { name: PLAN_TOOL }, temperature: 0, purpose: "plan" },
       { signal: input.signal },

@@ -18,6 +18,7 @@ import {
 import type { ProgramStore } from "./program-store.js";
 import { defaultPrompts, type Prompts } from "./prompts.js";
 import type { SyntaxChecker } from "./syntax-checker.js";
+import { boundTask, MIN_TASK_TOKENS, taskTokenBudget } from "./task-budget.js";
 import { commitSubject, stripSkipCi } from "./text.js";
 import { addUsage, pricesFor, zeroUsage, type Prices } from "./usage.js";
 
@@ -63,13 +64,27 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
 
   let program = await programStore.load();
   const meter = new Meter(budgets, prices, program?.usage);
+  // Every request carries the task: it is cut to what the window allows before any of them.
+  const taskBudget = taskTokenBudget(llm, prompts);
+  if (taskBudget < MIN_TASK_TOKENS) {
+    const failed = {
+      ...(program ?? createProgram(options.task, domain, [])),
+      status: "failed" as const,
+      reason: `the model's context window (${llm.contextWindow} tokens) leaves only ${taskBudget} tokens for the task; use a model with a larger window`,
+    };
+    onEvent?.({ type: "run-stopped", program: failed });
+    return { program: failed };
+  }
+  const bounded = (task: string) => boundTask(task, taskBudget).text;
   if (!program) {
+    const task = boundTask(options.task, taskBudget);
+    if (task.cut) onEvent?.({ type: "task-cut", tokens: task.tokens, keptTokens: task.keptTokens });
     let steps: string[];
     if (options.instructions) {
       steps = options.instructions.map((s) => s.trim()).filter(Boolean);
     } else {
       try {
-        steps = await planProgram({ llm, prompts, task: options.task, maxSteps: options.steps ?? 10, meter, signal: options.signal });
+        steps = await planProgram({ llm, prompts, task: task.text, maxSteps: options.steps ?? 10, meter, signal: options.signal });
       } catch (e) {
         if (!(e instanceof PlanError) && !(e instanceof LlmError)) throw e;
         const failed = {
@@ -112,7 +127,7 @@ export async function runProgram(options: RunProgramOptions): Promise<RunResult>
       llm,
       store,
       prompts,
-      task: program.task,
+      task: bounded(program.task),
       instruction: next,
       index,
       total,

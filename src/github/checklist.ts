@@ -1,5 +1,15 @@
 import { totalTokens } from "../engine/usage.js";
-import { PlanStateSchema, normaliseItemText, stateOf, type Plan, type PlanState } from "./plan.js";
+import { clip, codeBlock, decodeItemText, encodeItemText, inlineText, plainText } from "./markdown-text.js";
+import {
+  MAX_ITEM_CHARS,
+  MAX_NOTE_CHARS,
+  MAX_NOTES,
+  PlanStateSchema,
+  normaliseItemText,
+  stateOf,
+  type Plan,
+  type PlanState,
+} from "./plan.js";
 
 /**
  * The plan comment: rendered by the app from the plan on every transition, parsed back from whatever
@@ -8,13 +18,20 @@ import { PlanStateSchema, normaliseItemText, stateOf, type Plan, type PlanState 
  */
 
 export const PLAN_MARKER = "<!-- l2mac:program -->";
+const HEADER = "### L2MAC prompt program";
+/** Closes the task-list region the app renders: nothing after it is read as an item. */
+export const ITEMS_END = "<!-- l2mac:items-end -->";
 const STATE_PREFIX = "<!-- l2mac:state ";
+const STATUS_PREFIX = "**Status:**";
 export const MAX_COMMENT_CHARS = 65_536;
+const MAX_REASON_CHARS = 1_000;
 
 export interface ParsedItem {
   id?: number;
   text: string;
   checked: boolean;
+  /** The length of the text before it was cut to {@link MAX_ITEM_CHARS}. */
+  cutFrom?: number;
 }
 
 export interface ParsedChecklist {
@@ -28,12 +45,33 @@ const ID_MARKER = /<!--\s*l2mac:i=(\d+)\s*-->/;
 
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 
+/**
+ * The first line the app renders after the items: the end marker, or, when a browser edit deleted it,
+ * the status line, the folded CI failure or the state block. Everything the app embeds from elsewhere
+ * (CI logs, reasons, notes) comes after it, so none of it is ever read as an item.
+ */
+const isTrailer = (line: string): boolean => {
+  const t = line.trim();
+  return t.startsWith(ITEMS_END) || t.startsWith(STATUS_PREFIX) || /^<details[\s>]/i.test(t) || t.startsWith(STATE_PREFIX.trim());
+};
+
+/** Lines [start, end) of the task-list region: after the heading (or the marker) and before the first trailer. */
+function itemRegion(lines: readonly string[]): [number, number] {
+  let end = lines.findIndex(isTrailer);
+  if (end < 0) end = lines.length;
+  const before = lines.slice(0, end);
+  const heading = before.findIndex((l) => l.trim() === HEADER);
+  const start = heading >= 0 ? heading : before.findIndex((l) => l.includes(PLAN_MARKER));
+  return [start + 1, end];
+}
+
 export function parseChecklist(body: string): ParsedChecklist {
   const items: ParsedItem[] = [];
-  // Inside a fenced code block nothing is a task item (Markdown renders no checkbox there): CI log
-  // excerpts and quoted text must never become instructions.
+  const lines = body.split(/\r\n|\r|\n/);
+  const [start, end] = itemRegion(lines);
+  // Inside a fenced code block nothing is a task item (Markdown renders no checkbox there).
   let fence: string | undefined;
-  for (const line of body.split(/\r\n|\r|\n/)) {
+  for (const line of lines.slice(start, end)) {
     const f = FENCE.exec(line)?.[1];
     if (f && (!fence || (f[0] === fence[0] && f.length >= fence.length))) {
       fence = fence ? undefined : f;
@@ -43,9 +81,15 @@ export function parseChecklist(body: string): ParsedChecklist {
     const m = TASK_ITEM.exec(line);
     if (!m) continue;
     const id = ID_MARKER.exec(m[2] ?? "")?.[1];
-    const text = normaliseItemText(m[2] ?? "");
-    if (!text) continue;
-    items.push({ ...(id ? { id: Number(id) } : {}), text, checked: m[1] !== " " });
+    const full = decodeItemText(normaliseItemText(m[2] ?? ""));
+    if (!full) continue;
+    const text = full.length > MAX_ITEM_CHARS ? clip(full, MAX_ITEM_CHARS) : full;
+    items.push({
+      ...(id ? { id: Number(id) } : {}),
+      text,
+      checked: m[1] !== " ",
+      ...(text !== full ? { cutFrom: full.length } : {}),
+    });
   }
   return { items, state: parseState(body) };
 }
@@ -103,11 +147,12 @@ function statusLine(plan: Plan, ctx: RenderContext): string {
   const index = plan.current !== undefined ? plan.instructions.findIndex((i) => i.id === plan.current) + 1 : 0;
   let phase = PHASE_TEXT[plan.phase];
   if ((plan.phase === "running" || plan.phase === "evaluating") && index > 0) phase = `${phase} instruction ${index} of ${total}`;
-  if (plan.reason && (plan.phase === "paused" || plan.phase === "failed")) phase = `${phase}: ${plan.reason}`;
-  else if (plan.reason && plan.phase === "running") phase = `${phase} (${plan.reason})`;
+  const reason = plan.reason ? inlineText(plan.reason, MAX_REASON_CHARS) : undefined;
+  if (reason && (plan.phase === "paused" || plan.phase === "failed")) phase = `${phase}: ${reason}`;
+  else if (reason && plan.phase === "running") phase = `${phase} (${reason})`;
   const parts = [
-    `**Status:** ${phase}`,
-    `branch \`${plan.branch}\``,
+    `${STATUS_PREFIX} ${phase}`,
+    `branch \`${inlineText(plan.branch, 200)}\``,
     `${totalTokens(plan.usage).toLocaleString("en-US")} tokens`,
     `$${plan.usage.costUsd.toFixed(2)}`,
     `updated ${(ctx.now ?? new Date()).toISOString().slice(0, 16).replace("T", " ")} UTC`,
@@ -115,23 +160,40 @@ function statusLine(plan: Plan, ctx: RenderContext): string {
   return parts.join(" · ");
 }
 
-function clip(text: string, max: number): string {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length > max ? `${one.slice(0, max - 1).trimEnd()}…` : one;
+/** How much of the optional text a rendering shows; later stages are smaller, so the comment fits. */
+interface Stage {
+  /** Visible summary characters per item. */
+  summary: number;
+  /** Summary characters kept in the state block. */
+  stateSummary: number;
+  /** Characters of the last CI failure, shown and kept. */
+  detail: number;
+  /** No links in item sub-lines, no per-item usage or CI link in the state block. */
+  compact: boolean;
+  /** The newest notes shown and kept. */
+  notes: number;
 }
 
-function itemLines(plan: Plan, ctx: RenderContext, summaryChars: number): string[] {
+const STAGES: readonly Stage[] = [
+  { summary: 200, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 80, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 300, detail: 2000, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 80, detail: 0, compact: false, notes: MAX_NOTES },
+  { summary: 0, stateSummary: 0, detail: 0, compact: true, notes: 3 },
+];
+
+function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
   const lines: string[] = [];
   for (const i of plan.instructions) {
     const known = !ctx.asEditOf || String(i.id) in ctx.asEditOf.items;
-    lines.push(`- [${i.status === "pending" ? " " : "x"}] ${i.text}${known ? ` <!-- l2mac:i=${i.id} -->` : ""}`);
-    const sha = i.commit ? `[\`${i.commit.slice(0, 7)}\`](${ctx.repoUrl}/commit/${i.commit})` : undefined;
-    const ci = i.ci ? (i.ci.url ? `[${CI_TEXT[i.ci.r]}](${i.ci.url})` : CI_TEXT[i.ci.r]) : undefined;
-    if (i.status === "done")
-      lines.push(
-        `  ✅ ${[sha, ci, i.summary && summaryChars > 0 ? clip(i.summary, summaryChars) : undefined].filter(Boolean).join(" · ")}`,
-      );
-    else if (i.status === "skipped") lines.push("  ⏭️ skipped");
+    lines.push(`- [${i.status === "pending" ? " " : "x"}] ${encodeItemText(i.text)}${known ? ` <!-- l2mac:i=${i.id} -->` : ""}`);
+    const short = i.commit ? `\`${inlineText(i.commit.slice(0, 7), 7)}\`` : undefined;
+    const sha = short && !stage.compact ? `[${short}](${ctx.repoUrl}/commit/${encodeURIComponent(i.commit!)})` : short;
+    const ci = i.ci ? (i.ci.url && !stage.compact ? `[${CI_TEXT[i.ci.r]}](${inlineText(i.ci.url, 500)})` : CI_TEXT[i.ci.r]) : undefined;
+    if (i.status === "done") {
+      const summary = i.summary && stage.summary > 0 ? plainText(i.summary, stage.summary) : undefined;
+      lines.push(`  ✅ ${[sha, ci, summary].filter(Boolean).join(" · ")}`);
+    } else if (i.status === "skipped") lines.push("  ⏭️ skipped");
     else if (i.id === plan.current && plan.phase === "running") lines.push("  ⏳ running");
     else if (i.id === plan.current && plan.phase === "evaluating") {
       const attempt = plan.evaluation?.attempt ? ` (fix attempt ${plan.evaluation.attempt})` : "";
@@ -142,43 +204,67 @@ function itemLines(plan: Plan, ctx: RenderContext, summaryChars: number): string
   return lines;
 }
 
+/** The state block as a stage keeps it: shorter summaries and CI failure, and in the last stage no per-item extras. */
+function stagedState(state: PlanState, stage: Stage): PlanState {
+  const items = Object.fromEntries(
+    Object.entries(state.items).map(([id, s]) => {
+      const item = { ...s };
+      if (item.sum !== undefined) item.sum = clip(item.sum, stage.stateSummary);
+      if (stage.stateSummary === 0 || item.sum === "") delete item.sum;
+      if (stage.compact) {
+        delete item.u;
+        if (item.ci) item.ci = { r: item.ci.r };
+      }
+      return [id, item];
+    }),
+  );
+  const detail = state.detail && stage.detail > 0 ? tail(state.detail, stage.detail) : undefined;
+  const notes = state.notes?.slice(-stage.notes);
+  const { detail: _detail, notes: _notes, ...rest } = state;
+  return { ...rest, items, ...(detail ? { detail } : {}), ...(notes?.length ? { notes } : {}) };
+}
+
+/** The end of a text (a CI failure says what broke last). */
+const tail = (text: string, max: number): string => (text.length <= max ? text : `…${text.slice(-(max - 1))}`);
+
+export class PlanTooLargeError extends Error {
+  constructor(readonly instructions: number) {
+    super(
+      `the program (${instructions} instructions) does not fit in one GitHub comment (${MAX_COMMENT_CHARS.toLocaleString("en-US")} characters)`,
+    );
+    this.name = "PlanTooLargeError";
+  }
+}
+
 /**
- * Renders the whole comment. When it would exceed GitHub's limit, the visible summaries shrink first,
- * then the summaries kept in the state block.
+ * Renders the whole comment. Everything not written by the app is escaped or fenced where it stands,
+ * and all of it comes after the task-list region, which {@link ITEMS_END} closes. When the comment would
+ * exceed GitHub's limit the optional text shrinks, stage by stage; a program that still does not fit
+ * throws {@link PlanTooLargeError}.
  */
 export function renderPlanComment(plan: Plan, ctx: RenderContext): string {
   const head = [
     PLAN_MARKER,
-    "### L2MAC prompt program",
+    HEADER,
     "Edit to steer: reword, add, delete or reorder unchecked items; tick an item to skip it; untick a finished item to redo it. Comment `/l2mac continue` to resume a paused run, `/l2mac help` for more.",
     "",
   ];
   const state = ctx.asEditOf ?? stateOf(plan);
-  for (const [summaryChars, stateSummaryChars] of [
-    [200, 600],
-    [80, 600],
-    [0, 300],
-    [0, 80],
-    [0, 0],
-  ] as const) {
-    const trimmed: PlanState = {
-      ...state,
-      items: Object.fromEntries(
-        Object.entries(state.items).map(([id, s]) => [
-          id,
-          s.sum !== undefined ? { ...s, sum: clip(s.sum, Math.max(stateSummaryChars, 1)) } : s,
-        ]),
-      ),
-    };
-    if (stateSummaryChars === 0) for (const s of Object.values(trimmed.items)) delete s.sum;
-    const notes = [...(plan.notes ?? []), ...(ctx.notes ?? [])].map((n) => `> ${n}`);
-    const detail = plan.detail
-      ? ["", "<details><summary>Last CI failure</summary>", "", "````text", plan.detail, "````", "</details>"]
-      : [];
-    const body = [...head, ...itemLines(plan, ctx, summaryChars), "", statusLine(plan, ctx), ...notes, ...detail, stateBlock(trimmed)].join(
-      "\n",
-    );
+  for (const stage of STAGES) {
+    const staged = stagedState(state, stage);
+    const notes = [...(plan.notes ?? []).slice(-stage.notes), ...(ctx.notes ?? [])].map((n) => `> ${inlineText(n, MAX_NOTE_CHARS)}`);
+    const detail = plan.detail && stage.detail > 0 ? tail(plan.detail, stage.detail) : undefined;
+    const body = [
+      ...head,
+      ...itemLines(plan, ctx, stage),
+      "",
+      ITEMS_END,
+      statusLine(plan, ctx),
+      ...notes,
+      ...(detail ? ["", "<details><summary>Last CI failure</summary>", "", ...codeBlock(detail), "</details>"] : []),
+      stateBlock(staged),
+    ].join("\n");
     if (body.length <= MAX_COMMENT_CHARS) return body;
   }
-  throw new Error(`The plan has too many instructions to fit in one comment (${plan.instructions.length}).`);
+  throw new PlanTooLargeError(plan.instructions.length);
 }

@@ -1,6 +1,6 @@
 import { PLAN_MARKER, parseChecklist, renderPlanComment, type RenderContext } from "./checklist.js";
 import type { IssueRef, Octokit } from "./octokit.js";
-import type { Plan } from "./plan.js";
+import { MAX_NOTES, type Plan } from "./plan.js";
 import { applyEdits, planFromComment } from "./plan-edits.js";
 
 export interface PlanComment {
@@ -67,7 +67,9 @@ export async function reapplyLostEdit(
   const editedChecklist = parseChecklist(edited.body);
   if (!current || editedChecklist.state?.runId !== state.runId) return false;
   const withEdit = applyEdits(current, editedChecklist);
-  const body = renderPlanComment(withEdit, { ...ctx, asEditOf: state });
+  // What the merge said about the edit (what it cut) travels in the state block, for the worker to keep.
+  const notes = withEdit.notes?.slice(-MAX_NOTES);
+  const body = renderPlanComment(withEdit, { ...ctx, asEditOf: { ...state, ...(notes ? { notes } : {}) } });
   if (body === live.body) return false;
   await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
   return true;

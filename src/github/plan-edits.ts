@@ -1,6 +1,6 @@
 import type { Instruction } from "../engine/program.js";
 import type { ParsedChecklist, ParsedItem } from "./checklist.js";
-import { textHash, type Plan, type PlanState } from "./plan.js";
+import { MAX_ITEM_CHARS, MAX_ITEMS, MAX_ITEMS_TEXT, textHash, type Plan, type PlanState } from "./plan.js";
 
 /**
  * Three-way merge of the checklist: `base` is the state the app last rendered (the state block of the live
@@ -18,6 +18,10 @@ export function applyEdits(ours: Plan, live: ParsedChecklist): Plan {
   const items = matchIds(live.items, base);
   const byId = new Map(ours.instructions.map((i) => [i.id, { ...i }]));
   let nextId = Math.max(ours.nextId, base.nextId);
+  // Items the app added since the base (not in it) keep their place, and their room in the bounds.
+  const appAdded = ours.instructions.filter((i) => !(String(i.id) in base.items));
+  const room = new Room(appAdded);
+  const cut = { lines: 0, long: items.filter((i) => i.cutFrom !== undefined).length };
 
   const order: number[] = [];
   for (const item of items) {
@@ -26,9 +30,15 @@ export function applyEdits(ours: Plan, live: ParsedChecklist): Plan {
       const hash = textHash(item.text);
       const again = ours.instructions.find((i) => !(String(i.id) in base.items) && !order.includes(i.id) && textHash(i.text) === hash);
       if (again) {
+        // Not in the base, so already counted among the items the app added.
         order.push(again.id);
         continue;
       }
+      if (!room.fits(item.text)) {
+        cut.lines++;
+        continue;
+      }
+      room.take(item.text);
       const id = nextId++;
       byId.set(id, { id, text: item.text, status: item.checked ? "skipped" : "pending" });
       order.push(id);
@@ -37,15 +47,56 @@ export function applyEdits(ours: Plan, live: ParsedChecklist): Plan {
     const mine = byId.get(item.id);
     const was = base.items[String(item.id)];
     if (!mine || !was || order.includes(item.id)) continue;
-    if (textHash(item.text) !== was.h || mine.text === "") mine.text = item.text;
+    const reworded = textHash(item.text) !== was.h || mine.text === "";
+    if (reworded && room.fits(item.text, mine.text)) mine.text = item.text;
+    else if (reworded) cut.lines++;
+    room.take(mine.text, true);
     if (item.checked !== was.c) toggle(mine, item.checked);
     order.push(item.id);
   }
-  // Items the app added since the base (not in it) keep their place; items the user deleted go.
-  const kept = ours.instructions.filter((i) => !order.includes(i.id) && !(String(i.id) in base.items)).map((i) => i.id);
-  const finalOrder = [...order, ...kept];
-  return { ...ours, nextId, instructions: finalOrder.map((id) => byId.get(id)!) };
+  // Items the user deleted go.
+  const finalOrder = [...order, ...appAdded.filter((i) => !order.includes(i.id)).map((i) => i.id)];
+  return { ...ours, nextId, instructions: finalOrder.map((id) => byId.get(id)!), notes: withNotes(ours.notes, cutNotes(cut)) };
 }
+
+/** What is left of the bounds on a program's items (count, text) as an edit is applied. */
+class Room {
+  private count: number;
+  private chars: number;
+  constructor(kept: readonly Instruction[]) {
+    this.count = kept.length;
+    this.chars = kept.reduce((n, i) => n + i.text.length, 0);
+  }
+  /** Whether `text` fits, in place of `replacing` when it rewords an item. */
+  fits(text: string, replacing?: string): boolean {
+    if (replacing === undefined && this.count >= MAX_ITEMS) return false;
+    return this.chars + text.length <= MAX_ITEMS_TEXT;
+  }
+  take(text: string, always = false): void {
+    if (!always && !this.fits(text)) return;
+    this.count++;
+    this.chars += text.length;
+  }
+}
+
+function cutNotes(cut: { lines: number; long: number }): string[] {
+  const notes: string[] = [];
+  if (cut.long > 0)
+    notes.push(
+      `${cut.long === 1 ? "An edited item was" : `${cut.long} edited items were`} longer than ${MAX_ITEM_CHARS.toLocaleString("en-US")} characters; only the first ${MAX_ITEM_CHARS.toLocaleString("en-US")} are used.`,
+    );
+  if (cut.lines > 0)
+    notes.push(
+      `${cut.lines === 1 ? "One edited line was" : `${cut.lines} edited lines were`} left out: a program holds at most ${MAX_ITEMS} items and ${MAX_ITEMS_TEXT.toLocaleString("en-US")} characters of them.`,
+    );
+  return notes;
+}
+
+/** Notes with `extra` added, each once (the same edit is merged on every save until the app rewrites the comment). */
+const withNotes = (notes: string[] | undefined, extra: readonly string[]): string[] | undefined => {
+  const fresh = extra.filter((n) => !notes?.includes(n));
+  return fresh.length > 0 ? [...(notes ?? []), ...fresh] : notes;
+};
 
 function toggle(instruction: Instruction, checked: boolean): void {
   if (checked && instruction.status === "pending") {
@@ -69,7 +120,8 @@ function matchIds(items: readonly ParsedItem[], base: PlanState): ParsedItem[] {
     }
     const hash = textHash(item.text);
     const match = base.order.find((id) => !present.has(id) && !seen.has(id) && base.items[String(id)]?.h === hash);
-    if (match === undefined) return { text: item.text, checked: item.checked };
+    if (match === undefined)
+      return { text: item.text, checked: item.checked, ...(item.cutFrom !== undefined ? { cutFrom: item.cutFrom } : {}) };
     seen.add(match);
     present.add(match);
     return { ...item, id: match };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Instruction } from "../engine/program.js";
 import { UsageSchema, zeroUsage, type Usage } from "../engine/usage.js";
+import { clip } from "./markdown-text.js";
 
 /**
  * A run's durable state on GitHub: the prompt program (as task-list items in the plan comment) plus a
@@ -96,6 +97,23 @@ export const normaliseItemText = (text: string): string =>
     .replace(/\s+/g, " ")
     .trim();
 
+/**
+ * Bounds on what a program holds, whoever wrote it (the planner, a user's edit): the comment must render,
+ * and every request must fit the model's window.
+ */
+export const MAX_ITEM_CHARS = 1_000;
+export const MAX_ITEMS = 100;
+/** Items' text together; past it, an edit's new lines are left out. */
+export const MAX_ITEMS_TEXT = 40_000;
+/** The newest notes are kept, each at most this long. */
+export const MAX_NOTES = 10;
+export const MAX_NOTE_CHARS = 500;
+const MAX_REASON_CHARS = 1_000;
+const MAX_DETAIL_CHARS = 6_000;
+
+/** An instruction's text as the program keeps it: one line, no hidden comments, at most MAX_ITEM_CHARS. */
+export const itemText = (text: string): string => clip(normaliseItemText(text), MAX_ITEM_CHARS);
+
 export const textHash = (text: string): string => createHash("sha256").update(normaliseItemText(text)).digest("hex").slice(0, 10);
 
 export function newPlan(runId: string, branch: string, steps: readonly string[]): Plan {
@@ -105,7 +123,7 @@ export function newPlan(runId: string, branch: string, steps: readonly string[])
     branch,
     usage: zeroUsage(),
     nextId: steps.length + 1,
-    instructions: steps.map((text, i) => ({ id: i + 1, text: normaliseItemText(text), status: "pending" as const })),
+    instructions: steps.map((text, i) => ({ id: i + 1, text: itemText(text), status: "pending" as const })),
   };
 }
 
@@ -128,7 +146,7 @@ export function stateOf(plan: Plan): PlanState {
     v: 1,
     runId: plan.runId,
     phase: plan.phase,
-    ...(plan.reason ? { reason: plan.reason } : {}),
+    ...(plan.reason ? { reason: clip(plan.reason, MAX_REASON_CHARS) } : {}),
     ...(plan.current !== undefined ? { current: plan.current } : {}),
     branch: plan.branch,
     usage: plan.usage,
@@ -138,8 +156,8 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.pr !== undefined ? { pr: plan.pr } : {}),
     ...(plan.evaluation ? { evaluation: plan.evaluation } : {}),
     ...(plan.base ? { base: plan.base } : {}),
-    ...(plan.notes?.length ? { notes: plan.notes } : {}),
-    ...(plan.detail ? { detail: plan.detail } : {}),
+    ...(plan.notes?.length ? { notes: plan.notes.slice(-MAX_NOTES).map((n) => clip(n, MAX_NOTE_CHARS)) } : {}),
+    ...(plan.detail ? { detail: plan.detail.slice(-MAX_DETAIL_CHARS) } : {}),
     ...(plan.seen ? { seen: plan.seen } : {}),
     ...(plan.taskHash ? { taskHash: plan.taskHash } : {}),
   };

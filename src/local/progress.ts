@@ -27,6 +27,11 @@ export function progressReporter(out: NodeJS.WritableStream & { isTTY?: boolean 
         line(`Planned ${e.steps.length} instructions:`);
         e.steps.forEach((s, i) => line(`  ${i + 1}. ${commitSubject(s)}`));
         break;
+      case "task-cut":
+        line(
+          `The task is ${e.tokens.toLocaleString("en-US")} tokens; only the first ${e.keptTokens.toLocaleString("en-US")} fit the model's context window and are used.`,
+        );
+        break;
       case "instruction-started":
         line(`▶ ${e.index}/${e.total} ${commitSubject(e.instruction.text)}`);
         setStatus(`instruction ${e.index}/${e.total} · starting`);

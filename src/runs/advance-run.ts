@@ -6,16 +6,18 @@ import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
+import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
 import { commitSubject, stripSkipCi } from "../engine/text.js";
 import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js";
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
 import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
-import type { RenderContext } from "../github/checklist.js";
+import { PlanTooLargeError, type RenderContext } from "../github/checklist.js";
+import { plainText } from "../github/markdown-text.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
-import { newPlan, nextPending, textHash, type Plan, type PlanInstruction } from "../github/plan.js";
+import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, textHash, type Plan, type PlanInstruction } from "../github/plan.js";
 import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
@@ -74,10 +76,22 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const render: RenderContext = { repoUrl: job.htmlUrl };
   const { data: issueData } = await octokit.rest.issues.get(issue);
   const { task } = taskFromIssue(issueData.title, issueData.body);
+  // What every prompt carries of the task: cut to the model's window before any request.
+  const prompted = promptedTask(task, deps.llm);
 
   const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
+  const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   let plan = comment ? readPlan(comment) : undefined;
+  if (comment && plan && plan.branch !== branch) {
+    // The branch comes from the config and the issue, never from the editable state block.
+    const pinned = pinBranch(plan, branch);
+    if (STOPPED.has(plan.phase) || plan.phase === "planning") plan = pinned;
+    else {
+      await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: BRANCH_CHANGED(branch) }, render);
+      return { phase: "paused" };
+    }
+  }
   if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
     // An edit left the comment unreadable (every item removed); the edit handler puts it back.
     log.warn("the plan comment holds no readable program; not advancing");
@@ -86,43 +100,60 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
-    const base = plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, []);
+    const base = plan ?? newPlan(newRunId(), branch, []);
     if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
     else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);
     return { phase: "paused" };
   }
   if (!comment || !plan || plan.phase === "planning") {
-    const planning: Plan = { ...(plan ?? newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, [])), phase: "planning" };
+    const planning: Plan = { ...(plan ?? newPlan(newRunId(), branch, [])), phase: "planning" };
+    // A queued `/l2mac stop` is applied before planning, not after a plan it did not want.
+    const control = job.commands?.filter((c) => c.name === "stop" || c.name === "continue").at(-1);
+    if (control?.name === "stop") {
+      const stopped: Plan = { ...planning, phase: "paused", reason: `stopped by @${control.actor}` };
+      if (comment) await savePlan(octokit, issue, comment.id, stopped, render);
+      else await createPlanComment(octokit, issue, stopped, render);
+      return { phase: "paused" };
+    }
     comment ??= await createPlanComment(octokit, issue, planning, render);
     const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), planning.usage);
+    const fail = async (reason: string, phase: Plan["phase"] = "failed"): Promise<Advance> => {
+      await savePlan(octokit, issue, comment!.id, { ...planning, usage: meter.total, phase, reason }, render);
+      return { phase };
+    };
+    if (!prompted.ok) return fail(prompted.reason);
+    let steps: string[];
     try {
-      const steps = await planProgram({
+      steps = await planProgram({
         llm: deps.llm,
         prompts: defaultPrompts("codebase"),
-        task,
+        task: prompted.task.text,
         maxSteps: config.max_instructions,
         meter,
         signal: deps.signal,
       });
-      plan = {
-        ...newPlan(planning.runId, planning.branch, steps),
-        usage: meter.total,
-        phase: config.require_approval ? "awaiting-approval" : "running",
-        taskHash: textHash(task),
-      };
     } catch (e) {
       const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
       // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
-      const [phase, reason] =
-        aborted === SHUTDOWN_REASON
-          ? (["planning", aborted] as const)
-          : aborted
-            ? (["paused", aborted] as const)
-            : (["failed", `planning failed: ${(e as Error).message}`] as const);
-      await savePlan(octokit, issue, comment.id, { ...planning, usage: meter.total, phase, reason }, render);
-      return { phase };
+      if (aborted) return fail(aborted, aborted === SHUTDOWN_REASON ? "planning" : "paused");
+      return fail(`planning failed: ${plainText((e as Error).message, 500)}`);
     }
-    plan = await savePlan(octokit, issue, comment.id, plan, render);
+    plan = {
+      ...newPlan(planning.runId, planning.branch, steps),
+      usage: meter.total,
+      phase: config.require_approval ? "awaiting-approval" : "running",
+      taskHash: textHash(task),
+      notes: plannedNotes(prompted.task, steps),
+    };
+    try {
+      plan = await savePlan(octokit, issue, comment.id, plan, render);
+    } catch (e) {
+      if (!(e instanceof PlanTooLargeError)) throw e;
+      // Said once, with what it cost: a plan left at "planning" would be planned again on every event.
+      return fail(
+        `the planned program (${steps.length} instructions) is too long for one GitHub comment; lower \`max_instructions\` in \`.github/l2mac.yml\` or shorten the issue, then comment \`/l2mac continue\``,
+      );
+    }
     log.info({ instructions: plan.instructions.length }, "planned");
   }
   const commentId = comment.id;
@@ -152,7 +183,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     }
   }
   for (const command of job.commands ?? []) {
-    plan = await applyCommand(deps, issue, commentId, plan, command, task, render);
+    plan = await applyCommand(deps, issue, commentId, plan, command, prompted.task.text, render);
   }
   // `/l2mac continue` on a run stopped before it had a plan: plan it now.
   if (plan.phase === "planning") return advanceRun({ ...deps, job: { ...job, commands: undefined } });
@@ -161,7 +192,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   let latest = plan;
   const save = async (next: Plan) => (latest = await savePlan(octokit, issue, commentId, next, render));
   try {
-    return await execute(deps, issue, task, plan, save);
+    return await execute(deps, issue, prompted.task.text, plan, save);
   } catch (e) {
     // Whatever broke, the comment must not keep saying "running" once no retry will come.
     if (deps.finalAttempt !== false) {
@@ -414,6 +445,46 @@ async function applyCommand(
 }
 
 const setInstruction = (plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan => updateInstruction(plan, id, patch);
+
+/** The task as prompts carry it, or why there is no room for it. */
+function promptedTask(task: string, llm: LLM): { ok: true; task: BoundedTask } | { ok: false; reason: string; task: BoundedTask } {
+  const budget = taskTokenBudget(llm, defaultPrompts("codebase"));
+  const bounded = boundTask(task, Math.max(budget, 0));
+  if (budget >= MIN_TASK_TOKENS) return { ok: true, task: bounded };
+  return {
+    ok: false,
+    task: bounded,
+    reason: `the model's context window (${llm.contextWindow.toLocaleString("en-US")} tokens) leaves only ${budget} tokens for the issue's description, too few to plan from; the app's operator can configure a model with a larger window`,
+  };
+}
+
+/** Notes on what planning cut: the issue's description to the window, instructions to the comment's bounds. */
+function plannedNotes(task: BoundedTask, steps: readonly string[]): string[] | undefined {
+  const notes: string[] = [];
+  if (task.cut)
+    notes.push(
+      `The issue's description is ${task.tokens.toLocaleString("en-US")} tokens; only the first ${task.keptTokens.toLocaleString("en-US")} fit the model's context window, so the rest was not used.`,
+    );
+  const long = steps.filter((s) => normaliseItemText(s).length > MAX_ITEM_CHARS).length;
+  if (long > 0)
+    notes.push(
+      `${long === 1 ? "One planned instruction was" : `${long} planned instructions were`} longer than ${MAX_ITEM_CHARS.toLocaleString("en-US")} characters and ${long === 1 ? "was" : "were"} cut.`,
+    );
+  return notes.length > 0 ? notes : undefined;
+}
+
+const BRANCH_CHANGED = (branch: string) =>
+  `the plan's hidden state named another branch; this run pushes only to \`${branch}\` (\`branch_prefix\` and the issue number), so it was set back. Comment \`/l2mac continue\` to go on there`;
+
+/** The plan on its own branch, with a note of the branch its state block named instead. */
+const pinBranch = (plan: Plan, branch: string): Plan => ({
+  ...plan,
+  branch,
+  notes: [
+    ...(plan.notes ?? []),
+    `The plan's hidden state named branch \`${plan.branch.slice(0, 100)}\`; this run pushes only to \`${branch}\`.`,
+  ],
+});
 
 function budgetsOf(config: RepoConfig): Budgets {
   return {

@@ -2,7 +2,8 @@ import type { Meter } from "../engine/budget.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import type { Prompts } from "../engine/prompts.js";
-import { normaliseItemText, type Plan } from "../github/plan.js";
+import { boundTask, taskTokenBudget } from "../engine/task-budget.js";
+import { itemText, type Plan } from "../github/plan.js";
 
 /**
  * `/l2mac replan`: plans the unchecked part again from the current task. Finished and skipped items stay
@@ -20,7 +21,9 @@ export async function replan(input: {
   const { plan } = input;
   const kept = plan.instructions.filter((i) => i.status !== "pending");
   const done = kept.filter((i) => i.status === "done").map((i, n) => `${n + 1}. ${i.text}${i.summary ? ` (${i.summary})` : ""}`);
-  const task = done.length > 0 ? `${input.task}\n\nAlready done, do not plan again:\n${done.join("\n")}` : input.task;
+  // The list is bounded like the task it follows, so the request fits the window however long the program.
+  const list = boundTask(done.join("\n"), Math.floor(taskTokenBudget(input.llm, input.prompts) / 2)).text;
+  const task = done.length > 0 ? `${input.task}\n\nAlready done, do not plan again:\n${list}` : input.task;
   const steps = await planProgram({
     llm: input.llm,
     prompts: input.prompts,
@@ -30,6 +33,6 @@ export async function replan(input: {
     signal: input.signal,
   });
   let nextId = plan.nextId;
-  const fresh = steps.map((text) => ({ id: nextId++, text: normaliseItemText(text), status: "pending" as const }));
+  const fresh = steps.map((text) => ({ id: nextId++, text: itemText(text), status: "pending" as const }));
   return { ...plan, nextId, usage: input.meter.total, instructions: [...kept, ...fresh], current: undefined };
 }

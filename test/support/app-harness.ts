@@ -58,6 +58,8 @@ export interface HarnessOptions {
   /** Contents of .github/l2mac.yml; by default a short wait for CI runs (these repositories have no workflows). */
   config?: string | null;
   permissions?: Record<string, RepoPermission>;
+  /** Extra server environment, e.g. L2MAC_CONTEXT_WINDOW. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function startHarness(options: HarnessOptions) {
     ...appEnv({ gh, llm, privateKey, webhookSecret, port, workdir }),
     OPENAI_API_KEY: `sk-llm-${randomBytes(12).toString("hex")}`,
     LOG_LEVEL: "trace" as const,
+    ...options.env,
   };
   let queue: InProcessQueue | undefined;
   const started: Started = await startServer({

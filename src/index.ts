@@ -10,6 +10,7 @@ import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
 import { botLoginOf, createWorker } from "./runs/worker.js";
+import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
   env: ServerEnv;
@@ -18,11 +19,14 @@ export interface AppOptions {
   deliveries?: DeliveryLog;
   /** Receives the queue once the app is loaded (for shutdown, and for tests to wait on). */
   onQueue?: (queue: RunQueue) => void;
+  /** Probot's WEBHOOK_PATH, where bodies are read (bounded) before Probot's middleware sees them. */
+  webhookPath?: string;
 }
 
 /** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
 export function createApp(options: AppOptions): ApplicationFunction {
   return (app: Probot) => {
+    limitWebhookBodies(app, { path: options.webhookPath ?? "/api/github/webhooks" });
     const botLogin = botLoginOf(app);
     let queue = options.queue;
     if (!queue) {
@@ -46,4 +50,4 @@ export function createApp(options: AppOptions): ApplicationFunction {
 }
 
 /** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */
-export default (app: Probot) => createApp({ env: readServerEnv(process.env) })(app, {} as never);
+export default (app: Probot) => createApp({ env: readServerEnv(process.env), webhookPath: process.env.WEBHOOK_PATH })(app, {} as never);

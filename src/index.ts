@@ -4,7 +4,9 @@ import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
+import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
+import { Permissions } from "./github/permissions.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
@@ -41,11 +43,17 @@ export function createApp(options: AppOptions): ApplicationFunction {
     }
     options.onQueue?.(queue);
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
+    // Per app instance, so two apps in one process (tests) share nothing.
+    const permissions = new Permissions();
+    const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
-    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue }));
+    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
     app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
-    app.on("issue_comment.created", onCommand({ botLogin, deliveries, enqueue, abort: (job, reason) => void queue.abort(job, reason) }));
-    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries }));
+    app.on(
+      "issue_comment.created",
+      onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
+    );
+    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies }));
   };
 }
 

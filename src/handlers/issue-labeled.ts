@@ -1,14 +1,17 @@
 import type { Context } from "probot";
 import type { ServerEnv } from "../config.js";
-import { canSteer } from "../github/permissions.js";
+import { refusalText, type Permissions } from "../github/permissions.js";
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
+import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 
 export interface LabeledDeps {
   env: ServerEnv;
   deliveries: DeliveryLog;
+  permissions: Permissions;
+  replies: ReplyLimiter;
   enqueue: (job: RunJob) => void;
 }
 
@@ -16,7 +19,7 @@ export interface LabeledDeps {
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
-    if (context.isBot || !(await deps.deliveries.firstTime(context.id))) return;
+    if (context.isBot || !(await deps.deliveries.firstTime(context.id, eventKeys.labeled(payload)))) return;
     const repo = context.repo();
     const config = await loadRepoConfig(context.octokit, repo);
     const label = config.ok ? config.config.label : "l2mac";
@@ -24,8 +27,9 @@ export function onIssueLabeled(deps: LabeledDeps) {
 
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
     const sender = payload.sender.login;
-    if (!(await canSteer(context.octokit, repo, sender))) {
-      await reply(`@${sender} only people with write access to this repository can start L2MAC. Nothing was run.`);
+    const permission = await deps.permissions.check(context.octokit, repo, sender);
+    if (permission !== "allowed") {
+      await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "start L2MAC")} Nothing was run.`);
       return;
     }
     if (!config.ok) {

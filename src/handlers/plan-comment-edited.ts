@@ -1,12 +1,15 @@
 import type { Context } from "probot";
 import { PLAN_MARKER, parseChecklist } from "../github/checklist.js";
-import { canSteer } from "../github/permissions.js";
+import { refusalText, type Permissions } from "../github/permissions.js";
 import { reapplyLostEdit } from "../github/plan-comment.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
+import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 
 export interface PlanEditDeps {
   botLogin: () => Promise<string>;
   deliveries: DeliveryLog;
+  permissions: Permissions;
+  replies: ReplyLimiter;
 }
 
 /**
@@ -17,7 +20,7 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
   return async (context: Context<"issue_comment.edited">): Promise<void> => {
     const { payload } = context;
     // The app's own edits come back as events too.
-    if (context.isBot || !(await deps.deliveries.firstTime(context.id))) return;
+    if (context.isBot || !(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload)))) return;
     const comment = payload.comment;
     // The marker itself may be what the edit removed: the previous body says whose comment this is.
     const wasPlan = comment.body.includes(PLAN_MARKER) || Boolean(payload.changes.body?.from.includes(PLAN_MARKER));
@@ -32,9 +35,10 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
         await context.octokit.rest.issues.updateComment({ ...target, body: previous });
     };
     const sender = payload.sender.login;
-    if (!(await canSteer(context.octokit, context.repo(), sender))) {
+    const permission = await deps.permissions.check(context.octokit, context.repo(), sender);
+    if (permission !== "allowed") {
       await undo();
-      await reply(`@${sender} only people with write access to this repository can steer L2MAC; your edit of the plan was undone.`);
+      await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "steer L2MAC")} Your edit of the plan was undone.`);
       return;
     }
     const edited = parseChecklist(comment.body);

@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 
 export interface WorkflowRunDeps {
   deliveries: DeliveryLog;
@@ -15,7 +15,7 @@ export function onWorkflowRunCompleted(deps: WorkflowRunDeps) {
   return async (context: Context<"workflow_run.completed">): Promise<void> => {
     const { payload } = context;
     const match = ISSUE_BRANCH.exec(payload.workflow_run.head_branch ?? "");
-    if (!match || !payload.installation || !(await deps.deliveries.firstTime(context.id))) return;
+    if (!match || !payload.installation || !(await deps.deliveries.firstTime(context.id, eventKeys.workflowRun(payload)))) return;
     // Only the configured prefix is ours; the default one needs no config read on busy repositories.
     if (match[1] !== "l2mac/") {
       const config = await loadRepoConfig(context.octokit, context.repo());

@@ -216,6 +216,32 @@ export class FakeGitHub {
     return this.actions.runWorkflows(fake, branch, this.state.user(fake.owner));
   }
 
+  /**
+   * A completed run on `headSha` that no push to `repo` started: e.g. a pull request from the fork
+   * `headRepo` whose head is the same commit, or a run on another branch or for another event. Its
+   * workflow_run webhooks are delivered before this resolves; resolves with the run id.
+   */
+  async recordWorkflowRun(
+    repo: string,
+    input: {
+      headSha: string;
+      headBranch: string;
+      event: FakeWorkflowRun["event"];
+      headRepo?: string;
+      conclusion: "success" | "failure";
+      log?: string;
+      actor?: string;
+    },
+  ): Promise<number> {
+    const fake = this.state.requireRepo(repo);
+    const { headRepo, actor, ...rest } = input;
+    return this.actions.recordRun(fake, {
+      ...rest,
+      ...(headRepo ? { headRepo: this.state.requireRepo(headRepo) } : {}),
+      actor: this.state.user(actor ?? (headRepo ? this.state.requireRepo(headRepo).owner : fake.owner)),
+    });
+  }
+
   /** Where workflow_run webhooks (requested, in_progress, completed) go; undefined: nowhere. */
   setActionsWebhookUrl(url: string | undefined): void {
     this.actions.setWebhookUrl(url);

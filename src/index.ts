@@ -2,6 +2,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
+import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
@@ -48,6 +49,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
     app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
+    app.on("issues.edited", onIssueEdited({ deliveries, enqueue }));
     app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
     app.on(
       "issue_comment.created",

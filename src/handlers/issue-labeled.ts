@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import type { ServerEnv } from "../config.js";
 import { refusalText, type Permissions } from "../github/permissions.js";
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
+import { taskHashOf } from "../github/plan.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
@@ -41,13 +42,16 @@ export function onIssueLabeled(deps: LabeledDeps) {
       context.log.error("OPENAI_API_KEY is not set; refusing to start a run");
       return;
     }
-    if (taskFromIssue(payload.issue.title, payload.issue.body).bodyIsEmpty) {
+    const { task, bodyIsEmpty } = taskFromIssue(payload.issue.title, payload.issue.body);
+    if (bodyIsEmpty) {
       await reply(
         `@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`,
       );
       return;
     }
     await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
-    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number));
+    // The task as this writer saw it when labelling: the worker plans only this text.
+    const approvedTask = { hash: taskHashOf(task), text: task, by: sender };
+    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask }));
   };
 }

@@ -15,7 +15,7 @@ import { BranchStore } from "../github/branch-store.js";
 import type { RenderContext } from "../github/checklist.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
-import { newPlan, nextPending, textHash, type Plan, type PlanInstruction } from "../github/plan.js";
+import { newPlan, nextPending, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
 import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
@@ -24,6 +24,7 @@ import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
+import { checkTaskConsent } from "./task-consent.js";
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -83,6 +84,20 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     log.warn("the plan comment holds no readable program; not advancing");
     return { phase: "paused" };
   }
+  // Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
+  const consent = await checkTaskConsent({
+    octokit,
+    job,
+    issue,
+    task,
+    comment,
+    plan,
+    render,
+    log,
+    fresh: () => newPlan(newRunId(), `${config.branch_prefix}issue-${job.issueNumber}`, []),
+  });
+  if (!consent.ok) return { phase: consent.phase };
+  ({ comment, plan } = consent);
   if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
@@ -108,7 +123,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
         ...newPlan(planning.runId, planning.branch, steps),
         usage: meter.total,
         phase: config.require_approval ? "awaiting-approval" : "running",
-        taskHash: textHash(task),
+        taskHash: taskHashOf(task),
       };
     } catch (e) {
       const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
@@ -126,31 +141,6 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     log.info({ instructions: plan.instructions.length }, "planned");
   }
   const commentId = comment.id;
-  // The issue's author may edit the issue without write access: a changed task needs a writer's consent.
-  if (plan.taskHash && plan.taskHash !== textHash(task)) {
-    const consent = job.commands?.find((c) => c.name === "continue" || c.name === "replan");
-    if (consent) {
-      plan = {
-        ...plan,
-        taskHash: textHash(task),
-        notes: [...(plan.notes ?? []), `The changed issue description was accepted by @${consent.actor}.`],
-      };
-    } else if (!STOPPED.has(plan.phase)) {
-      await savePlan(
-        octokit,
-        issue,
-        comment.id,
-        {
-          ...plan,
-          phase: "paused",
-          reason:
-            "the issue's description changed since the run started; comment `/l2mac continue` to go on with the new text, or `/l2mac replan`",
-        },
-        render,
-      );
-      return { phase: "paused" };
-    }
-  }
   for (const command of job.commands ?? []) {
     plan = await applyCommand(deps, issue, commentId, plan, command, task, render);
   }

@@ -19,7 +19,7 @@ import { attachFakeServer } from "./server.js";
 import type { RecordedRequest, RequestListener } from "./server.js";
 import { FakeState, isPull } from "./state.js";
 import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
-import { deliverWebhook, issueCommentPayload, issueLabeledPayload } from "./webhooks.js";
+import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload } from "./webhooks.js";
 
 /**
  * A loopback GitHub (Enterprise-style: REST under /api/v3, git smart HTTP at /<owner>/<repo>.git) for
@@ -295,6 +295,11 @@ export class FakeGitHub {
 
   issueLabeledPayload(repo: string, issueNumber: number, label: string, sender?: string, senderType?: "User" | "Bot"): object {
     return issueLabeledPayload(this.ctx, repo, issueNumber, label, sender, senderType);
+  }
+
+  /** Edits the issue in state and returns the `issues.edited` payload announcing it. */
+  issueEditedPayload(repo: string, issueNumber: number, edit: { title?: string; body?: string }, sender?: string): object {
+    return issueEditedPayload(this.ctx, repo, issueNumber, edit, sender);
   }
 
   issueCommentPayload(

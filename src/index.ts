@@ -8,6 +8,7 @@ import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { Permissions } from "./github/permissions.js";
+import { PlanTrust } from "./github/plan-trust.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
@@ -31,10 +32,17 @@ export function createApp(options: AppOptions): ApplicationFunction {
   return (app: Probot) => {
     limitWebhookBodies(app, { path: options.webhookPath ?? "/api/github/webhooks" });
     const botLogin = botLoginOf(app);
+    // Per app instance, so two apps in one process (tests) share nothing. The in-process worker and the
+    // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
+    const permissions = new Permissions();
+    const planTrust = new PlanTrust(permissions);
     let queue = options.queue;
     if (!queue) {
-      const local = new InProcessQueue(createWorker(app, options.env, botLogin), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
-        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+      const local = new InProcessQueue(
+        createWorker(app, options.env, botLogin, planTrust),
+        options.env.L2MAC_WORKER_CONCURRENCY,
+        (job, error) =>
+          app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
       // Nothing else remembers runs that were active when this process last stopped.
@@ -44,8 +52,6 @@ export function createApp(options: AppOptions): ApplicationFunction {
     }
     options.onQueue?.(queue);
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
-    // Per app instance, so two apps in one process (tests) share nothing.
-    const permissions = new Permissions();
     const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
     app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
@@ -55,7 +61,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
       "issue_comment.created",
       onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
     );
-    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies }));
+    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }));
   };
 }
 

@@ -12,11 +12,11 @@ import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js"
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
 import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
-import type { RenderContext } from "../github/checklist.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
 import { newPlan, nextPending, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
-import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
+import { createPlanComment, findPlanComment, readTrustedPlan, savePlan, type PlanContext } from "../github/plan-comment.js";
+import type { PlanTrust } from "../github/plan-trust.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { checkCi } from "./ci-step.js";
@@ -41,6 +41,8 @@ export interface RunDeps {
   workdir: string;
   /** The app's bot user, e.g. "l2mac[bot]": only its comments are trusted. */
   botLogin: string;
+  /** Who wrote the plan comment's versions; its copies of the app's own (shared with the edit handler). */
+  planTrust: PlanTrust;
   /** Fresh installation token for git. */
   token: () => Promise<string>;
   log: Logger;
@@ -72,13 +74,19 @@ const ATTEMPT_TRAILER = "L2MAC-Attempt";
 export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const { octokit, job, config, log } = deps;
   const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
-  const render: RenderContext = { repoUrl: job.htmlUrl };
+  const render: PlanContext = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
   const { data: issueData } = await octokit.rest.issues.get(issue);
   const { task } = taskFromIssue(issueData.title, issueData.body);
 
   const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
-  let plan = comment ? readPlan(comment) : undefined;
+  // Only a version of the comment this app or a writer wrote is acted on.
+  const read = comment ? await readTrustedPlan(octokit, issue, comment, render.trust) : { plan: undefined };
+  if (read.refused) {
+    log.warn({ reason: read.refused }, "not advancing: the plan comment's last version cannot be trusted now");
+    return { phase: "paused" };
+  }
+  let plan = read.plan;
   if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
     // An edit left the comment unreadable (every item removed); the edit handler puts it back.
     log.warn("the plan comment holds no readable program; not advancing");
@@ -364,7 +372,7 @@ async function applyCommand(
   plan: Plan,
   command: RunCommand,
   task: string,
-  render: RenderContext,
+  render: PlanContext,
 ): Promise<Plan> {
   const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
   if (command.name === "replan") {

@@ -1,7 +1,6 @@
-import type { RenderContext } from "../github/checklist.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { taskHashOf, type Plan } from "../github/plan.js";
-import { createPlanComment, savePlan, type PlanComment } from "../github/plan-comment.js";
+import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
 import type { Logger } from "./advance-run.js";
 import { applyRunCommand } from "./run-commands.js";
@@ -30,7 +29,7 @@ export interface ConsentInput {
   plan: Plan | undefined;
   /** A new plan for an issue that has none yet (run id, branch). */
   fresh: () => Plan;
-  render: RenderContext;
+  render: PlanContext;
   log: Logger;
 }
 

@@ -152,14 +152,13 @@ export class FakeGitHub {
     return this.state.addComment(this.issue(repo, issueNumber), body, this.state.user(user), false);
   }
 
-  /** A human editing any comment (state only, no webhook). */
+  /** Someone (a person, or another app's bot: a login ending in `[bot]`) editing any comment (state only, no webhook). */
   editComment(repo: string, commentId: number, body: string, user = "alice"): FakeComment {
     const comment = this.state.comments.get(commentId);
     if (!comment || !this.state.requireRepo(repo).issues.get(comment.issueNumber)?.comments.includes(comment)) {
       throw new Error(`fake-github: no comment ${commentId} in ${repo}`);
     }
-    this.state.user(user);
-    this.state.editComment(comment, body);
+    this.state.editComment(comment, body, this.state.user(user));
     return comment;
   }
 

@@ -2,14 +2,19 @@ import type { ApplicationFunction, Probot } from "probot";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
+import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
+import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
+import { Permissions } from "./github/permissions.js";
+import { PlanTrust } from "./github/plan-trust.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
 import { botLoginOf, createWorker } from "./runs/worker.js";
+import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
   env: ServerEnv;
@@ -18,16 +23,26 @@ export interface AppOptions {
   deliveries?: DeliveryLog;
   /** Receives the queue once the app is loaded (for shutdown, and for tests to wait on). */
   onQueue?: (queue: RunQueue) => void;
+  /** Probot's WEBHOOK_PATH, where bodies are read (bounded) before Probot's middleware sees them. */
+  webhookPath?: string;
 }
 
 /** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
 export function createApp(options: AppOptions): ApplicationFunction {
   return (app: Probot) => {
+    limitWebhookBodies(app, { path: options.webhookPath ?? "/api/github/webhooks" });
     const botLogin = botLoginOf(app);
+    // Per app instance, so two apps in one process (tests) share nothing. The in-process worker and the
+    // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
+    const permissions = new Permissions();
+    const planTrust = new PlanTrust(permissions);
     let queue = options.queue;
     if (!queue) {
-      const local = new InProcessQueue(createWorker(app, options.env, botLogin), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
-        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+      const local = new InProcessQueue(
+        createWorker(app, options.env, botLogin, planTrust),
+        options.env.L2MAC_WORKER_CONCURRENCY,
+        (job, error) =>
+          app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
       // Nothing else remembers runs that were active when this process last stopped.
@@ -37,13 +52,18 @@ export function createApp(options: AppOptions): ApplicationFunction {
     }
     options.onQueue?.(queue);
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
+    const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
-    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, enqueue }));
+    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
+    app.on("issues.edited", onIssueEdited({ deliveries, enqueue }));
     app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
-    app.on("issue_comment.created", onCommand({ botLogin, deliveries, enqueue, abort: (job, reason) => void queue.abort(job, reason) }));
-    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries }));
+    app.on(
+      "issue_comment.created",
+      onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
+    );
+    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }));
   };
 }
 
 /** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */
-export default (app: Probot) => createApp({ env: readServerEnv(process.env) })(app, {} as never);
+export default (app: Probot) => createApp({ env: readServerEnv(process.env), webhookPath: process.env.WEBHOOK_PATH })(app, {} as never);

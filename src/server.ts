@@ -41,6 +41,7 @@ export async function startServer(options: StartOptions): Promise<Started> {
       env,
       queue,
       deliveries,
+      webhookPath: options.env.WEBHOOK_PATH,
       onQueue: (q) => {
         queue = q;
         options.onQueue?.(q);

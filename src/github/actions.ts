@@ -7,7 +7,31 @@ import type { Octokit, RepoRef } from "./octokit.js";
  * polls cost no rate limit), the default branch's baseline, and the feedback for a failure.
  */
 
-type RawRun = { id: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; created_at: string };
+type RawRun = {
+  id: number;
+  name?: string | null;
+  status: string | null;
+  conclusion: string | null;
+  html_url: string;
+  created_at: string;
+  event?: string;
+  head_branch?: string | null;
+  head_repository?: { full_name?: string } | null;
+};
+
+/** The events whose runs judge the app's pushes: the push itself, and a pull request from its branch. */
+const CI_EVENTS = new Set(["push", "pull_request"]);
+
+/**
+ * The branch whose CI a workflow run is, when it is this repository's own (a push to it, or a pull
+ * request from one of its branches); undefined for a run of a fork's pull request (even on the same
+ * commit: a fork can hold the app's commit and run workflows of its choosing), a manual or scheduled run.
+ */
+export function ciBranchOf(run: RawRun, repo: RepoRef): string | undefined {
+  const head = run.head_repository?.full_name?.toLowerCase();
+  if (head !== `${repo.owner}/${repo.repo}`.toLowerCase() || !CI_EVENTS.has(run.event ?? "")) return undefined;
+  return run.head_branch ?? undefined;
+}
 
 const toRun = (r: RawRun): CiRun => ({
   id: r.id,
@@ -24,9 +48,12 @@ const MAX_ETAGS = 1000;
 
 export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
 
-/** The workflow runs of a commit. Re-runs of a workflow count as the latest attempt only (GitHub lists the latest). */
-export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string): Promise<CiRun[]> {
-  const key = `${repo.owner}/${repo.repo}@${sha}`;
+/**
+ * The workflow runs that are the CI of `sha` on `branch` (see ciBranchOf): other runs GitHub lists under
+ * the same commit neither pass nor fail it. Re-runs count as the latest attempt only (GitHub lists the latest).
+ */
+export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string, branch: string): Promise<CiRun[]> {
+  const key = `${repo.owner}/${repo.repo}@${sha}:${branch}`;
   const cached = etags.get(key);
   try {
     const response = await octokit.rest.actions.listWorkflowRunsForRepo({
@@ -35,7 +62,7 @@ export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string
       per_page: 100,
       ...(cached ? { headers: { "if-none-match": cached.etag } } : {}),
     });
-    const runs = response.data.workflow_runs.map(toRun);
+    const runs = response.data.workflow_runs.filter((r) => ciBranchOf(r, repo) === branch).map(toRun);
     const etag = response.headers.etag;
     if (etag) {
       etags.delete(key);

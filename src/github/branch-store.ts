@@ -40,9 +40,10 @@ const PASSED_ENV = [
 
 /**
  * The token travels as an HTTP header set through GIT_CONFIG_* variables of each git process: never in
- * the remote URL, `.git/config`, a command line or a log line.
+ * the remote URL, `.git/config`, a command line or a log line. The header is scoped to the remote's
+ * origin (`http.<origin>/.extraHeader`), so an LFS server, a submodule or a redirect elsewhere never gets it.
  */
-function gitEnv(token: string): Record<string, string> {
+export function gitEnv(token: string, cloneUrl: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
@@ -50,7 +51,7 @@ function gitEnv(token: string): Record<string, string> {
     ...env,
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_COUNT: "3",
-    GIT_CONFIG_KEY_0: "http.extraHeader",
+    GIT_CONFIG_KEY_0: `http.${new URL(cloneUrl).origin}/.extraHeader`,
     GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
     // Nothing in the working copy may make git run a program on this host (hooks, fsmonitor).
     GIT_CONFIG_KEY_1: "core.hooksPath",
@@ -90,7 +91,7 @@ export class BranchStore extends GitFileStore {
 
   static async checkout(options: BranchCheckoutOptions): Promise<BranchStore> {
     const { dir, cloneUrl, branch, baseBranch } = options;
-    const env = gitEnv(await options.token());
+    const env = gitEnv(await options.token(), cloneUrl);
     if (await exists(join(dir, ".git"))) {
       const remote = await gitAt(dir)
         .env(env)
@@ -129,7 +130,7 @@ export class BranchStore extends GitFileStore {
   }
 
   private async authorise(): Promise<void> {
-    this.git.env(gitEnv(await this.branchOptions.token()));
+    this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
   }
 
   /** Pushes HEAD to the branch without force; on rejection fetches, rebases and tries again. */

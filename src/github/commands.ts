@@ -1,8 +1,8 @@
 /** `/l2mac <command>` on the first line of an issue comment; the rest of the comment is ignored. */
-export type CommandName = "continue" | "stop" | "status" | "replan" | "help";
+export type CommandName = "continue" | "stop" | "status" | "replan" | "accept" | "help";
 export type ParsedCommand = { name: CommandName } | { name: "unknown"; word: string };
 
-const NAMES: readonly CommandName[] = ["continue", "stop", "status", "replan", "help"];
+const NAMES: readonly CommandName[] = ["continue", "stop", "status", "replan", "accept", "help"];
 
 export function parseCommand(body: string | null | undefined): ParsedCommand | undefined {
   const first =
@@ -23,6 +23,7 @@ export const HELP_TEXT = [
   "- `/l2mac stop`: pause after the agent's current step; its work so far is committed as a partial commit and the item stays unchecked",
   "- `/l2mac status`: refresh the status line",
   "- `/l2mac replan`: plan the unchecked part again from the current issue body, keeping finished items",
+  "- `/l2mac accept`: go on with the issue's changed title or description (a change pauses the run; `continue` does not accept it)",
   "- `/l2mac help`: this text",
   "",
   "Steer by editing the checklist: reword, add, delete or reorder unchecked items; tick an item to skip it; untick a finished item to redo it.",

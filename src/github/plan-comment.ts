@@ -2,11 +2,17 @@ import { PLAN_MARKER, parseChecklist, renderPlanComment, type RenderContext } fr
 import type { IssueRef, Octokit } from "./octokit.js";
 import { MAX_NOTES, type Plan } from "./plan.js";
 import { applyEdits, planFromComment } from "./plan-edits.js";
+import type { CommentTrust } from "./plan-trust.js";
 
 export interface PlanComment {
   id: number;
+  /** GraphQL id, to ask who last edited it. */
+  nodeId: string;
   body: string;
 }
+
+/** Rendering, plus who may have written the versions being read (see plan-trust.ts). */
+export type PlanContext = RenderContext & { trust: CommentTrust };
 
 /**
  * The plan comment of an issue: the app's own comment carrying the marker. A marker in anyone else's
@@ -15,49 +21,111 @@ export interface PlanComment {
 export async function findPlanComment(octokit: Octokit, issue: IssueRef, botLogin: string): Promise<PlanComment | undefined> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 });
   const mine = comments.find((c) => c.user?.login === botLogin && c.user?.type === "Bot" && (c.body ?? "").includes(PLAN_MARKER));
-  return mine ? { id: mine.id, body: mine.body ?? "" } : undefined;
+  return mine ? { id: mine.id, nodeId: mine.node_id, body: mine.body ?? "" } : undefined;
 }
 
-export const readPlan = (comment: PlanComment): Plan | undefined => planFromComment(parseChecklist(comment.body));
+/** The plan a comment's text describes, whoever wrote it: for looking, never for acting (see readTrustedPlan). */
+export const readPlan = (comment: Pick<PlanComment, "body">): Plan | undefined => planFromComment(parseChecklist(comment.body));
 
-export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan: Plan, ctx: RenderContext): Promise<PlanComment> {
+/**
+ * The plan to act on: the comment as it is when this app or a writer wrote that version; otherwise the
+ * app's own last version of it. Undefined, with the reason, when neither can be had now.
+ */
+export async function readTrustedPlan(
+  octokit: Octokit,
+  issue: IssueRef,
+  comment: PlanComment,
+  trust: CommentTrust,
+): Promise<{ plan: Plan | undefined; refused?: string }> {
+  const own = trust.guard.lastWritten(comment.id);
+  if (own === comment.body) return { plan: readPlan(comment) };
+  const verdict = await trust.guard.judge(octokit, issue, trust.botLogin, comment.nodeId);
+  if (verdict.trusted) return { plan: readPlan(verdict) };
+  if (verdict.trusted === undefined) return { plan: undefined, refused: "GitHub could not say who last edited the plan comment" };
+  if (own !== undefined) return { plan: readPlan({ body: own }) };
+  return {
+    plan: undefined,
+    refused: `the plan comment was last edited by ${verdict.editor}, who may not steer L2MAC, and this worker has no copy of its own last version; someone with write access can edit the plan comment to make it theirs`,
+  };
+}
+
+export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan: Plan, ctx: PlanContext): Promise<PlanComment> {
   const body = renderPlanComment(plan, ctx);
   const { data } = await octokit.rest.issues.createComment({ ...issue, body });
-  return { id: data.id, body };
+  ctx.trust.guard.remember(data.id, body);
+  return { id: data.id, nodeId: data.node_id, body };
 }
+
+/** Whether merging took anything from the live comment (a user's edit of the items). */
+const tookEdits = (ours: Plan, merged: Plan): boolean =>
+  merged.nextId !== ours.nextId || JSON.stringify(merged.instructions) !== JSON.stringify(ours.instructions);
 
 /**
  * Writes the plan after re-reading the live comment and merging what users changed since the app's last
- * write; returns the merged plan, which is what the run continues with.
+ * write; returns the merged plan, which is what the run continues with. A changed version is merged only
+ * when this app or a writer wrote it; another's is ignored (and overwritten: the app's state stands).
+ * When GitHub cannot say who wrote it, nothing is written this time.
  */
-export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: RenderContext): Promise<Plan> {
-  const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
-  const liveChecklist = parseChecklist(live.body ?? "");
-  const merged = applyEdits(plan, liveChecklist);
+export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: PlanContext): Promise<Plan> {
+  const target = { owner: issue.owner, repo: issue.repo, comment_id: commentId };
+  const { data: live } = await octokit.rest.issues.getComment(target);
+  let version = { body: live.body ?? "", updatedAt: live.updated_at };
+  let merged = applyEdits(plan, parseChecklist(version.body));
+  if (tookEdits(plan, merged) && ctx.trust.guard.lastWritten(commentId) !== version.body) {
+    const verdict = await ctx.trust.guard.judge(octokit, issue, ctx.trust.botLogin, live.node_id);
+    if (verdict.trusted === undefined) return plan;
+    if (verdict.trusted) {
+      version = verdict;
+      merged = applyEdits(plan, parseChecklist(version.body));
+    } else {
+      // Nothing of it is taken, not even as the version merged from.
+      version = { body: "", updatedAt: plan.seen ?? "" };
+      merged = plan;
+    }
+  }
   // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
-  const unchanged = { ...merged, seen: liveChecklist.state?.seen };
+  const seenBefore = parseChecklist(live.body ?? "").state?.seen;
+  const unchanged = { ...merged, seen: seenBefore };
   if (renderPlanComment(unchanged, ctx) === live.body) return unchanged;
-  const written = { ...merged, seen: live.updated_at };
-  await octokit.rest.issues.updateComment({
-    owner: issue.owner,
-    repo: issue.repo,
-    comment_id: commentId,
-    body: renderPlanComment(written, ctx),
-  });
+  const written = { ...merged, seen: version.updatedAt || plan.seen };
+  const body = renderPlanComment(written, ctx);
+  await octokit.rest.issues.updateComment({ ...target, body });
+  ctx.trust.guard.remember(commentId, body);
   return written;
+}
+
+/**
+ * Puts the app's last version of the plan back over an edit it must not take, if the comment still is that
+ * edit; false when it is not (the app has written since) or this process has no copy of its own version.
+ */
+export async function restoreOwnVersion(
+  octokit: Octokit,
+  issue: IssueRef,
+  commentId: number,
+  editedBody: string,
+  trust: CommentTrust,
+): Promise<boolean> {
+  const own = trust.guard.lastWritten(commentId);
+  if (own === undefined) return false;
+  const target = { owner: issue.owner, repo: issue.repo, comment_id: commentId };
+  const { data: live } = await octokit.rest.issues.getComment(target);
+  if (live.body !== editedBody) return false;
+  await octokit.rest.issues.updateComment({ ...target, body: own });
+  return true;
 }
 
 /**
  * GitHub has no conditional update for comments, so a user's edit made between the app's read and write
  * is overwritten. The edit's webhook carries the edited body: if the live comment was merged from an older
- * version than the edit, the edit is written again on top of it, as an edit, for the worker to merge.
+ * version than the edit, the edit is written again on top of it, as an edit, for the worker to merge. The
+ * live version it is written on must itself be trusted, or the app would launder someone else's edit.
  */
 export async function reapplyLostEdit(
   octokit: Octokit,
   issue: IssueRef,
   commentId: number,
   edited: { body: string; updatedAt: string },
-  ctx: RenderContext,
+  ctx: PlanContext,
 ): Promise<boolean> {
   const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
   const liveChecklist = parseChecklist(live.body ?? "");
@@ -71,6 +139,11 @@ export async function reapplyLostEdit(
   const notes = withEdit.notes?.slice(-MAX_NOTES);
   const body = renderPlanComment(withEdit, { ...ctx, asEditOf: { ...state, ...(notes ? { notes } : {}) } });
   if (body === live.body) return false;
+  if (ctx.trust.guard.lastWritten(commentId) !== live.body) {
+    const verdict = await ctx.trust.guard.judge(octokit, issue, ctx.trust.botLogin, live.node_id);
+    if (!verdict.trusted || verdict.body !== live.body) return false;
+  }
   await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
+  ctx.trust.guard.remember(commentId, body);
   return true;
 }

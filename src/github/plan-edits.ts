@@ -145,6 +145,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
     pr: state.pr,
     seen: state.seen,
     taskHash: state.taskHash,
+    pendingTask: state.pendingTask,
     evaluation: state.evaluation,
     base: state.base,
     notes: state.notes,

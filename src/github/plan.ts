@@ -66,6 +66,8 @@ export const PlanStateSchema = z.object({
   seen: z.string().optional(),
   /** Hash of the task (issue title and body) the run was started or last accepted with. */
   taskHash: z.string().optional(),
+  /** A changed task waiting for `/l2mac accept`: its hash, and the app's comment showing the diff. */
+  pendingTask: z.object({ h: z.string(), comment: z.number().int().optional() }).optional(),
 });
 export type PlanState = z.infer<typeof PlanStateSchema>;
 
@@ -89,6 +91,7 @@ export interface Plan {
   detail?: string;
   seen?: string;
   taskHash?: string;
+  pendingTask?: { h: string; comment?: number };
 }
 
 export const normaliseItemText = (text: string): string =>
@@ -115,6 +118,12 @@ const MAX_DETAIL_CHARS = 6_000;
 export const itemText = (text: string): string => clip(normaliseItemText(text), MAX_ITEM_CHARS);
 
 export const textHash = (text: string): string => createHash("sha256").update(normaliseItemText(text)).digest("hex").slice(0, 10);
+
+/**
+ * The hash that stands for a task a writer approved: all of SHA-256 over the exact sanitised text (a
+ * short hash would let an issue author search for a different text with the same one).
+ */
+export const taskHashOf = (task: string): string => createHash("sha256").update(task).digest("hex");
 
 export function newPlan(runId: string, branch: string, steps: readonly string[]): Plan {
   return {
@@ -160,6 +169,7 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.detail ? { detail: plan.detail.slice(-MAX_DETAIL_CHARS) } : {}),
     ...(plan.seen ? { seen: plan.seen } : {}),
     ...(plan.taskHash ? { taskHash: plan.taskHash } : {}),
+    ...(plan.pendingTask ? { pendingTask: plan.pendingTask } : {}),
   };
 }
 

@@ -1,13 +1,16 @@
 import type { Context } from "probot";
 import { HELP_TEXT, parseCommand } from "../github/commands.js";
-import { canSteer } from "../github/permissions.js";
+import { refusalText, type Permissions } from "../github/permissions.js";
 import { findPlanComment } from "../github/plan-comment.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
+import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 
 export interface CommandDeps {
   botLogin: () => Promise<string>;
   deliveries: DeliveryLog;
+  permissions: Permissions;
+  replies: ReplyLimiter;
   enqueue: (job: RunJob) => void;
   /** Stops the run's active job at its next safe point, if it runs in this process. */
   abort: (job: RunJob, reason: string) => void;
@@ -19,14 +22,19 @@ export function onCommand(deps: CommandDeps) {
     const { payload } = context;
     if (context.isBot) return;
     const command = parseCommand(payload.comment.body);
-    if (!command || !(await deps.deliveries.firstTime(context.id))) return;
+    if (!command || !(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload)))) return;
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+    const react = (content: "eyes" | "-1") =>
+      context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: payload.comment.id, content }));
     const sender = payload.sender.login;
-    if (!(await canSteer(context.octokit, context.repo(), sender))) {
-      await reply(`@${sender} only people with write access to this repository can use L2MAC commands. Nothing was changed.`);
+    const permission = await deps.permissions.check(context.octokit, context.repo(), sender);
+    if (permission !== "allowed") {
+      await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "use L2MAC commands")} Nothing was changed.`, () =>
+        react("-1"),
+      );
       return;
     }
-    await context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: payload.comment.id, content: "eyes" }));
+    await react("eyes");
     if (command.name === "help" || command.name === "unknown") {
       await reply(command.name === "unknown" ? `Unknown command \`/l2mac ${command.word}\`.\n\n${HELP_TEXT}` : HELP_TEXT);
       return;

@@ -1,14 +1,18 @@
 import type { Context } from "probot";
 import type { ServerEnv } from "../config.js";
-import { canSteer } from "../github/permissions.js";
+import { refusalText, type Permissions } from "../github/permissions.js";
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
+import { taskHashOf } from "../github/plan.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
+import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 
 export interface LabeledDeps {
   env: ServerEnv;
   deliveries: DeliveryLog;
+  permissions: Permissions;
+  replies: ReplyLimiter;
   enqueue: (job: RunJob) => void;
 }
 
@@ -16,7 +20,7 @@ export interface LabeledDeps {
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
-    if (context.isBot || !(await deps.deliveries.firstTime(context.id))) return;
+    if (context.isBot || !(await deps.deliveries.firstTime(context.id, eventKeys.labeled(payload)))) return;
     const repo = context.repo();
     const config = await loadRepoConfig(context.octokit, repo);
     const label = config.ok ? config.config.label : "l2mac";
@@ -24,8 +28,9 @@ export function onIssueLabeled(deps: LabeledDeps) {
 
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
     const sender = payload.sender.login;
-    if (!(await canSteer(context.octokit, repo, sender))) {
-      await reply(`@${sender} only people with write access to this repository can start L2MAC. Nothing was run.`);
+    const permission = await deps.permissions.check(context.octokit, repo, sender);
+    if (permission !== "allowed") {
+      await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "start L2MAC")} Nothing was run.`);
       return;
     }
     if (!config.ok) {
@@ -37,13 +42,16 @@ export function onIssueLabeled(deps: LabeledDeps) {
       context.log.error("OPENAI_API_KEY is not set; refusing to start a run");
       return;
     }
-    if (taskFromIssue(payload.issue.title, payload.issue.body).bodyIsEmpty) {
+    const { task, bodyIsEmpty } = taskFromIssue(payload.issue.title, payload.issue.body);
+    if (bodyIsEmpty) {
       await reply(
         `@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`,
       );
       return;
     }
     await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
-    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number));
+    // The task as this writer saw it when labelling: the worker plans only this text.
+    const approvedTask = { hash: taskHashOf(task), text: task, by: sender };
+    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask }));
   };
 }

@@ -1,7 +1,8 @@
 import type { Context } from "probot";
+import { ciBranchOf } from "../github/actions.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
-import type { DeliveryLog } from "./delivery-log.js";
+import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 
 export interface WorkflowRunDeps {
   deliveries: DeliveryLog;
@@ -10,12 +11,15 @@ export interface WorkflowRunDeps {
 
 const ISSUE_BRANCH = /^(.*)issue-(\d+)$/;
 
-/** `workflow_run.completed` on an L2MAC branch wakes that issue's run, which then reads CI itself. */
+/**
+ * `workflow_run.completed` of this repository's CI on an L2MAC branch wakes that issue's run, which then
+ * reads CI itself. A fork's pull request, a manual run or any other event wakes nothing.
+ */
 export function onWorkflowRunCompleted(deps: WorkflowRunDeps) {
   return async (context: Context<"workflow_run.completed">): Promise<void> => {
     const { payload } = context;
-    const match = ISSUE_BRANCH.exec(payload.workflow_run.head_branch ?? "");
-    if (!match || !payload.installation || !(await deps.deliveries.firstTime(context.id))) return;
+    const match = ISSUE_BRANCH.exec(ciBranchOf(payload.workflow_run, context.repo()) ?? "");
+    if (!match || !payload.installation || !(await deps.deliveries.firstTime(context.id, eventKeys.workflowRun(payload)))) return;
     // Only the configured prefix is ours; the default one needs no config read on busy repositories.
     if (match[1] !== "l2mac/") {
       const config = await loadRepoConfig(context.octokit, context.repo());

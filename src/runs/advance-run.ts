@@ -13,12 +13,13 @@ import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js"
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
 import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
-import { PlanTooLargeError, type RenderContext } from "../github/checklist.js";
+import { PlanTooLargeError } from "../github/checklist.js";
 import { plainText } from "../github/markdown-text.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
-import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, textHash, type Plan, type PlanInstruction } from "../github/plan.js";
-import { createPlanComment, findPlanComment, readPlan, savePlan } from "../github/plan-comment.js";
+import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
+import { createPlanComment, findPlanComment, readTrustedPlan, savePlan, type PlanContext } from "../github/plan-comment.js";
+import type { PlanTrust } from "../github/plan-trust.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { checkCi } from "./ci-step.js";
@@ -26,6 +27,7 @@ import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
+import { checkTaskConsent } from "./task-consent.js";
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -42,6 +44,8 @@ export interface RunDeps {
   workdir: string;
   /** The app's bot user, e.g. "l2mac[bot]": only its comments are trusted. */
   botLogin: string;
+  /** Who wrote the plan comment's versions; its copies of the app's own (shared with the edit handler). */
+  planTrust: PlanTrust;
   /** Fresh installation token for git. */
   token: () => Promise<string>;
   log: Logger;
@@ -73,7 +77,7 @@ const ATTEMPT_TRAILER = "L2MAC-Attempt";
 export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const { octokit, job, config, log } = deps;
   const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
-  const render: RenderContext = { repoUrl: job.htmlUrl };
+  const render: PlanContext = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
   const { data: issueData } = await octokit.rest.issues.get(issue);
   const { task } = taskFromIssue(issueData.title, issueData.body);
   // What every prompt carries of the task: cut to the model's window before any request.
@@ -82,7 +86,13 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
   const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
-  let plan = comment ? readPlan(comment) : undefined;
+  // Only a version of the comment this app or a writer wrote is acted on.
+  const read = comment ? await readTrustedPlan(octokit, issue, comment, render.trust) : { plan: undefined };
+  if (read.refused) {
+    log.warn({ reason: read.refused }, "not advancing: the plan comment's last version cannot be trusted now");
+    return { phase: "paused" };
+  }
+  let plan = read.plan;
   if (comment && plan && plan.branch !== branch) {
     // The branch comes from the config and the issue, never from the editable state block.
     const pinned = pinBranch(plan, branch);
@@ -97,6 +107,20 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     log.warn("the plan comment holds no readable program; not advancing");
     return { phase: "paused" };
   }
+  // Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
+  const consent = await checkTaskConsent({
+    octokit,
+    job,
+    issue,
+    task,
+    comment,
+    plan,
+    render,
+    log,
+    fresh: () => newPlan(newRunId(), branch, []),
+  });
+  if (!consent.ok) return { phase: consent.phase };
+  ({ comment, plan } = consent);
   if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
@@ -142,7 +166,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
       ...newPlan(planning.runId, planning.branch, steps),
       usage: meter.total,
       phase: config.require_approval ? "awaiting-approval" : "running",
-      taskHash: textHash(task),
+      taskHash: taskHashOf(task),
       notes: plannedNotes(prompted.task, steps),
     };
     try {
@@ -157,31 +181,6 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     log.info({ instructions: plan.instructions.length }, "planned");
   }
   const commentId = comment.id;
-  // The issue's author may edit the issue without write access: a changed task needs a writer's consent.
-  if (plan.taskHash && plan.taskHash !== textHash(task)) {
-    const consent = job.commands?.find((c) => c.name === "continue" || c.name === "replan");
-    if (consent) {
-      plan = {
-        ...plan,
-        taskHash: textHash(task),
-        notes: [...(plan.notes ?? []), `The changed issue description was accepted by @${consent.actor}.`],
-      };
-    } else if (!STOPPED.has(plan.phase)) {
-      await savePlan(
-        octokit,
-        issue,
-        comment.id,
-        {
-          ...plan,
-          phase: "paused",
-          reason:
-            "the issue's description changed since the run started; comment `/l2mac continue` to go on with the new text, or `/l2mac replan`",
-        },
-        render,
-      );
-      return { phase: "paused" };
-    }
-  }
   for (const command of job.commands ?? []) {
     plan = await applyCommand(deps, issue, commentId, plan, command, prompted.task.text, render);
   }
@@ -405,7 +404,7 @@ async function applyCommand(
   plan: Plan,
   command: RunCommand,
   task: string,
-  render: RenderContext,
+  render: PlanContext,
 ): Promise<Plan> {
   const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
   if (command.name === "replan") {

@@ -31,7 +31,7 @@ export async function checkCi(input: {
   const short = evaluation.sha.slice(0, 7);
   const waited = input.now - Date.parse(evaluation.since);
   const limits = { noRunsAfterMs: minutes(config.ci.wait_for_runs_minutes), timeoutMs: minutes(config.ci.timeout_minutes) };
-  const runs = await runsForCommit(octokit, repo, evaluation.sha);
+  const runs = await runsForCommit(octokit, repo, evaluation.sha, plan.branch);
   const verdict = ciVerdict(runs, waited, limits);
   switch (verdict.kind) {
     case "waiting": {

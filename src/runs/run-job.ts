@@ -13,10 +13,29 @@ export interface RunJob {
   htmlUrl: string;
   /** Commands to apply before advancing, in order. */
   commands?: RunCommand[];
+  /**
+   * The task (issue title and body, sanitised) as the writer who added the label saw it, from the
+   * `issues.labeled` payload: only this text may be planned; a different one waits for `/l2mac accept`.
+   */
+  approvedTask?: { hash: string; text: string; by: string };
+  /** From `issues.edited`: the task before the edit (for the diff shown), and who edited it. */
+  taskEdit?: { before: string; by: string };
 }
 
-/** Two wake-ups of the same run become one that carries both one's commands. */
-export const mergeJobs = (a: RunJob, b: RunJob): RunJob => ({ ...b, commands: [...(a.commands ?? []), ...(b.commands ?? [])] });
+/**
+ * Two wake-ups of the same run become one that carries both one's commands, the newest approved task,
+ * and the text before the earliest edit (so the diff shown covers every edit since).
+ */
+export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
+  const approvedTask = b.approvedTask ?? a.approvedTask;
+  const taskEdit = a.taskEdit && b.taskEdit ? { before: a.taskEdit.before, by: b.taskEdit.by } : (b.taskEdit ?? a.taskEdit);
+  return {
+    ...b,
+    commands: [...(a.commands ?? []), ...(b.commands ?? [])],
+    ...(approvedTask ? { approvedTask } : {}),
+    ...(taskEdit ? { taskEdit } : {}),
+  };
+};
 
 export const jobKey = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): string =>
   `${job.owner}/${job.repo}#${job.issueNumber}`.toLowerCase();
@@ -30,7 +49,13 @@ export interface RepositoryRef {
   html_url: string;
 }
 
-export function jobFor(installationId: number, repository: RepositoryRef, issueNumber: number, commands?: RunCommand[]): RunJob {
+export function jobFor(
+  installationId: number,
+  repository: RepositoryRef,
+  issueNumber: number,
+  commands?: RunCommand[],
+  task?: Pick<RunJob, "approvedTask" | "taskEdit">,
+): RunJob {
   return {
     installationId,
     owner: repository.owner.login,
@@ -40,5 +65,6 @@ export function jobFor(installationId: number, repository: RepositoryRef, issueN
     defaultBranch: repository.default_branch,
     htmlUrl: repository.html_url,
     ...(commands ? { commands } : {}),
+    ...task,
   };
 }

@@ -4,6 +4,7 @@ import type { Probot } from "probot";
 import type { ServerEnv } from "../config.js";
 import { OpenAiLlm } from "../engine/openai-llm.js";
 import type { Octokit } from "../github/octokit.js";
+import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { advanceRun } from "./advance-run.js";
 import type { RunProcessor } from "./run-queue.js";
@@ -19,7 +20,7 @@ export function botLoginOf(app: Probot): () => Promise<string> {
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>): RunProcessor {
+export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>, planTrust: PlanTrust): RunProcessor {
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
@@ -42,6 +43,7 @@ export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<str
       llm,
       workdir: env.L2MAC_WORKDIR ?? join(tmpdir(), "l2mac-work"),
       botLogin: await bot(),
+      planTrust,
       token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { ProbotOctokit } from "probot";
-import { clearPermissionCache } from "../../src/github/permissions.js";
 import { InProcessQueue } from "../../src/runs/in-process-queue.js";
 import { startServer, type Started } from "../../src/server.js";
 import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
@@ -68,7 +67,6 @@ export interface HarnessOptions {
  * a scripted OpenAI-compatible LLM. Every log line is captured.
  */
 export async function startHarness(options: HarnessOptions) {
-  clearPermissionCache();
   const webhookSecret = `whsec-${randomBytes(12).toString("hex")}`;
   const gh = await startFakeGitHub({ webhookSecret });
   await gh.createRepo({

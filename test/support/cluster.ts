@@ -2,7 +2,6 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clearPermissionCache } from "../../src/github/permissions.js";
 import type { RunQueue } from "../../src/runs/run-queue.js";
 import { startServer, type Started } from "../../src/server.js";
 import { appEnv, freePort } from "./app-harness.js";
@@ -20,7 +19,6 @@ export async function startCluster(options: {
   redisUrl?: string;
   repos?: Array<{ name: string; files?: Record<string, string> }>;
 }) {
-  clearPermissionCache();
   const webhookSecret = `whsec-${randomBytes(8).toString("hex")}`;
   const gh = await startFakeGitHub({ webhookSecret });
   for (const repo of options.repos ?? [{ name: "demo" }]) {

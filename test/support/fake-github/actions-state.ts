@@ -67,7 +67,9 @@ export interface FakeWorkflowRun {
   headSha: string;
   headBranch: string;
   headCommit: FakeCommitInfo;
-  event: "push";
+  event: "push" | "pull_request" | "workflow_dispatch";
+  /** Where the head commit came from: the repository itself, or a fork (a pull request from it). */
+  headRepo: FakeRepo;
   status: RunStatus;
   conclusion: RunConclusion | null;
   /** Set at creation from setConclusionOverride: the run is not executed. */

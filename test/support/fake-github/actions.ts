@@ -158,6 +158,79 @@ export class FakeActions {
     return this.track(this.createRuns(repo, branch, sha, actor));
   }
 
+  /**
+   * A run that something other than a push to this repository started on `headSha`: a pull request from
+   * a fork whose head is the same commit, a manual dispatch, a run on another branch. Nothing executes:
+   * it appears completed with `conclusion` and one job whose log says `log`, and its webhooks are sent.
+   */
+  async recordRun(
+    repo: FakeRepo,
+    input: {
+      headSha: string;
+      headBranch: string;
+      event: FakeWorkflowRun["event"];
+      headRepo?: FakeRepo;
+      conclusion: "success" | "failure";
+      workflowName?: string;
+      log?: string;
+      actor: FakeUser;
+    },
+  ): Promise<number> {
+    const { state } = this.deps.ctx;
+    const sourceRepo = input.headRepo ?? repo;
+    // A fork shares its parent's objects on GitHub: the commit is read from the parent.
+    const headCommit = await this.commitInfo(repo, input.headSha);
+    const name = input.workflowName ?? "CI";
+    const parsed: ParsedWorkflow = { ok: false, path: `${WORKFLOW_DIR}/${name.toLowerCase()}.yml`, name, error: "not run by the fake" };
+    const workflow = this.workflowFor(repo, parsed);
+    const now = nowIso();
+    const run: FakeWorkflowRun = {
+      id: state.nextId(),
+      repo,
+      workflow,
+      parsed,
+      runNumber: ++workflow.runCount,
+      checkSuiteId: state.nextId(),
+      headSha: input.headSha,
+      headBranch: input.headBranch,
+      headCommit,
+      event: input.event,
+      headRepo: sourceRepo,
+      status: "completed",
+      conclusion: input.conclusion,
+      actor: input.actor,
+      createdAt: now,
+      updatedAt: now,
+      runStartedAt: now,
+      jobs: [],
+    };
+    const log = new JobLog();
+    log.add(input.log ?? (input.conclusion === "failure" ? "Error: the tests failed" : "1 passed"));
+    const failed = input.conclusion === "failure";
+    const job: FakeJob = {
+      id: state.nextId(),
+      runId: run.id,
+      name: "test",
+      status: "completed",
+      conclusion: input.conclusion,
+      createdAt: now,
+      startedAt: now,
+      completedAt: now,
+      labels: ["ubuntu-latest"],
+      steps: [{ name: "Run tests", number: 1, status: "completed", conclusion: input.conclusion, startedAt: now, completedAt: now }],
+      annotations: failed ? [exitCodeAnnotation("Process completed with exit code 1.")] : [],
+      logText: log.text(),
+      runnerName: "GitHub Actions 1",
+    };
+    run.jobs.push(job);
+    this.jobIndex.set(job.id, { run, job });
+    this.runs.set(run.id, run);
+    this.webhook(run, "requested");
+    this.webhook(run, "completed");
+    await this.idle();
+    return run.id;
+  }
+
   private async readBranches(repo: FakeRepo): Promise<Map<string, string>> {
     const text = await git(repo.gitDir, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"]);
     const refs = new Map<string, string>();
@@ -254,6 +327,7 @@ export class FakeActions {
         headBranch: branch,
         headCommit,
         event: "push",
+        headRepo: repo,
         status: "queued",
         conclusion: null,
         forced: this.overrideFor(repo, workflow),

@@ -19,7 +19,7 @@ import { attachFakeServer } from "./server.js";
 import type { RecordedRequest, RequestListener } from "./server.js";
 import { FakeState, isPull } from "./state.js";
 import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
-import { deliverWebhook, issueCommentPayload, issueLabeledPayload } from "./webhooks.js";
+import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload } from "./webhooks.js";
 
 /**
  * A loopback GitHub (Enterprise-style: REST under /api/v3, git smart HTTP at /<owner>/<repo>.git) for
@@ -152,14 +152,13 @@ export class FakeGitHub {
     return this.state.addComment(this.issue(repo, issueNumber), body, this.state.user(user), false);
   }
 
-  /** A human editing any comment (state only, no webhook). */
+  /** Someone (a person, or another app's bot: a login ending in `[bot]`) editing any comment (state only, no webhook). */
   editComment(repo: string, commentId: number, body: string, user = "alice"): FakeComment {
     const comment = this.state.comments.get(commentId);
     if (!comment || !this.state.requireRepo(repo).issues.get(comment.issueNumber)?.comments.includes(comment)) {
       throw new Error(`fake-github: no comment ${commentId} in ${repo}`);
     }
-    this.state.user(user);
-    this.state.editComment(comment, body);
+    this.state.editComment(comment, body, this.state.user(user));
     return comment;
   }
 
@@ -216,6 +215,32 @@ export class FakeGitHub {
     return this.actions.runWorkflows(fake, branch, this.state.user(fake.owner));
   }
 
+  /**
+   * A completed run on `headSha` that no push to `repo` started: e.g. a pull request from the fork
+   * `headRepo` whose head is the same commit, or a run on another branch or for another event. Its
+   * workflow_run webhooks are delivered before this resolves; resolves with the run id.
+   */
+  async recordWorkflowRun(
+    repo: string,
+    input: {
+      headSha: string;
+      headBranch: string;
+      event: FakeWorkflowRun["event"];
+      headRepo?: string;
+      conclusion: "success" | "failure";
+      log?: string;
+      actor?: string;
+    },
+  ): Promise<number> {
+    const fake = this.state.requireRepo(repo);
+    const { headRepo, actor, ...rest } = input;
+    return this.actions.recordRun(fake, {
+      ...rest,
+      ...(headRepo ? { headRepo: this.state.requireRepo(headRepo) } : {}),
+      actor: this.state.user(actor ?? (headRepo ? this.state.requireRepo(headRepo).owner : fake.owner)),
+    });
+  }
+
   /** Where workflow_run webhooks (requested, in_progress, completed) go; undefined: nowhere. */
   setActionsWebhookUrl(url: string | undefined): void {
     this.actions.setWebhookUrl(url);
@@ -269,6 +294,11 @@ export class FakeGitHub {
 
   issueLabeledPayload(repo: string, issueNumber: number, label: string, sender?: string, senderType?: "User" | "Bot"): object {
     return issueLabeledPayload(this.ctx, repo, issueNumber, label, sender, senderType);
+  }
+
+  /** Edits the issue in state and returns the `issues.edited` payload announcing it. */
+  issueEditedPayload(repo: string, issueNumber: number, edit: { title?: string; body?: string }, sender?: string): object {
+    return issueEditedPayload(this.ctx, repo, issueNumber, edit, sender);
   }
 
   issueCommentPayload(

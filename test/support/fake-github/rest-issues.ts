@@ -119,7 +119,7 @@ export function issueRoutes(ctx: FakeContext): Route[] {
       const body = stringField(req.body, "body");
       const invalid = checkCommentBody(body);
       if (invalid || body === undefined) return invalid ?? badRequest("body");
-      state.editComment(comment, body);
+      state.editComment(comment, body, state.botUser());
       return json(200, commentJson(ctx, req.repo, comment));
     }),
 

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import { apiToken, gitBasicToken, validAppJwt } from "./auth.js";
 import type { FakeContext } from "./context.js";
 import { GIT_PATH, serveGit } from "./git-http.js";
+import { answerGraphql } from "./graphql.js";
 import { badCredentials, badRequest, json, matchRoute, notFound } from "./routing.js";
 import type { RestRequest, RestResponse, Route } from "./routing.js";
 import type { FakeRepo } from "./state.js";
@@ -69,6 +70,9 @@ function send(res: ServerResponse, response: RestResponse): void {
 }
 
 async function dispatch(deps: ServerDeps, method: string, url: URL, headers: IncomingHttpHeaders, body: unknown): Promise<RestResponse> {
+  if (url.pathname === "/api/graphql" && method === "POST") {
+    return deps.ctx.state.tokenValid(apiToken(headers)) ? answerGraphql(deps.ctx, body) : badCredentials();
+  }
   const apiPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : undefined;
   const match = apiPath === undefined ? undefined : matchRoute(deps.routes, method, apiPath);
   if (!match || apiPath === undefined) {

@@ -126,8 +126,8 @@ export function runJson(ctx: FakeContext, run: FakeWorkflowRun): Schemas["workfl
       committer: headCommit.committer,
     },
     repository,
-    head_repository: repository,
-    head_repository_id: run.repo.id,
+    head_repository: run.headRepo === run.repo ? repository : minimalRepoJson(ctx, run.headRepo),
+    head_repository_id: run.headRepo.id,
   };
 }
 

@@ -32,6 +32,9 @@ export interface FakeComment {
   createdAt: string;
   updatedAt: string;
   reactions: FakeReaction[];
+  /** Who made the last edit, and when (GraphQL's `editor` and `lastEditedAt`); unset until edited. */
+  editor?: FakeUser;
+  lastEditedAt?: string;
 }
 
 export interface FakeIssue {
@@ -178,9 +181,11 @@ export class FakeState {
     return comment;
   }
 
-  editComment(comment: FakeComment, body: string): void {
+  editComment(comment: FakeComment, body: string, editor: FakeUser): void {
     comment.body = body;
     comment.updatedAt = this.stamp();
+    comment.editor = editor;
+    comment.lastEditedAt = comment.updatedAt;
   }
 
   /** A repeated reaction by the same user is not duplicated (GitHub answers 200 with the existing one). */

@@ -44,6 +44,32 @@ export function issueLabeledPayload(
 }
 
 /**
+ * Someone edits an issue's title or body: the issue in state changes (as GitHub's does before it sends the
+ * event) and the payload carries the previous values in `changes`, as GitHub's `issues.edited` does.
+ */
+export function issueEditedPayload(
+  ctx: FakeContext,
+  repoName: string,
+  issueNumber: number,
+  edit: { title?: string; body?: string },
+  sender = "alice",
+): object {
+  const repo = ctx.state.requireRepo(repoName);
+  const issue = ctx.state.requireIssue(repoName, issueNumber);
+  const changes: Record<string, { from: string }> = {};
+  if (edit.title !== undefined && edit.title !== issue.title) {
+    changes.title = { from: issue.title };
+    issue.title = edit.title;
+  }
+  if (edit.body !== undefined && edit.body !== issue.body) {
+    changes.body = { from: issue.body ?? "" };
+    issue.body = edit.body;
+  }
+  issue.updatedAt = ctx.state.stamp();
+  return { action: "edited", issue: issueJson(ctx, repo, issue), changes, ...envelope(ctx, repo, ctx.state.user(sender)) };
+}
+
+/**
  * The comment is described by the test; when it exists in state (see addComment/editComment) its
  * timestamps and app attribution are used, but the payload's body is always the one given.
  */

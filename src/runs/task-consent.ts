@@ -1,0 +1,141 @@
+import type { IssueRef, Octokit } from "../github/octokit.js";
+import { taskHashOf, type Plan } from "../github/plan.js";
+import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
+import { taskDiff } from "../github/task-diff.js";
+import type { Logger } from "./advance-run.js";
+import { applyRunCommand } from "./run-commands.js";
+import type { RunJob } from "./run-job.js";
+
+/**
+ * The task is what a writer approved, never what the issue says at the moment a worker reads it: the
+ * issue's author needs no write access to edit it. A run starts only from the text the labelling writer
+ * saw (carried in the job); any later change of title or body pauses the run, shows what changed, and
+ * is taken only with `/l2mac accept` from a writer (commands are authorised before they are queued).
+ */
+
+export const TASK_CHANGED_REASON =
+  "the issue's title or description changed after it was approved; someone with write access can comment `/l2mac accept` to go on with the new text";
+
+const DIFF_MARKER = "<!-- l2mac:task-change -->";
+const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused"]);
+
+export interface ConsentInput {
+  octokit: Octokit;
+  job: RunJob;
+  issue: IssueRef;
+  /** The task as the issue says now (sanitised title and body). */
+  task: string;
+  comment: PlanComment | undefined;
+  plan: Plan | undefined;
+  /** A new plan for an issue that has none yet (run id, branch). */
+  fresh: () => Plan;
+  render: PlanContext;
+  log: Logger;
+}
+
+export type Consent =
+  /** Go on with this comment and plan (a new planning comment when there was none). */
+  | { ok: true; comment: PlanComment; plan: Plan }
+  /** Stop here: nothing a writer approved can run now. */
+  | { ok: false; phase: Plan["phase"] };
+
+export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
+  const { octokit, job, issue, task, render, log } = input;
+  const current = taskHashOf(task);
+  const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
+  const commands = job.commands ?? [];
+  const accept = commands.find((c) => c.name === "accept");
+  let { comment, plan } = input;
+
+  const approved = plan?.taskHash ?? job.approvedTask?.hash;
+  if (!approved) {
+    // No writer asked for a run on this issue (e.g. a wake-up for a branch that only looks like ours).
+    log.warn("no approved task for this issue; nothing to run");
+    return { ok: false, phase: plan?.phase ?? "paused" };
+  }
+  if (!plan) {
+    // Written before planning, so a run interrupted while planning still knows what was approved.
+    plan = { ...input.fresh(), phase: "planning", taskHash: approved };
+    if (comment) plan = await savePlan(octokit, issue, comment.id, plan, render);
+    else comment = await createPlanComment(octokit, issue, plan, render);
+  }
+  if (!comment) throw new Error("unreachable: a plan without its comment");
+
+  // A writer who labels the issue again approves the text they labelled.
+  const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
+  if (current === approved || relabelled) {
+    if (accept && !relabelled) await reply(`@${accept.actor} there is no changed title or description to accept.`);
+    if (relabelled) plan = await savePlan(octokit, issue, comment.id, accepted(plan, job.approvedTask!.by, current), render);
+    else if (plan.pendingTask) plan = await savePlan(octokit, issue, comment.id, { ...plan, pendingTask: undefined }, render);
+    return { ok: true, comment, plan };
+  }
+
+  // What a writer accepts is the change whose diff they saw; a newer one is shown first.
+  if (accept && plan.pendingTask?.h === current) {
+    plan = await savePlan(octokit, issue, comment.id, accepted(plan, accept.actor, current), render);
+    return { ok: true, comment, plan };
+  }
+  if (accept) await reply(`@${accept.actor} the issue changed again after the diff you saw; review the new diff, then accept again.`);
+  for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) {
+    await reply(
+      `@${c.actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${c.name}\` was not done. Review the diff, then comment \`/l2mac accept\`.`,
+    );
+  }
+  if (plan.pendingTask?.h !== current) {
+    const sinceApproved = job.approvedTask?.hash === approved;
+    const diffComment = await showChange(octokit, issue, plan.pendingTask?.comment, {
+      before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
+      after: task,
+      sinceApproved,
+      by: job.taskEdit?.by,
+    });
+    plan = { ...plan, pendingTask: { h: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
+    log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
+  }
+  // A run stopped for another reason stays as it is, with the change recorded.
+  const pause = !STOPPED.has(plan.phase) || plan.reason === TASK_CHANGED_REASON;
+  const next: Plan = pause
+    ? { ...plan, phase: "paused", reason: TASK_CHANGED_REASON, current: plan.evaluation ? plan.current : undefined }
+    : plan;
+  plan = await savePlan(octokit, issue, comment.id, next, render);
+  return { ok: false, phase: plan.phase };
+}
+
+/** The new text becomes the approved one; a run paused only for the change goes on. */
+function accepted(plan: Plan, by: string, hash: string): Plan {
+  const note = `The changed issue description was accepted by @${by}.`;
+  const base: Plan = { ...plan, taskHash: hash, pendingTask: undefined, notes: [...(plan.notes ?? []), note] };
+  if (plan.phase !== "paused" || plan.reason !== TASK_CHANGED_REASON) return base;
+  return applyRunCommand(base, { name: "continue", actor: by }, new Date()).plan;
+}
+
+/** Posts the diff (or updates the earlier one, so repeated edits add no comments); returns its id. */
+async function showChange(
+  octokit: Octokit,
+  issue: IssueRef,
+  previous: number | undefined,
+  change: { before: string | undefined; after: string; sinceApproved: boolean; by: string | undefined },
+): Promise<number | undefined> {
+  const who = change.by ? ` (last edited by @${change.by})` : "";
+  const what =
+    change.before === undefined
+      ? `The earlier text is not known to this worker (the issue's edit history has it); the text now:\n\n${taskDiff("", change.after)}`
+      : `${change.sinceApproved ? "What changed since the approved text:" : "What the latest edit changed:"}\n\n${taskDiff(change.before, change.after)}`;
+  const body = [
+    DIFF_MARKER,
+    `The issue's title or description changed after it was approved${who}, so L2MAC paused: it only works from text someone with write access approved.`,
+    "",
+    what,
+    "",
+    "Someone with write access can comment `/l2mac accept` to go on with the new text, or change the issue back. `/l2mac continue` does not accept it.",
+  ].join("\n");
+  if (previous !== undefined) {
+    const updated = await octokit.rest.issues
+      .updateComment({ owner: issue.owner, repo: issue.repo, comment_id: previous, body })
+      .then(() => true)
+      .catch(() => false);
+    if (updated) return previous;
+  }
+  const { data } = await octokit.rest.issues.createComment({ ...issue, body });
+  return data.id;
+}

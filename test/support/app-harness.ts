@@ -9,6 +9,7 @@ import { ProbotOctokit } from "probot";
 import { clearPermissionCache } from "../../src/github/permissions.js";
 import { InProcessQueue } from "../../src/runs/in-process-queue.js";
 import { startServer, type Started } from "../../src/server.js";
+import type { FileContent } from "./fake-github/bare-repo.js";
 import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
 import { startScriptedLlm, type Responder, type ScriptedLlm } from "./scripted-llm-server.js";
 
@@ -54,7 +55,7 @@ export function appEnv(input: {
 
 export interface HarnessOptions {
   llm: Responder;
-  files?: Record<string, string>;
+  files?: Record<string, FileContent>;
   /** Contents of .github/l2mac.yml; by default a short wait for CI runs (these repositories have no workflows). */
   config?: string | null;
   permissions?: Record<string, RepoPermission>;

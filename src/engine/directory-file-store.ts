@@ -98,13 +98,13 @@ export class DirectoryFileStore implements FileStore {
     });
   }
 
-  async *lines(path: string, maxLineBytes: number): AsyncGenerator<FileLine> {
+  async *lines(path: string, maxLineBytes: number, startLine = 1): AsyncGenerator<FileLine> {
     let rel = path;
     try {
       const resolved = await this.resolve(path, "read");
       rel = resolved.rel;
       if ((await this.fileAt(resolved.full, rel)) === undefined) throw new PathError(`"${rel}" does not exist.`);
-      yield* splitLines(createReadStream(resolved.full, { highWaterMark: 64 * 1024 }), maxLineBytes);
+      yield* splitLines(createReadStream(resolved.full, { highWaterMark: 64 * 1024 }), maxLineBytes, startLine);
     } catch (e) {
       throw storeError(e, rel);
     }

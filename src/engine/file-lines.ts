@@ -4,8 +4,10 @@ import type { FileLine } from "./file-store.js";
  * Splits a byte stream into lines holding at most `maxLineBytes` of each: a file that is one 100 MB
  * line costs `maxLineBytes` of memory, not 100 MB (readline would buffer the whole line). A trailing
  * newline ends the last line rather than starting an empty one; a CR before the newline is dropped.
+ * Lines before `startLine` are only counted (newlines found, nothing copied or decoded).
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<FileLine> {
+export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: number, startLine = 1): AsyncGenerator<FileLine> {
+  let toSkip = Math.max(0, startLine - 1);
   let parts: Buffer[] = [];
   let kept = 0;
   let cut = false;
@@ -33,6 +35,13 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxLineBytes: n
   };
   for await (const chunk of chunks) {
     let pos = 0;
+    while (toSkip > 0) {
+      const newline = chunk.indexOf(0x0a, pos);
+      if (newline === -1) break;
+      toSkip--;
+      pos = newline + 1;
+    }
+    if (toSkip > 0) continue;
     for (;;) {
       const newline = chunk.indexOf(0x0a, pos);
       if (newline === -1) {

@@ -10,10 +10,11 @@ export interface FileStore {
   /** What a file is without reading it all (its size, whether it is binary), or undefined when there is no such file. */
   stat(path: string): Promise<FileInfo | undefined>;
   /**
-   * The file's lines in order, read as a stream so a caller that stops early never reads the rest.
-   * Lines longer than `maxLineBytes` come cut (and say so); line ends are not included.
+   * The file's lines in order from `startLine` (1-based, default 1), read as a stream so a caller that
+   * stops early never reads the rest. Lines longer than `maxLineBytes` come cut (and say so); line ends
+   * are not included.
    */
-  lines(path: string, maxLineBytes: number): AsyncIterable<FileLine>;
+  lines(path: string, maxLineBytes: number, startLine?: number): AsyncIterable<FileLine>;
   write(path: string, contents: string): Promise<void>;
   /** True when a file was removed. */
   delete(path: string): Promise<boolean>;

@@ -107,6 +107,12 @@ describe("DirectoryFileStore lines", () => {
       { text: "", cut: false },
       { text: "last", cut: false },
     ]);
+    // From a later line: the earlier ones are skipped, however long.
+    expect(await drain(store.lines("f.txt", 51, 4))).toEqual([
+      { text: "", cut: false },
+      { text: "last", cut: false },
+    ]);
+    expect(await drain(store.lines("f.txt", 51, 9))).toEqual([]);
     await writeFile(join(root, "g.txt"), "a\nb\n");
     expect((await drain(store.lines("g.txt", 10))).map((l) => l.text)).toEqual(["a", "b"]);
     await expect(drain(store.lines("nope.txt", 10))).rejects.toThrow(/"nope.txt" does not exist/);

@@ -123,6 +123,8 @@ describe("view_files", () => {
     expect(text).toMatch(/data\.log \(lines 10-12 of a 3\d\.\d MB file, more follow\)/);
     expect(text).toMatch(/10 \| line 0000010 [^\n]*\n11 \| line 0000011 [^\n]*\n12 \| line 0000012 /);
     expect(text).not.toContain("line 0000013");
+    const past = await view([{ path: "data.log", start_line: 800_000 }]);
+    expect(past.message.content).toMatch(/data\.log \(3\d\.\d MB\) has fewer than 800000 lines; start_line 800000 is past its end\./);
   });
 
   it("shows the start of a large file within the budget, says how to see more, and stops reading there", async () => {

@@ -101,9 +101,11 @@ async function viewOne(store: FileStore, req: ViewRequest, info: FileInfo, left:
   const shown: FileLine[] = [];
   let used = BLOCK_OVERHEAD;
   let full = false;
-  let n = 0;
+  // A small file is read from its start to count its lines; a large one from the range's start.
+  const first = countAll ? 1 : from;
+  let n = first - 1;
   let reachedEnd = true;
-  for await (const line of store.lines(req.path, MAX_VIEW_LINE_BYTES)) {
+  for await (const line of store.lines(req.path, MAX_VIEW_LINE_BYTES, first)) {
     n++;
     if (n < from) continue;
     if (n <= to && !full) {
@@ -120,11 +122,13 @@ async function viewOne(store: FileStore, req: ViewRequest, info: FileInfo, left:
       break;
     }
   }
-  const total = reachedEnd ? n : undefined;
-  if (total === 0) return { text: `${req.path} (empty file)\n`, cost: 10, notes: [], numbered: false };
-  if (total !== undefined && from > total) {
-    return { text: "", cost: 0, notes: [`${req.path} has ${total} lines; start_line ${from} is past its end.`], numbered: false };
+  if (reachedEnd && n === 0) return { text: `${req.path} (empty file)\n`, cost: 10, notes: [], numbered: false };
+  if (reachedEnd && n < from) {
+    // A small file's lines were all counted; a large one was only scanned for newlines up to the range.
+    const length = countAll ? `has ${n} lines` : `(${sizeText(info.size)}) has fewer than ${from} lines`;
+    return { text: "", cost: 0, notes: [`${req.path} ${length}; start_line ${from} is past its end.`], numbered: false };
   }
+  const total = reachedEnd ? n : undefined;
   if (shown.length === 0) return undefined;
   const last = from + shown.length - 1;
   const header =

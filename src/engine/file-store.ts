@@ -7,9 +7,29 @@ export interface FileStore {
   list(): Promise<string[]>;
   /** The file's text, or undefined when there is no such file. */
   read(path: string): Promise<string | undefined>;
+  /** What a file is without reading it all (its size, whether it is binary), or undefined when there is no such file. */
+  stat(path: string): Promise<FileInfo | undefined>;
+  /**
+   * The file's lines in order from `startLine` (1-based, default 1), read as a stream so a caller that
+   * stops early never reads the rest. Lines longer than `maxLineBytes` come cut (and say so); line ends
+   * are not included.
+   */
+  lines(path: string, maxLineBytes: number, startLine?: number): AsyncIterable<FileLine>;
   write(path: string, contents: string): Promise<void>;
   /** True when a file was removed. */
   delete(path: string): Promise<boolean>;
+}
+
+export interface FileInfo {
+  size: number;
+  /** Holds a NUL byte near its start, as git judges binary files: not text to show. */
+  binary: boolean;
+}
+
+export interface FileLine {
+  text: string;
+  /** The line was longer than asked for and `text` is its start. */
+  cut: boolean;
 }
 
 /** A store that can record its current contents as one commit (the local workspace, the feature branch). */

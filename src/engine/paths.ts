@@ -54,3 +54,16 @@ export function normaliseStorePath(input: string, deny?: PathDenial): string {
   if (denied) throw new PathError(`The path "${path}" may not be changed: ${denied}`);
   return path;
 }
+
+// An absolute POSIX path (at least two segments, so "a/b" or "1/2" stay) or a Windows drive path.
+const ABSOLUTE_PATH = /(?<![\w.~:/-])(?:\/[^\s'"`()<>,;:/]+){2,}|\b[A-Za-z]:\\[^\s'"`()<>,;:]+/g;
+
+/**
+ * An error as a tool result may show it. A PathError is written for the model; anything else is an
+ * internal failure whose message could name the server's directories, so absolute paths are taken out.
+ */
+export function toolErrorText(e: unknown): string {
+  if (e instanceof PathError) return e.message;
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(ABSOLUTE_PATH, "<server path>");
+}

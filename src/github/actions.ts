@@ -1,4 +1,5 @@
 import type { CiRun } from "./ci-verdict.js";
+import { downloadJobLogTail } from "./job-log-download.js";
 import { excerptJobLog } from "./job-log.js";
 import type { Octokit, RepoRef } from "./octokit.js";
 
@@ -116,6 +117,12 @@ export interface Failure {
   text: string;
 }
 
+/** Failing jobs whose steps, annotations and log are shown; the others are only named. */
+const MAX_JOBS_SHOWN = 5;
+
+// Annotation messages may be 64 KB each; what matters is their first line or so.
+const clip = (text: string, max = 300): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+
 // GitHub adds this annotation to every failed step; it says nothing the step's conclusion doesn't.
 const GENERIC_ANNOTATION = /^Process completed with exit code \d+\.?$/;
 
@@ -149,9 +156,11 @@ export async function failureFeedback(
       failed.push({ run, id: job.id, name: job.name, steps });
     }
   }
-  const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, failed.length)));
+  // A matrix can fail in hundreds of jobs: the first few are shown in full, the rest named.
+  const shown = failed.slice(0, MAX_JOBS_SHOWN);
+  const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, shown.length)));
   const sections: string[] = [];
-  for (const job of failed) {
+  for (const job of shown) {
     const lines = [
       `Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`,
     ];
@@ -160,15 +169,15 @@ export async function failureFeedback(
       .catch(() => []);
     const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
     if (useful.length > 0) {
-      lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${a.path}:${a.start_line}: ${a.message}`));
+      lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${clip(a.path)}:${a.start_line}: ${clip(a.message ?? "")}`));
     }
-    const log = await octokit.rest.actions
-      .downloadJobLogsForWorkflowRun({ ...repo, job_id: job.id })
-      .then((r) => String(r.data))
-      .catch(() => "");
+    const log = await downloadJobLogTail(octokit, repo, job.id).catch(() => "");
     if (log) lines.push("Log excerpt:", "```", excerptJobLog(log, perJob), "```");
     sections.push(lines.join("\n"));
   }
+  const unshown = failed.slice(MAX_JOBS_SHOWN).map((j) => `\`${jobName(j.run.name, j.name)}\``);
+  if (unshown.length > 0)
+    sections.push(`${unshown.length} more failing jobs, not shown: ${unshown.slice(0, 50).join(", ")}${unshown.length > 50 ? ", …" : ""}.`);
   if (failed.length === 0 && ignored.length === 0) {
     sections.push(...runs.map((r) => `Workflow \`${r.name}\` failed (${r.url}); its jobs report no failing step.`));
   }

@@ -1,12 +1,34 @@
+import stripAnsi from "strip-ansi";
 import { countText } from "../engine/token-counter.js";
+
+/**
+ * Cleaning and excerpting a failed job's log. The log is untrusted (the agent's code and the repository's
+ * dependencies print it), so every step here is linear in its size: strip-ansi's pattern cannot rescan an
+ * unterminated escape, lines are cut before they are tokenised (BPE is quadratic in a run without spaces),
+ * and the excerpt's tokens are summed line by line instead of re-counting the growing text.
+ */
+
+/** Longest line kept, in characters; a minified bundle or a progress bar says nothing more after this. */
+export const MAX_LOG_LINE_CHARS = 500;
 
 // GitHub prefixes each log line with an ISO timestamp; tools colour their output with ANSI codes.
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ?/;
+// What escape stripping leaves of control characters (a stray ESC, backspaces, bells, C1 codes); tabs stay.
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+function cleanLine(raw: string): string {
+  const line = stripAnsi(raw.replace(TIMESTAMP, "")).replace(CONTROL, "").trimEnd();
+  return line.length > MAX_LOG_LINE_CHARS ? `${line.slice(0, MAX_LOG_LINE_CHARS)}… [line cut]` : line;
+}
+
+/** The log's lines without timestamps, escape sequences or control characters, each at most MAX_LOG_LINE_CHARS long. */
 export function cleanLogLines(log: string): string[] {
-  return log.split(/\r?\n/).map((line) => line.replace(TIMESTAMP, "").replace(ANSI, "").trimEnd());
+  // Downloaded logs start with a byte order mark, which would hide the first line's timestamp.
+  return log
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .map(cleanLine);
 }
 
 /**
@@ -27,16 +49,21 @@ export function excerptJobLog(log: string, budgetTokens: number, before = 40, af
     if (last && s <= last[1]) last[1] = Math.max(last[1], e);
     else merged.push([s, e]);
   }
+  // Collected newest first; each line costs its own tokens plus one for its newline.
   const kept: string[] = [];
+  let used = 0;
   for (let w = merged.length - 1; w >= 0; w--) {
     const [s, e] = merged[w]!;
-    const chunk = lines.slice(s, e);
-    for (let i = chunk.length - 1; i >= 0; i--) {
-      const candidate = [chunk[i]!, ...kept];
-      if (countText(candidate.join("\n")) > budgetTokens) return ["…", ...kept].join("\n");
-      kept.unshift(chunk[i]!);
+    for (let i = e - 1; i >= s; i--) {
+      const cost = countText(lines[i]!) + 1;
+      if (used + cost > budgetTokens) return ["…", ...kept.reverse()].join("\n");
+      kept.push(lines[i]!);
+      used += cost;
     }
-    if (w > 0) kept.unshift("…");
+    if (w > 0) {
+      kept.push("…");
+      used += 2;
+    }
   }
-  return kept.join("\n");
+  return kept.reverse().join("\n");
 }

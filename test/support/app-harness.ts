@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { ProbotOctokit } from "probot";
 import { InProcessQueue } from "../../src/runs/in-process-queue.js";
 import { startServer, type Started } from "../../src/server.js";
+import type { FileContent } from "./fake-github/bare-repo.js";
 import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
 import { startScriptedLlm, type Responder, type ScriptedLlm } from "./scripted-llm-server.js";
 
@@ -53,7 +54,7 @@ export function appEnv(input: {
 
 export interface HarnessOptions {
   llm: Responder;
-  files?: Record<string, string>;
+  files?: Record<string, FileContent>;
   /** Contents of .github/l2mac.yml; by default a short wait for CI runs (these repositories have no workflows). */
   config?: string | null;
   permissions?: Record<string, RepoPermission>;

@@ -55,7 +55,10 @@ export const AGENT_TOOL_NAMES = Object.keys(AgentToolArgs) as AgentToolName[];
 const DESCRIPTIONS: Record<AgentToolName | typeof PLAN_TOOL, string> = {
   [PLAN_TOOL]: "Record the step-by-step plan (the prompt program) that separate sub-agents will execute in order.",
   list_files: "List the files in the repository, or in one directory of it. Large directories are collapsed to counts.",
-  view_files: "Show the contents of files. Large files are shown in part; ask for a line range to see the rest.",
+  view_files:
+    'Show the contents of files, each line after its line number and " | " (e.g. "  12 | return x;"). ' +
+    'The line numbers and the " | " are not part of the file: never copy them into what you write. ' +
+    "Large files are shown in part; ask for a line range to see the rest. Binary files are described, not shown.",
   write_files:
     "Create or overwrite files. Always give each file's whole contents, not a diff or an excerpt. " +
     "Each written file is syntax-checked and problems are reported back.",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FileStore } from "../file-store.js";
 import { toolResult, type ToolCall, type ToolMessage } from "../messages.js";
-import { normaliseStorePath, PathError } from "../paths.js";
+import { normaliseStorePath, toolErrorText } from "../paths.js";
 import { formatSyntaxProblem, type SyntaxChecker } from "../syntax-checker.js";
 import { AGENT_TOOL_NAMES, AgentToolArgs, type AgentToolName } from "./definitions.js";
 import { renderListing } from "./listing.js";
@@ -41,7 +41,8 @@ const fail = (call: ToolCall, text: string, extra: Partial<ToolOutcome> = {}): T
   ...extra,
 });
 
-const errorText = (e: unknown): string => (e instanceof PathError ? e.message : `${(e as Error).message ?? e}`);
+// What the model may read of an error: a PathError's sentence, or any other message without server paths.
+const errorText = toolErrorText;
 
 /**
  * Executes one tool call. Never throws for anything the model did: unknown tools, malformed JSON and
@@ -108,7 +109,7 @@ async function view(
     }
   }
   const result = await viewFiles(ctx.store, requests, ctx.resultBudget());
-  const notes = [...refused, ...result.notes];
+  const notes = [...refused, ...result.errors, ...result.notes];
   if (result.notFound.length > 0) notes.push(`Not found: ${result.notFound.join(", ")}. Use list_files to see the paths that exist.`);
   const text = [result.text, ...notes].filter(Boolean).join("\n");
   return result.text ? ok(call, text) : fail(call, text || "nothing to show");

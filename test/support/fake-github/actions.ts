@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import type { IncomingHttpHeaders } from "node:http";
 import path from "node:path";
 import {
   annotationFromCommand,
@@ -753,8 +754,11 @@ export class FakeActions {
     return `${this.deps.ctx.baseUrl}/_blobs/job-logs/${jobId}?sig=${sig}`;
   }
 
-  /** Serves `/_blobs/...` without auth, but only with a valid signature. */
-  serveBlob(method: string, url: URL): RestResponse {
+  /**
+   * Serves `/_blobs/...` without auth, but only with a valid signature. Like Azure blob storage: a
+   * Content-Length always, and `Range: bytes=N-` (or `x-ms-range`) answered 206 with the bytes from N.
+   */
+  serveBlob(method: string, url: URL, headers: IncomingHttpHeaders = {}): RestResponse {
     const match = /^\/_blobs\/job-logs\/(\d+)$/.exec(url.pathname);
     const found = match ? this.jobIndex.get(Number(match[1])) : undefined;
     if (method !== "GET" || !match || !found || found.job.logText === undefined) {
@@ -768,7 +772,21 @@ export class FakeActions {
         headers: { "content-type": "text/plain; charset=utf-8" },
       };
     }
-    return { status: 200, text: found.job.logText, headers: { "content-type": "text/plain; charset=utf-8" } };
+    const bytes = Buffer.from(found.job.logText, "utf8");
+    const plain = { "content-type": "text/plain; charset=utf-8", "accept-ranges": "bytes" };
+    const range = /^bytes=(\d+)-(\d*)$/.exec(String(headers["x-ms-range"] ?? headers.range ?? ""));
+    if (!range) return { status: 200, bytes, headers: { ...plain, "content-length": String(bytes.length) } };
+    const start = Number(range[1]);
+    const end = Math.min(bytes.length - 1, range[2] ? Number(range[2]) : bytes.length - 1);
+    if (start >= bytes.length || end < start) {
+      return { status: 416, text: "The range specified is invalid for the current size of the resource.", headers: plain };
+    }
+    const part = bytes.subarray(start, end + 1);
+    return {
+      status: 206,
+      bytes: part,
+      headers: { ...plain, "content-length": String(part.length), "content-range": `bytes ${start}-${end}/${bytes.length}` },
+    };
   }
 
   /** Stops running steps and waits for the runner to settle (before the fake deletes its files). */

@@ -140,12 +140,18 @@ function identity(author: string): Record<string, string> {
 }
 
 /**
+ * A file's content: text, bytes, a symbolic link (git mode 120000) to `symlink`, or the contents of the
+ * local file `from` (read by git, so a test can commit a file of many megabytes without holding it).
+ */
+export type FileContent = string | Buffer | { symlink: string } | { from: string };
+
+/**
  * One commit of `files` on top of `branch` (or of `startFrom` when the branch is new), written with a
  * throw-away index so no working clone is needed. The ref moves with a compare-and-swap, like a push.
  */
 export async function commitFiles(
   gitDir: string,
-  input: { branch: string; startFrom?: string; files: Record<string, string>; message: string; author: string },
+  input: { branch: string; startFrom?: string; files: Record<string, FileContent>; message: string; author: string },
 ): Promise<string> {
   const current = await branchSha(gitDir, input.branch);
   const parent = current ?? (input.startFrom === undefined ? undefined : await branchSha(gitDir, input.startFrom));
@@ -153,8 +159,13 @@ export async function commitFiles(
   try {
     if (parent) await git(gitDir, ["read-tree", parent], { env });
     for (const [filePath, content] of Object.entries(input.files)) {
-      const blob = (await git(gitDir, ["hash-object", "-w", "--stdin"], { input: content })).trim();
-      await git(gitDir, ["update-index", "--add", "--cacheinfo", `100644,${blob},${filePath}`], { env });
+      const link = typeof content === "object" && "symlink" in content ? content.symlink : undefined;
+      const from = typeof content === "object" && "from" in content ? content.from : undefined;
+      const data = link ?? (typeof content === "string" || Buffer.isBuffer(content) ? content : undefined);
+      const hash = from === undefined ? ["hash-object", "-w", "--stdin"] : ["hash-object", "-w", "--", from];
+      const blob = (await git(gitDir, hash, { input: data })).trim();
+      const mode = link === undefined ? "100644" : "120000";
+      await git(gitDir, ["update-index", "--add", "--cacheinfo", `${mode},${blob},${filePath}`], { env });
     }
     const tree = (await git(gitDir, ["write-tree"], { env })).trim();
     const commit = (

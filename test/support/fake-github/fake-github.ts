@@ -7,7 +7,7 @@ import path from "node:path";
 import { FakeActions } from "./actions.js";
 import type { ActionsDelivery } from "./actions.js";
 import type { FakeWorkflowRun, ForcedConclusion } from "./actions-state.js";
-import { branchSha, commitFiles, initBareRepo, listBranches, logCommits, objectAt, readBlob } from "./bare-repo.js";
+import { branchSha, commitFiles, initBareRepo, listBranches, logCommits, objectAt, readBlob, type FileContent } from "./bare-repo.js";
 import type { FakeContext } from "./context.js";
 import { actionRoutes } from "./rest-actions.js";
 import { appRoutes } from "./rest-app.js";
@@ -35,7 +35,7 @@ export interface FakeGitHubOptions {
 export interface CreateRepoInput {
   owner: string;
   name: string;
-  files: Record<string, string>;
+  files: Record<string, FileContent>;
   defaultBranch?: string;
   /** Default: the owner is admin and "alice" has write. */
   permissions?: Record<string, RepoPermission>;
@@ -97,7 +97,7 @@ export class FakeGitHub {
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
       listeners: this.listeners,
-      blobs: (method, url) => this.actions.serveBlob(method, url),
+      blobs: (method, url, headers) => this.actions.serveBlob(method, url, headers),
       // Pushes over git are made with the installation token: the app's bot is the actor.
       afterPush: async (repo) => void (await this.actions.refsChanged(repo, this.state.botUser())),
     });

@@ -23,6 +23,8 @@ export interface RestResponse {
   /** JSON-serialised unless `text` is given. */
   body?: unknown;
   text?: string;
+  /** Sent as they are, before `text` and `body`. */
+  bytes?: Buffer;
   headers?: Record<string, string>;
 }
 

@@ -34,7 +34,7 @@ export interface ServerDeps {
   unknownRoutes: string[];
   listeners: RequestListener[];
   /** Unauthenticated `/_blobs/...` downloads (signed URLs, like GitHub's log storage). */
-  blobs?: (method: string, url: URL) => RestResponse | Promise<RestResponse>;
+  blobs?: (method: string, url: URL, headers: IncomingHttpHeaders) => RestResponse | Promise<RestResponse>;
   /** After a successful git-receive-pack, before its reply ends: the branches of `repo` may have moved. */
   afterPush?: (repo: FakeRepo) => Promise<void>;
 }
@@ -59,8 +59,9 @@ function send(res: ServerResponse, response: RestResponse): void {
     "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
     "x-ratelimit-resource": "core",
   };
-  let payload = "";
-  if (response.text !== undefined) payload = response.text;
+  let payload: string | Buffer = "";
+  if (response.bytes !== undefined) payload = response.bytes;
+  else if (response.text !== undefined) payload = response.text;
   else if (response.body !== undefined && response.status !== 204) {
     headers["content-type"] = "application/json; charset=utf-8";
     payload = JSON.stringify(response.body);
@@ -153,7 +154,7 @@ async function handleGit(deps: ServerDeps, req: IncomingMessage, res: ServerResp
 async function handleBlob(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? "GET";
   req.resume();
-  const response: RestResponse = deps.blobs ? await deps.blobs(method, url) : { status: 404, text: "Not Found" };
+  const response: RestResponse = deps.blobs ? await deps.blobs(method, url, req.headers) : { status: 404, text: "Not Found" };
   deps.requests.push({ method, path: `${url.pathname}${url.search}`, headers: req.headers, body: "", status: response.status });
   send(res, response);
 }

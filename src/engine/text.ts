@@ -4,13 +4,16 @@ import { countText } from "./token-counter.js";
 export function clipTail(text: string, budgetTokens: number): string {
   if (countText(text) <= budgetTokens) return text;
   const lines = text.split("\n");
-  const kept: string[] = [];
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i] ?? "";
-    if (countText([line, ...kept].join("\n")) > budgetTokens - 20) break;
-    kept.unshift(line);
+  // Lines are counted one by one (plus one for each newline), never the growing text again.
+  let used = 20;
+  let first = lines.length;
+  while (first > 0) {
+    const cost = countText(lines[first - 1] ?? "") + 1;
+    if (used + cost > budgetTokens) break;
+    used += cost;
+    first--;
   }
-  return [`[… ${lines.length - kept.length} earlier lines omitted]`, ...kept].join("\n");
+  return [`[… ${first} earlier lines omitted]`, ...lines.slice(first)].join("\n");
 }
 
 /** At most `n` sentences and `maxChars` characters: for notes that must stay short. */

@@ -5,7 +5,29 @@ import type { ChatMessage } from "./messages.js";
 // Text from files and users may contain special-token strings such as "<|endoftext|>"; count them as text.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
-export const countText = (text: string): number => countTokens(text, AS_TEXT);
+// BPE merging is quadratic in the length of one unbroken run (40k letters take over a second, 400 KB
+// minutes), and such runs come from untrusted text: long runs are counted in pieces. A cut adds at most a
+// token or so per piece, so the count errs on the high side, which is the safe side for a budget.
+const MAX_RUN = 256;
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+export function countText(text: string): number {
+  let total = 0;
+  let start = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) run = 0;
+    else if (++run > MAX_RUN && !isLowSurrogate(c)) {
+      total += countTokens(text.slice(start, i), AS_TEXT);
+      start = i;
+      run = 1;
+    }
+  }
+  return total + countTokens(start === 0 ? text : text.slice(start), AS_TEXT);
+}
 
 // Messages are immutable once appended, so their counts are cached by identity.
 const cache = new WeakMap<object, number>();

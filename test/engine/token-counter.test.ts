@@ -1,9 +1,10 @@
+import type * as Tokenizer from "gpt-tokenizer";
 import { describe, expect, it, vi } from "vitest";
 
 // Records how long each piece handed to the tokenizer is: the cost of BPE grows with the square of a run.
 const pieces: number[] = [];
 vi.mock("gpt-tokenizer", async (importOriginal) => {
-  const real = await importOriginal<typeof import("gpt-tokenizer")>();
+  const real = await importOriginal<typeof Tokenizer>();
   return {
     ...real,
     countTokens: (text: string, options?: object) => {

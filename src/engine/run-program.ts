@@ -19,7 +19,7 @@ import type { ProgramStore } from "./program-store.js";
 import { defaultPrompts, type Prompts } from "./prompts.js";
 import type { SyntaxChecker } from "./syntax-checker.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget } from "./task-budget.js";
-import { commitSubject, stripSkipCi } from "./text.js";
+import { commitSubject, commitMessageText } from "./text.js";
 import { addUsage, pricesFor, zeroUsage, type Prices } from "./usage.js";
 
 export interface RunProgramOptions {
@@ -167,7 +167,7 @@ async function commitInstruction(
   extraTrailers: Record<string, string> = {},
 ): Promise<string | undefined> {
   if (!isVersioned(store)) return undefined;
-  const message = `${subject}\n\n${stripSkipCi(body)}`;
+  const message = `${subject}\n\n${commitMessageText(body)}`;
   return store.commit(message, { [RUN_TRAILER]: program.runId, [INSTRUCTION_TRAILER]: String(instruction.id), ...extraTrailers });
 }
 

@@ -37,3 +37,17 @@ export const SKIP_CI =
   /\[\s*(skip|no)[\s_-]*(ci|actions)\s*\]|\[\s*(ci|actions)[\s_-]*skip\s*\]|\*\*\*NO_CI\*\*\*|skip-checks\s*:\s*true/gi;
 
 export const stripSkipCi = (text: string): string => text.replace(SKIP_CI, "");
+
+// GitHub closes the issues a commit names after these keywords once it reaches the default branch.
+const CLOSING_REFERENCE =
+  /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s+)((?:[\w.-]+\/[\w.-]+)?#(\d+)|https?:\/\/\S+\/(?:issues|pull)\/(\d+))/gi;
+
+/** "fixes #12" becomes "fixes issue 12": text the model wrote must not close issues nobody asked the app to close. */
+export const defuseClosingKeywords = (text: string): string =>
+  text.replace(
+    CLOSING_REFERENCE,
+    (_m, verb: string, gap: string, _ref, hash?: string, url?: string) => `${verb}${gap}issue ${hash ?? url}`,
+  );
+
+/** Commit message text the model wrote (summaries): no CI-skipping markers, no closing keywords. */
+export const commitMessageText = (text: string): string => defuseClosingKeywords(stripSkipCi(text));

@@ -1,5 +1,6 @@
 import type { CiRun } from "./ci-verdict.js";
 import { downloadJobLogTail } from "./job-log-download.js";
+import { codeBlock } from "./markdown-text.js";
 import { excerptJobLog } from "./job-log.js";
 import type { Octokit, RepoRef } from "./octokit.js";
 
@@ -172,7 +173,7 @@ export async function failureFeedback(
       lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${clip(a.path)}:${a.start_line}: ${clip(a.message ?? "")}`));
     }
     const log = await downloadJobLogTail(octokit, repo, job.id).catch(() => "");
-    if (log) lines.push("Log excerpt:", "```", excerptJobLog(log, perJob), "```");
+    if (log) lines.push("Log excerpt:", ...codeBlock(excerptJobLog(log, perJob)));
     sections.push(lines.join("\n"));
   }
   const unshown = failed.slice(MAX_JOBS_SHOWN).map((j) => `\`${jobName(j.run.name, j.name)}\``);

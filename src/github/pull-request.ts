@@ -1,3 +1,5 @@
+import { plainText } from "./markdown-text.js";
+import { defuseClosingKeywords } from "../engine/text.js";
 import { totalTokens } from "../engine/usage.js";
 import type { Octokit, RepoRef } from "./octokit.js";
 import type { Plan } from "./plan.js";
@@ -6,10 +8,9 @@ const MAX_BODY = 65_000;
 
 const CI_CELL = { passed: "✅ passed", failed: "❌ failed", none: "no CI", base: "⚠️ fails as on base" } as const;
 
-const cell = (text: string, max: number): string => {
-  const one = text.replace(/\s+/g, " ").replace(/\|/g, "\\|").trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
-};
+// Instructions and summaries are text others wrote (people, the model): one escaped line per cell, so no
+// HTML, no table break and no `Closes #n` of theirs acts on GitHub.
+const cell = (text: string, max: number): string => plainText(defuseClosingKeywords(text), max);
 
 /** The PR description: closes the issue, lists each instruction with its commit and summary, and the cost. */
 export function renderPullRequestBody(plan: Plan, issueNumber: number, repoUrl: string): string {

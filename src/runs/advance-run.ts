@@ -8,7 +8,7 @@ import { earlierSummaries, newRunId, position, updateInstruction } from "../engi
 import { defaultPrompts } from "../engine/prompts.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
-import { commitSubject, stripSkipCi } from "../engine/text.js";
+import { commitSubject, commitMessageText } from "../engine/text.js";
 import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js";
 import { PARTIAL_TRAILER } from "../git/git-file-store.js";
 import { baseline } from "../github/actions.js";
@@ -280,7 +280,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     message: string,
     trailers: Record<string, string>,
   ): Promise<{ sha?: string; conflict?: string }> => {
-    const committed = await store.commit(stripSkipCi(message), {
+    const committed = await store.commit(commitMessageText(message), {
       [RUN_TRAILER]: plan.runId,
       [INSTRUCTION_TRAILER]: String(instruction.id),
       ...trailers,

@@ -130,6 +130,38 @@ describe("the hidden state block", () => {
   });
 });
 
+describe("what the model writes into commits and the pull request", () => {
+  it("closes no issue nobody asked to close and renders no HTML", async () => {
+    const h = await start({
+      plan: ["Write src/a.txt."],
+      steps: [
+        {
+          match: "src/a.txt",
+          actions: [write({ "src/a.txt": "a\n" })],
+          summary:
+            "Wrote a. Fixes #7, closes acme/other#3 and resolves: https://github.com/acme/demo/issues/9 <img src=x onerror=alert(1)>",
+        },
+      ],
+    });
+    const victim = h.gh.createIssue(REPO, { title: "Unrelated", body: "Someone else's issue." });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a file." });
+    await label(h, issue.number);
+    await h.idle();
+    const branch = `l2mac/issue-${issue.number}`;
+    const messages = (await h.gh.log(REPO, branch)).map((c) => c.message).join("\n");
+    const body = h.gh.pulls(REPO)[0]!.body ?? "";
+    // The app's own `Closes #<n>` of the run's issue is the only closing reference allowed.
+    for (const text of [messages, body.replace(`Closes #${issue.number}`, "")]) {
+      expect(text).toContain("Wrote a.");
+      expect(text).not.toMatch(/\b(fixes|closes|resolves)\s*:?\s+(\S*#\d|https?:)/i);
+    }
+    expect(messages).toContain("Fixes issue 7");
+    expect(body).toContain(`Closes #${issue.number}`);
+    expect(body).not.toMatch(/(^|[^\\])<img/);
+    expect(victim.number).not.toBe(issue.number);
+  });
+});
+
 describe("requests to the model", () => {
   it("fit the model's window whatever the issue's size, with the cut said in the plan comment", async () => {
     const h = await start({

@@ -5,88 +5,103 @@ import { z } from "zod";
  * `.github/l2mac.yml`. Inside the app these types are trusted.
  */
 
-const optionalText = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().optional());
+/** Empty variables count as unset, as shells and .env files commonly leave them. */
+const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema);
 
-export const ServerEnvSchema = z.object({
+const optionalText = unsetIfBlank(z.string().trim().optional());
+
+export const DEFAULT_MODEL = "gpt-4o";
+
+/** The LLM connection, shared by the server and the CLI (whose flags override it). */
+export const LlmEnvSchema = z.object({
   OPENAI_API_KEY: optionalText,
-  OPENAI_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().url().optional()),
-  L2MAC_MODEL: optionalText.default("gpt-4o"),
-  L2MAC_CONTEXT_WINDOW: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1024).optional()),
-  L2MAC_MAX_RETRIES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).max(20).optional()),
+  OPENAI_BASE_URL: unsetIfBlank(z.string().trim().url().optional()),
+  L2MAC_MODEL: unsetIfBlank(z.string().trim().min(1).default(DEFAULT_MODEL)),
+  L2MAC_CONTEXT_WINDOW: unsetIfBlank(z.coerce.number().int().min(1024).optional()),
+  L2MAC_MAX_RETRIES: unsetIfBlank(z.coerce.number().int().min(0).max(20).optional()),
+});
+export type LlmEnv = z.infer<typeof LlmEnvSchema>;
+
+export const ServerEnvSchema = LlmEnvSchema.extend({
   /** First interval between polls of a commit's CI runs; later polls back off. Webhooks usually come first. */
-  L2MAC_CI_POLL_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(30)),
+  L2MAC_CI_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive().default(30)),
   /** Redis for scale-out: the server only enqueues, `npm run worker` processes run the work. */
   REDIS_URL: optionalText,
   /** Prefix of every Redis key the app uses (queues, delivery ids). */
-  L2MAC_QUEUE_PREFIX: optionalText.default("l2mac"),
+  L2MAC_QUEUE_PREFIX: unsetIfBlank(z.string().trim().default("l2mac")),
   /** Runs one process works on at once (in-process queue or `npm run worker`). */
-  L2MAC_WORKER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(256).default(2)),
+  L2MAC_WORKER_CONCURRENCY: unsetIfBlank(z.coerce.number().int().min(1).max(256).default(2)),
   /** Lock on a run's job: a crashed worker's run is taken over about this long after it died. */
-  L2MAC_JOB_LOCK_MS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1000).default(30_000)),
+  L2MAC_JOB_LOCK_MS: unsetIfBlank(z.coerce.number().int().min(1000).default(30_000)),
   /** Octokit's throttling and retries (on by default): turn off only for a GitHub without secondary rate limits, or tests. */
-  L2MAC_GITHUB_THROTTLE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["true", "false"]).default("true")),
+  L2MAC_GITHUB_THROTTLE: unsetIfBlank(z.enum(["true", "false"]).default("true")),
   /** USD per million prompt / completion tokens, for models the app has no list price for. */
-  L2MAC_PRICE_INPUT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().nonnegative().optional()),
-  L2MAC_PRICE_OUTPUT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().nonnegative().optional()),
+  L2MAC_PRICE_INPUT: unsetIfBlank(z.coerce.number().nonnegative().optional()),
+  L2MAC_PRICE_OUTPUT: unsetIfBlank(z.coerce.number().nonnegative().optional()),
   /** Where working copies of feature branches live. */
   L2MAC_WORKDIR: optionalText,
 });
 export type ServerEnv = z.infer<typeof ServerEnvSchema>;
 
-export function readServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
-  const parsed = ServerEnvSchema.safeParse(env);
+/** Parses an environment with `schema`; the error names each bad variable. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   return parsed.data;
 }
 
+export const readServerEnv = (env: NodeJS.ProcessEnv): ServerEnv => parseEnv(ServerEnvSchema, env);
+
 const positive = z.number().positive();
 
+// Each key's description is also the hover text editors show from the published JSON Schema (`npm run schema`).
 export const RepoConfigSchema = z
   .object({
-    /** The label that starts a run. */
-    label: z.string().trim().min(1).max(50).default("l2mac"),
-    /** Overrides the server's model for this repository. */
-    model: z.string().trim().min(1).optional(),
-    max_instructions: z.number().int().min(1).max(100).default(10),
+    label: z.string().trim().min(1).max(50).default("l2mac").describe("The label that starts a run."),
+    model: z.string().trim().min(1).optional().describe("Overrides the server's model (L2MAC_MODEL) for this repository."),
+    max_instructions: z.number().int().min(1).max(100).default(10).describe("Most instructions the planner may produce."),
     budgets: z
       .object({
-        max_tokens: z.number().int().positive().optional(),
-        max_cost_usd: positive.optional(),
-        max_turns_per_instruction: z.number().int().min(1).max(500).default(40),
+        max_tokens: z.number().int().positive().optional().describe("Prompt and completion tokens per run; reaching it pauses the run."),
+        max_cost_usd: positive.optional().describe("USD per run; reaching it pauses the run. Needs a known or configured model price."),
+        max_turns_per_instruction: z.number().int().min(1).max(500).default(40).describe("LLM turns one instruction may take."),
       })
       .strict()
-      .default({ max_turns_per_instruction: 40 }),
+      .default({ max_turns_per_instruction: 40 })
+      .describe("Limits on a run: reaching one pauses it with the reason."),
     branch_prefix: z
       .string()
       .trim()
       .regex(/^[A-Za-z0-9._/-]*$/, "only letters, digits, '.', '_', '-' and '/'")
       .refine((p) => !p.includes("..") && !p.startsWith("/") && !p.includes("//"), "not a valid branch name prefix")
-      .default("l2mac/"),
+      .default("l2mac/")
+      .describe("The run's branch is <prefix>issue-<n>."),
     paths: z
       .object({
-        /** Globs the agent may write; everything else is read-only. */
-        allow: z.array(z.string().min(1)).default(["**"]),
-        /** Globs the agent may not write, even if allowed. */
-        deny: z.array(z.string().min(1)).default([]),
+        allow: z.array(z.string().min(1)).default(["**"]).describe("Globs the agent may write; everything else is read-only."),
+        deny: z.array(z.string().min(1)).default([]).describe("Globs the agent may not write, even if allowed."),
       })
       .strict()
-      .default({ allow: ["**"], deny: [] }),
-    /** Writing `.github/workflows/` needs the installation's `workflows` permission too. */
-    allow_workflow_changes: z.boolean().default(false),
-    /** Waiting for GitHub Actions (used by the Actions evaluator). */
+      .default({ allow: ["**"], deny: [] })
+      .describe("Which files the agent may change (it can read everything)."),
+    allow_workflow_changes: z
+      .boolean()
+      .default(false)
+      .describe("Let the agent change .github/workflows/ (the installation also needs the `workflows` permission)."),
     ci: z
       .object({
-        enabled: z.boolean().default(true),
-        wait_for_runs_minutes: positive.default(3),
-        timeout_minutes: positive.default(30),
-        fix_attempts: z.number().int().min(0).max(10).default(3),
+        enabled: z.boolean().default(true).describe("Use the repository's GitHub Actions runs as the evaluator."),
+        wait_for_runs_minutes: positive.default(3).describe("No workflow run within this time means no CI covers the branch."),
+        timeout_minutes: positive.default(30).describe("CI not finished after this pauses the run."),
+        fix_attempts: z.number().int().min(0).max(10).default(3).describe("Fix attempts for a failing instruction before the run pauses."),
       })
       .strict()
-      .default({ enabled: true, wait_for_runs_minutes: 3, timeout_minutes: 30, fix_attempts: 3 }),
-    /** Post the plan and wait for `/l2mac continue` before executing. */
-    require_approval: z.boolean().default(false),
+      .default({ enabled: true, wait_for_runs_minutes: 3, timeout_minutes: 30, fix_attempts: 3 })
+      .describe("GitHub Actions as the evaluator."),
+    require_approval: z.boolean().default(false).describe("Post the plan and wait for `/l2mac continue` before executing."),
   })
   .strict();
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { LlmEnvSchema, parseEnv, type LlmEnv } from "../config.js";
 import { OpenAiLlm } from "../engine/openai-llm.js";
 import { UsageError } from "./local-run.js";
 
@@ -11,26 +11,17 @@ export interface LlmSettings {
   maxRetries?: number;
 }
 
-export const DEFAULT_MODEL = "gpt-4o";
-
-const Env = z.object({
-  OPENAI_API_KEY: z.string().trim().min(1).optional(),
-  OPENAI_BASE_URL: z.string().trim().url().optional(),
-  L2MAC_MODEL: z.string().trim().min(1).optional(),
-  L2MAC_CONTEXT_WINDOW: z.coerce.number().int().min(1024).optional(),
-  L2MAC_MAX_RETRIES: z.coerce.number().int().min(0).max(20).optional(),
-});
-
-/** Empty variables count as unset, as shells and .env files commonly leave them. */
-const present = (env: NodeJS.ProcessEnv): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].trim() !== ""));
+/** A bad variable is the user's to fix: a usage error (exit 1 with the message), not a crash. */
+function llmEnv(env: NodeJS.ProcessEnv): LlmEnv {
+  try {
+    return parseEnv(LlmEnvSchema, env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export function createLlm(settings: LlmSettings, env: NodeJS.ProcessEnv = process.env): OpenAiLlm {
-  const parsed = Env.safeParse(present(env));
-  if (!parsed.success) {
-    throw new UsageError(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  }
-  const e = parsed.data;
+  const e = llmEnv(env);
   const apiKey = settings.apiKey ?? e.OPENAI_API_KEY;
   if (!apiKey) {
     throw new UsageError(
@@ -41,7 +32,7 @@ export function createLlm(settings: LlmSettings, env: NodeJS.ProcessEnv = proces
   return new OpenAiLlm({
     apiKey,
     baseURL: settings.baseURL ?? e.OPENAI_BASE_URL,
-    model: settings.model ?? e.L2MAC_MODEL ?? DEFAULT_MODEL,
+    model: settings.model ?? e.L2MAC_MODEL,
     contextWindow: settings.contextWindow ?? e.L2MAC_CONTEXT_WINDOW,
     maxRetries: settings.maxRetries ?? e.L2MAC_MAX_RETRIES,
   });

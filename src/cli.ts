@@ -10,9 +10,11 @@ import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } fro
 import { progressReporter } from "./local/progress.js";
 import { readPromptProgram } from "./local/prompt-program.js";
 import { PromptsFileError } from "./engine/prompts.js";
+import { evalMain } from "./eval/eval-command.js";
 
 export const USAGE = `Usage: l2mac "<task>" [options]
        l2mac --resume [--workspace DIR]
+       l2mac eval [options]      score L2MAC on the paper's benchmark tasks (l2mac eval --help)
 
 Turns a task into a prompt program and executes it, one fresh LLM agent and one git commit per instruction.
 
@@ -69,6 +71,7 @@ export interface CliIo {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
   try {
+    if (argv[0] === "eval") return await evalMain(argv.slice(1), io);
     let raw;
     try {
       raw = parseArgs({

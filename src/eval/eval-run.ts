@@ -56,7 +56,10 @@ export async function evalRun(options: EvalRunOptions): Promise<EvalRunOutcome> 
   const dir = workspacePath(options.dir);
   let program = await new ProgramFile(programPath(dir)).load();
   let workspace: GitWorkspace;
-  if (program?.status === "done") {
+  // Scored before but not judged: only the judge runs again, on the same files. A run that wrote
+  // nothing (say, the endpoint was down) is generated again instead.
+  const kept = existing && existing.files > 0 && program ? existing : undefined;
+  if (program && (kept || program.status === "done")) {
     workspace = await GitWorkspace.open(dir);
   } else {
     const command = options.runTests ? testCommandFor(options.task) : undefined;
@@ -77,7 +80,9 @@ export async function evalRun(options: EvalRunOptions): Promise<EvalRunOutcome> 
     program = result.program;
     workspace = result.workspace;
   }
-  const record = await score(options, program, workspace, startedAt, existing);
+  const record = await score(options, program, workspace, startedAt, kept);
+  // Stopped while scoring (the judge's call was cut short): nothing half-scored is kept.
+  if (options.signal?.aborted) return { stopped: true };
   await writeJson(resultPath(options.dir), record);
   return { record, skipped: false };
 }

@@ -147,6 +147,29 @@ describe("l2mac eval", () => {
     expect(again.out).toMatch(/Features %\s+76\.5 ± 149\s+91\.6 ± 8\.22/);
   }, 180_000);
 
+  it("generates again, on --resume, a run that wrote nothing because the model could not be reached", async () => {
+    const { responder } = coderAndJudge([JUDGED_15]);
+    let down = true;
+    llm = await startScriptedLlm((r, i) =>
+      down ? { status: 400, body: { error: { message: "model overloaded", type: "invalid_request_error" } } } : responder(r, i),
+    );
+    const out = join(dir, "out");
+    const sink = () => new PassThrough().on("data", () => undefined);
+    const first = new PassThrough();
+    let text = "";
+    first.on("data", (c) => (text += c));
+    expect(await main(["eval", "--task", "url_shortener", "--out", out], { stdout: first, stderr: sink(), env: env(llm.baseURL) })).toBe(1);
+    expect(text).toMatch(/the run failed after 0 of 0 instructions \(planning failed: .*model overloaded/);
+    expect(text).toContain("Features % not scored: the run produced no files to judge");
+
+    down = false;
+    const second = new PassThrough();
+    text = "";
+    second.on("data", (c) => (text += c));
+    expect(await main(["eval", "--resume", "--out", out], { stdout: second, stderr: sink(), env: env(llm.baseURL) })).toBe(0);
+    expect(text).toContain("✓ [1/1] url_shortener · seed 1: 15/17 features (88.2 %)");
+  }, 120_000);
+
   it("documents every flag in --help", async () => {
     const { EVAL_FLAGS } = await import("../../src/eval/eval-command.js");
     const help = await cli(["eval", "--help"], {});

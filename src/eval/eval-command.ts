@@ -55,12 +55,12 @@ Exit status: 0 every run scored; 1 an error, or some runs could not be scored (e
 
 const Flags = z.object({
   task: z.array(z.string().trim().min(1)).optional(),
-  seeds: z.coerce.number().int().min(1).max(100).default(1),
+  seeds: z.coerce.number().int().min(1).max(100).optional(),
   out: z.string().optional(),
   resume: z.boolean().default(false),
-  "run-tests": z.boolean().default(false),
+  "run-tests": z.boolean().optional(),
   "test-timeout": z.coerce.number().positive().default(300),
-  steps: z.coerce.number().int().min(1).max(200).default(10),
+  steps: z.coerce.number().int().min(1).max(200).optional(),
   model: z.string().trim().min(1).optional(),
   "base-url": z.string().url().optional(),
   "context-window": z.coerce.number().int().min(1024).optional(),
@@ -162,7 +162,12 @@ export async function evalMain(argv: readonly string[], io: EvalIo): Promise<num
 
   const coder = withFreshSignals(
     createLlm(
-      { model: flags.model, baseURL: flags["base-url"], contextWindow: flags["context-window"], maxRetries: flags["max-retries"] },
+      {
+        model: flags.model ?? previous?.settings.model,
+        baseURL: flags["base-url"],
+        contextWindow: flags["context-window"],
+        maxRetries: flags["max-retries"],
+      },
       io.env,
     ),
   );
@@ -171,7 +176,7 @@ export async function evalMain(argv: readonly string[], io: EvalIo): Promise<num
     createLlm(
       {
         apiKey: judgeKey,
-        model: flags["judge-model"] ?? coder.model,
+        model: flags["judge-model"] ?? previous?.settings.judgeModel ?? coder.model,
         baseURL: flags["judge-base-url"] ?? flags["base-url"],
         contextWindow: flags["judge-context-window"],
         maxRetries: flags["max-retries"],
@@ -182,9 +187,10 @@ export async function evalMain(argv: readonly string[], io: EvalIo): Promise<num
   const settings: EvalSettings = {
     model: coder.model,
     judgeModel: judge.model,
-    seeds: Math.max(flags.seeds, previous?.settings.seeds ?? 0),
-    steps: flags.steps,
-    runTests: flags["run-tests"],
+    // Resuming: what is not given again is what the evaluation was started with.
+    seeds: Math.max(flags.seeds ?? 1, previous?.settings.seeds ?? 0),
+    steps: flags.steps ?? previous?.settings.steps ?? 10,
+    runTests: flags["run-tests"] ?? previous?.settings.runTests ?? false,
   };
   if (previous) {
     for (const key of ["model", "judgeModel", "steps", "runTests"] as const) {

@@ -224,5 +224,9 @@ describe("l2mac eval", () => {
     const third = io();
     await expect(main(["eval", "--out", out], { ...third, env: env(llm.baseURL) })).resolves.toBe(1);
     expect(third.text()).toContain("already holds an evaluation");
+    // Nor is it resumed with another model: the runs would not be comparable.
+    const fourth = io();
+    await expect(main(["eval", "--resume", "--out", out, "--model", "gpt-4o"], { ...fourth, env: env(llm.baseURL) })).resolves.toBe(1);
+    expect(fourth.text()).toContain(`${out} was evaluated with model "gpt-4o-mini", not "gpt-4o"`);
   }, 180_000);
 });

@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["lib/", "node_modules/", "workspace/", "coverage/"] },
+  { ignores: ["lib/", "node_modules/", "workspace/", "eval-results/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Layout is the formatter's (`npm run format`, checked by `npm run lint`).

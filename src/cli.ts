@@ -1,25 +1,28 @@
 #!/usr/bin/env node
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { totalTokens } from "./engine/usage.js";
 import { createLlm } from "./local/llm-settings.js";
 import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } from "./local/local-run.js";
 import { progressReporter } from "./local/progress.js";
+import { readPromptProgram } from "./local/prompt-program.js";
 import { PromptsFileError } from "./engine/prompts.js";
+import { evalMain } from "./eval/eval-command.js";
 
 export const USAGE = `Usage: l2mac "<task>" [options]
        l2mac --resume [--workspace DIR]
+       l2mac eval [options]      score L2MAC on the paper's benchmark tasks (l2mac eval --help)
 
 Turns a task into a prompt program and executes it, one fresh LLM agent and one git commit per instruction.
 
 Options:
   --domain codebase|book   what to produce (default: codebase)
   --steps N                most instructions the planner may produce (default: 10)
-  --prompt-program FILE    run this program (a YAML or JSON list of instructions) instead of planning one
+  --prompt-program FILE|LIST  run this program instead of planning one: a file with a YAML or JSON list of
+                           instructions, or the list itself, e.g. '["step one", "step two"]'
   --prompts-file FILE      YAML with the nine prompt templates, overriding the built-in ones
   --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository
   --test-cmd CMD           opt-in: run CMD in the workspace when an agent claims completion; it must pass.
@@ -57,24 +60,6 @@ const Flags = z.object({
   help: z.boolean().default(false),
 });
 
-const ProgramFileSchema = z.union([
-  z.array(z.string().trim().min(1)).min(1),
-  z.object({ steps: z.array(z.string().trim().min(1)).min(1) }),
-]);
-
-/** A prompt program file: a YAML or JSON list of instruction strings (a Python-style list literal also parses). */
-async function readPromptProgram(path: string): Promise<string[]> {
-  let value: unknown;
-  try {
-    value = parseYaml(await readFile(path, "utf8"));
-  } catch (e) {
-    throw new UsageError(`Cannot read the prompt program ${path}: ${(e as Error).message}`);
-  }
-  const parsed = ProgramFileSchema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`The prompt program ${path} must be a non-empty list of instruction strings.`);
-  return Array.isArray(parsed.data) ? parsed.data : parsed.data.steps;
-}
-
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
@@ -86,6 +71,7 @@ export interface CliIo {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
   try {
+    if (argv[0] === "eval") return await evalMain(argv.slice(1), io);
     let raw;
     try {
       raw = parseArgs({

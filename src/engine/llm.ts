@@ -13,7 +13,7 @@ export interface ToolSpec {
 export type ToolChoice = "auto" | "none" | { name: string };
 
 /** Why the engine is calling: recorded in transcripts, useful to scripted servers. */
-export type CallPurpose = "plan" | "act" | "summary" | "progress-note";
+export type CallPurpose = "plan" | "act" | "summary" | "progress-note" | "judge";
 
 export interface ChatRequest {
   messages: readonly ChatMessage[];

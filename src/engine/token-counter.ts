@@ -32,15 +32,20 @@ export function countText(text: string): number {
 // Messages are immutable once appended, so their counts are cached by identity.
 const cache = new WeakMap<object, number>();
 
-/** Tokens one message costs in a prompt (OpenAI's accounting: ~3 tokens of framing per message). */
+/**
+ * Tokens one message costs in a prompt, by OpenAI's accounting (the cookbook's `num_tokens_from_messages`):
+ * 3 tokens of framing, then every field's value — the role (one token) as well as the content — so a
+ * tool result's `tool_call_id` counts too. How tool calls are rendered is not published; each is counted
+ * as its name and arguments plus 3 tokens of framing.
+ */
 export function countMessage(message: ChatMessage): number {
   const hit = cache.get(message);
   if (hit !== undefined) return hit;
-  let n = 3 + countText(message.content ?? "");
+  let n = 3 + countText(message.role) + countText(message.content ?? "");
   if (message.role === "assistant" && message.tool_calls) {
     for (const call of message.tool_calls) n += 3 + countText(call.function.name) + countText(call.function.arguments);
   }
-  if (message.role === "tool") n += 1;
+  if (message.role === "tool") n += countText(message.tool_call_id);
   cache.set(message, n);
   return n;
 }

@@ -48,7 +48,7 @@ async function generate(domain: Domain, task: string, options: GenerateOptions):
     domain,
     instructions: options.promptProgram,
     workspace: workspacePath,
-    llm: options.llm ?? createLlm(options),
+    llm: options.llm ?? (await createLlm(options)),
   });
   const files: Record<string, string> = {};
   for (const path of await workspace.list()) files[path] = (await workspace.read(path)) ?? "";

@@ -69,7 +69,7 @@ export interface PersonalityOptions {
   silentCut?: boolean;
 }
 
-type Body = {
+export type Body = {
   model: string;
   messages: Array<Record<string, unknown> & { role: string; content?: unknown }>;
   tools?: Array<{ function: ToolSpec }>;
@@ -85,7 +85,7 @@ const isForced = (b: Body) => b.tool_choice === "required" || (typeof b.tool_cho
 const hasTools = (b: Body) => (b.tools?.length ?? 0) > 0;
 
 /** Prompt tokens as this server counts them: the engine's count times the server's tokenizer ratio. */
-function serverPrompt(b: Body, ratio: number): number {
+export function serverPrompt(b: Body, ratio: number): number {
   const messages = b.messages.map((m) => ({ ...m, content: typeof m.content === "string" ? m.content : "" })) as unknown as ChatMessage[];
   return Math.ceil(
     countPrompt(

@@ -7,6 +7,8 @@ import type { OpenAiLlm } from "./openai-llm.js";
 import { defaultPrompts } from "./prompts.js";
 import { FAMILY_NAMES } from "./server-family.js";
 import { MIN_TASK_TOKENS, taskTokenBudget } from "./task-budget.js";
+import { countPrompt } from "./token-counter.js";
+import { AGENT_TOOL_SPECS } from "./tools/definitions.js";
 
 /**
  * `l2mac doctor`: whether L2MAC will work with the configured endpoint, and if not, the one reason and
@@ -99,6 +101,20 @@ export async function diagnose(options: ConnectOptions): Promise<Verdict> {
   }
 }
 
+/**
+ * Whether an instruction can be worked on at all: the fixed head of its conversation (prompts and tools),
+ * the smallest task L2MAC plans from, and room for a few turns must fit the prompt budget.
+ */
+function roomForWork(llm: OpenAiLlm): boolean {
+  const prompts = defaultPrompts("codebase");
+  const head = countPrompt([system(prompts.system), user(prompts.control_unit_execute_instruction)], AGENT_TOOL_SPECS);
+  const budget = (llm.contextWindow - llm.completionReserve) * 0.95;
+  return taskTokenBudget(llm, prompts) >= MIN_TASK_TOKENS && head + MIN_TASK_TOKENS + ROOM_FOR_TURNS <= budget;
+}
+
+// A write and its result, a check and the next control message.
+const ROOM_FOR_TURNS = 512;
+
 const reserveFor = (llm: OpenAiLlm): number => Math.max(256, Math.min(1024, llm.completionReserve));
 
 const whereOf = (llm: OpenAiLlm): Where => ({ endpoint: llm.endpoint, model: llm.model, family: llm.serverFamily });
@@ -151,8 +167,7 @@ function checkEndpoint(
   }
   const window = llm.contextWindowSource;
   const tokens = window.tokens.toLocaleString("en-US");
-  if (taskTokenBudget(llm, defaultPrompts("codebase")) < MIN_TASK_TOKENS)
-    fail(`context window${of}`, sentences.windowTooSmall(where, window.tokens));
+  if (!roomForWork(llm)) fail(`context window${of}`, sentences.windowTooSmall(where, window.tokens));
   if (window.origin === "default") {
     add(
       "warn",

@@ -123,3 +123,52 @@ describe.each(ALL_PERSONALITIES)("%s", (name) => {
     }
   });
 });
+
+describe("an incompatibility met mid-run", () => {
+  // OpenRouter's account runs dry after the first instruction (two writes and a completion).
+  const drained = () => {
+    const inner = agent();
+    let acts = 0;
+    return (async (r, i) => {
+      if (
+        r.body.tools?.some((t: { function: { name: string } }) => t.function.name === "write_files") &&
+        r.body.tool_choice === "auto" &&
+        ++acts > 3
+      ) {
+        return {
+          status: 402,
+          body: { error: { code: 402, message: "Insufficient credits. Add more using https://openrouter.ai/settings/credits" } },
+        };
+      }
+      return inner(r, i);
+    }) as Parameters<ReturnType<typeof personality>["responder"]>[0];
+  };
+  const SENTENCE =
+    "OpenRouter refused the request because the account has no credits left; add credits at openrouter.ai/settings/credits, then resume the run.";
+
+  it("pauses the GitHub run with the sentence in the plan comment, keeping the finished instruction", async () => {
+    const p = personality("openrouter");
+    h = await startHarness({
+      llm: p.responder(drained()),
+      llmServer: p.server,
+      llmBaseURL: p.baseURL,
+      env: { L2MAC_MODEL: p.model, L2MAC_MAX_RETRIES: "2" },
+    });
+    const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build a URL shortener in Python with tests and a README." });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.idle();
+    const body = unescape(h.planComment(issue.number)!.body);
+    expect(body).toMatch(/\*\*Status:\*\* paused: /);
+    expect(body).toContain(SENTENCE);
+    expect(body.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(1);
+  });
+
+  it("pauses the CLI run (exit 2) with the sentence", async () => {
+    const started = await startPersonality("openrouter", drained());
+    server = started.server;
+    const run = io({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: started.baseURL, ...started.env });
+    expect(await main(["a URL shortener", "--workspace", join(dir, "ws"), "--steps", "3"], run.io)).toBe(2);
+    expect(run.err()).toContain(SENTENCE);
+    expect(run.err()).toContain("Continue with: l2mac --resume");
+  });
+});

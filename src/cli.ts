@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { totalTokens } from "./engine/usage.js";
+import { formatCost, totalTokens } from "./engine/usage.js";
+import { doctor } from "./local/doctor.js";
 import { createLlm } from "./local/llm-settings.js";
 import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } from "./local/local-run.js";
 import { progressReporter } from "./local/progress.js";
@@ -15,6 +16,7 @@ import { evalMain } from "./eval/eval-command.js";
 export const USAGE = `Usage: l2mac "<task>" [options]
        l2mac --resume [--workspace DIR]
        l2mac eval [options]      score L2MAC on the paper's benchmark tasks (l2mac eval --help)
+       l2mac doctor [--model NAME] [--base-url URL] [--context-window N]   check that the LLM endpoint will work
 
 Turns a task into a prompt program and executes it, one fresh LLM agent and one git commit per instruction.
 
@@ -30,7 +32,7 @@ Options:
   --test-timeout SECONDS   time limit for --test-cmd (default: 300); a timeout fails
   --model NAME             model name (default: $L2MAC_MODEL or gpt-4o)
   --base-url URL           any OpenAI-compatible endpoint (default: $OPENAI_BASE_URL or OpenAI)
-  --context-window N       the model's context window in tokens (default: $L2MAC_CONTEXT_WINDOW or known size)
+  --context-window N       the model's context window in tokens (default: $L2MAC_CONTEXT_WINDOW, else asked of the server)
   --max-cost USD           pause when the run has cost this much
   --max-tokens N           pause when the run has used this many tokens
   --max-turns N            turns per instruction before pausing (default: 40)
@@ -38,7 +40,8 @@ Options:
   --resume                 continue the run in --workspace (or the newest unfinished one) at its first unfinished instruction
   -h, --help               show this help
 
-Environment: OPENAI_API_KEY (required), OPENAI_BASE_URL, L2MAC_MODEL, L2MAC_CONTEXT_WINDOW.
+Environment: OPENAI_API_KEY (required), OPENAI_BASE_URL, L2MAC_MODEL, L2MAC_PLANNER_MODEL, L2MAC_SUMMARY_MODEL,
+L2MAC_CONTEXT_WINDOW; Azure: OPENAI_API_VERSION, AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY (docs/providers.md).
 Exit status: 0 finished, 2 paused (resume with --resume), 1 failed or error.`;
 
 const Flags = z.object({
@@ -70,6 +73,7 @@ export interface CliIo {
 /** The `l2mac` command; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
+  if (argv[0] === "doctor") return doctor(argv.slice(1), io);
   try {
     if (argv[0] === "eval") return await evalMain(argv.slice(1), io);
     let raw;
@@ -118,9 +122,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     workspace ??= defaultWorkspace(task);
 
-    const llm = createLlm(
+    const llm = await createLlm(
       { model: flags.model, baseURL: flags["base-url"], contextWindow: flags["context-window"], maxRetries: flags["max-retries"] },
       io.env,
+      (warning) => io.stderr.write(`l2mac: ${warning}\n`),
     );
     const instructions = flags["prompt-program"] ? await readPromptProgram(flags["prompt-program"]) : undefined;
     const progress = progressReporter(io.stdout);
@@ -147,7 +152,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }).finally(() => progress.close());
 
     const done = program.instructions.filter((i) => i.status === "done").length;
-    const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, $${program.usage.costUsd.toFixed(4)}`;
+    const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, ${formatCost(program.usage, 4)}`;
     if (program.status === "done") {
       say(`Done: ${done} instructions, ${spent}. Files in ${workspace}`);
       return 0;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { azureConnection } from "./engine/azure.js";
 
 /**
  * Configuration at the edges, parsed with zod: the server's environment and the repository's
@@ -13,13 +14,23 @@ const optionalText = unsetIfBlank(z.string().trim().optional());
 
 export const DEFAULT_MODEL = "gpt-4o";
 
-/** The LLM connection, shared by the server and the CLI (whose flags override it). */
+const optionalModel = unsetIfBlank(z.string().trim().min(1).optional());
+
+/** The LLM connection, shared by the server and the CLI (whose flags override it). docs/providers.md has the details. */
 export const LlmEnvSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: unsetIfBlank(z.string().trim().url().optional()),
   L2MAC_MODEL: unsetIfBlank(z.string().trim().min(1).default(DEFAULT_MODEL)),
+  /** Models per role: the planner and the summariser default to L2MAC_MODEL (the executor). */
+  L2MAC_PLANNER_MODEL: optionalModel,
+  L2MAC_SUMMARY_MODEL: optionalModel,
+  /** Unset: asked of the server, else the table of known models, else 4096 with a warning. */
   L2MAC_CONTEXT_WINDOW: unsetIfBlank(z.coerce.number().int().min(1024).optional()),
   L2MAC_MAX_RETRIES: unsetIfBlank(z.coerce.number().int().min(0).max(20).optional()),
+  /** Azure OpenAI: an api-version selects the SDK's Azure client; L2MAC_MODEL is then the deployment name. */
+  OPENAI_API_VERSION: optionalText,
+  AZURE_OPENAI_ENDPOINT: unsetIfBlank(z.string().trim().url().optional()),
+  AZURE_OPENAI_API_KEY: optionalText,
 });
 export type LlmEnv = z.infer<typeof LlmEnvSchema>;
 
@@ -41,6 +52,8 @@ export const ServerEnvSchema = LlmEnvSchema.extend({
   L2MAC_PRICE_OUTPUT: unsetIfBlank(z.coerce.number().nonnegative().optional()),
   /** Where working copies of feature branches live. */
   L2MAC_WORKDIR: optionalText,
+  /** `l2mac doctor`'s checks of the LLM endpoint, logged once at start-up (never blocking it). */
+  L2MAC_STARTUP_CHECK: unsetIfBlank(z.enum(["true", "false"]).default("true")),
 });
 export type ServerEnv = z.infer<typeof ServerEnvSchema>;
 
@@ -53,7 +66,18 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   return parsed.data;
 }
 
-export const readServerEnv = (env: NodeJS.ProcessEnv): ServerEnv => parseEnv(ServerEnvSchema, env);
+/** A combination of LLM variables no connection can be made from, as the sentence to show; undefined when fine. */
+export function llmEnvProblem(env: LlmEnv): string | undefined {
+  const azure = azureConnection({ baseURL: env.OPENAI_BASE_URL, apiVersion: env.OPENAI_API_VERSION, endpoint: env.AZURE_OPENAI_ENDPOINT });
+  return typeof azure === "string" ? azure : undefined;
+}
+
+export function readServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
+  const parsed = parseEnv(ServerEnvSchema, env);
+  const problem = llmEnvProblem(parsed);
+  if (problem) throw new Error(`Invalid environment: ${problem}`);
+  return parsed;
+}
 
 const positive = z.number().positive();
 
@@ -62,6 +86,25 @@ export const RepoConfigSchema = z
   .object({
     label: z.string().trim().min(1).max(50).default("l2mac").describe("The label that starts a run."),
     model: z.string().trim().min(1).optional().describe("Overrides the server's model (L2MAC_MODEL) for this repository."),
+    models: z
+      .object({
+        planner: z
+          .string()
+          .trim()
+          .min(1)
+          .optional()
+          .describe("Plans the prompt program (default: L2MAC_PLANNER_MODEL, else the executor)."),
+        executor: z.string().trim().min(1).optional().describe("Carries out the instructions (default: `model`, else L2MAC_MODEL)."),
+        summary: z
+          .string()
+          .trim()
+          .min(1)
+          .optional()
+          .describe("Writes each instruction's summary and progress notes (default: L2MAC_SUMMARY_MODEL, else the executor)."),
+      })
+      .strict()
+      .optional()
+      .describe("A model per role, e.g. a strong planner and a cheap summariser; each is priced on its own."),
     max_instructions: z.number().int().min(1).max(100).default(10).describe("Most instructions the planner may produce."),
     budgets: z
       .object({

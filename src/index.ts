@@ -1,5 +1,6 @@
 import type { ApplicationFunction, Probot } from "probot";
 import { readServerEnv, type ServerEnv } from "./config.js";
+import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueEdited } from "./handlers/issue-edited.js";
@@ -9,6 +10,7 @@ import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
+import { logStartupVerdict } from "./local/doctor.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
@@ -36,10 +38,13 @@ export function createApp(options: AppOptions): ApplicationFunction {
     // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
     const permissions = new Permissions();
     const planTrust = new PlanTrust(permissions);
+    // What the LLM endpoint turns out to need is learned once, by the start-up check or the first run.
+    const llmMemory = new EndpointMemory();
+    if (options.env.L2MAC_STARTUP_CHECK === "true") logStartupVerdict(options.env, app.log, llmMemory);
     let queue = options.queue;
     if (!queue) {
       const local = new InProcessQueue(
-        createWorker(app, options.env, botLogin, planTrust),
+        createWorker(app, options.env, botLogin, planTrust, llmMemory),
         options.env.L2MAC_WORKER_CONCURRENCY,
         (job, error) =>
           app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),

@@ -48,7 +48,7 @@ async function generate(domain: Domain, task: string, options: GenerateOptions):
     domain,
     instructions: options.promptProgram,
     workspace: workspacePath,
-    llm: options.llm ?? createLlm(options),
+    llm: options.llm ?? (await createLlm(options)),
   });
   const files: Record<string, string> = {};
   for (const path of await workspace.list()) files[path] = (await workspace.read(path)) ?? "";
@@ -68,6 +68,9 @@ export { runProgram, type RunProgramOptions, type RunResult } from "./engine/run
 export { executeInstruction, type InstructionOutcome } from "./engine/control-unit.js";
 export { planProgram } from "./engine/planner.js";
 export { OpenAiLlm, type OpenAiLlmOptions } from "./engine/openai-llm.js";
+export { connectLlm, type ConnectOptions, type Connection } from "./engine/llm-connection.js";
+export { RoleLlm, type RoleModels } from "./engine/role-llm.js";
+export { diagnose, type Verdict } from "./engine/llm-doctor.js";
 export { DirectoryFileStore } from "./engine/directory-file-store.js";
 export { MemoryProgramStore, type ProgramStore } from "./engine/program-store.js";
 export { defaultPrompts, loadPromptsFile, type Prompts } from "./engine/prompts.js";

@@ -2,9 +2,11 @@
 import { Redis } from "ioredis";
 import { createProbot } from "probot";
 import { readServerEnv } from "./config.js";
+import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { octokitClass } from "./github/octokit-class.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
+import { logStartupVerdict } from "./local/doctor.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
 import { botLoginOf, createWorker } from "./runs/worker.js";
 
@@ -22,7 +24,9 @@ const probot = createProbot({ env: process.env, ...(Octokit ? { overrides: { Oct
 // Probot sets itself up (logger included) asynchronously; auth() waits for that.
 await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-const process_ = createWorker(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()));
+const llmMemory = new EndpointMemory();
+if (env.L2MAC_STARTUP_CHECK === "true") logStartupVerdict(env, probot.log, llmMemory);
+const process_ = createWorker(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()), llmMemory);
 const running = startBullWorker({
   redis,
   prefix: env.L2MAC_QUEUE_PREFIX,

@@ -181,6 +181,7 @@ class ControlUnit {
           throw new Stop("failed", `the LLM rejected the request: ${e.message}`);
         case "auth":
         case "unavailable":
+        case "incompatible":
           throw new Stop("paused", e.message);
       }
     }
@@ -365,6 +366,6 @@ const stopReason = (signal: AbortSignal | undefined): string => (typeof signal?.
 function normaliseReply(message: AssistantMessage): AssistantMessage {
   const calls = message.tool_calls?.filter((c) => c.type === "function");
   return calls && calls.length > 0
-    ? { role: "assistant", content: message.content ?? null, tool_calls: calls }
+    ? { role: "assistant", content: message.content ?? null, tool_calls: calls, ...(message.reasoning && { reasoning: message.reasoning }) }
     : { role: "assistant", content: message.content ?? "" };
 }

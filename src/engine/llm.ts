@@ -27,6 +27,10 @@ export interface ChatRequest {
 export interface TokenCounts {
   promptTokens: number;
   completionTokens: number;
+  /** The server sent no usage: these are the app's own counts, so cost figures say "estimated". */
+  estimated?: boolean;
+  /** What the call cost in USD, when the adapter prices its own model (each model of a per-role setup is priced apart). */
+  costUsd?: number;
 }
 
 export interface ChatResponse {
@@ -37,6 +41,8 @@ export interface ChatResponse {
 
 export interface LLM {
   readonly model: string;
+  /** Every model behind this port when it routes by purpose (models per role); otherwise just `model`. */
+  readonly models?: readonly string[];
   /** Tokens the model accepts, prompt and completion together. */
   readonly contextWindow: number;
   /** Tokens reserved for each completion; the prompt budget is contextWindow − this. */
@@ -47,9 +53,11 @@ export interface LLM {
 /**
  * What went wrong talking to the model, in the terms the control unit acts on:
  * `context-length` → summarise and restart; `bad-request` → the request itself is wrong (never retried);
- * `auth` → the key is missing or refused; `unavailable` → retries exhausted or endpoint unreachable.
+ * `auth` → the key is missing or refused; `unavailable` → retries exhausted or endpoint unreachable;
+ * `incompatible` → the server or model cannot do what L2MAC needs (e.g. no tool calls): the message is the
+ * one sentence saying what the operator must change, and the run pauses until then.
  */
-export type LlmErrorKind = "context-length" | "bad-request" | "auth" | "unavailable" | "aborted";
+export type LlmErrorKind = "context-length" | "bad-request" | "auth" | "unavailable" | "incompatible" | "aborted";
 
 export class LlmError extends Error {
   constructor(

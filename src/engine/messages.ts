@@ -4,6 +4,8 @@ export interface ToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /** Gemini's `extra_content` (its thought signature): opaque, sent back on this call unchanged, never shown or parsed. */
+  extraContent?: Record<string, unknown>;
 }
 
 export interface SystemMessage {
@@ -18,6 +20,11 @@ export interface AssistantMessage {
   role: "assistant";
   content: string | null;
   tool_calls?: ToolCall[];
+  /**
+   * The model's `reasoning_content` on a turn that made tool calls, kept only because some servers (DeepSeek)
+   * require it back on later requests. Never shown to people, never parsed, never sent as content.
+   */
+  reasoning?: string;
 }
 export interface ToolMessage {
   role: "tool";

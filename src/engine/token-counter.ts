@@ -44,6 +44,8 @@ export function countMessage(message: ChatMessage): number {
   let n = 3 + countText(message.role) + countText(message.content ?? "");
   if (message.role === "assistant" && message.tool_calls) {
     for (const call of message.tool_calls) n += 3 + countText(call.function.name) + countText(call.function.arguments);
+    // Kept reasoning may be sent back (DeepSeek): counted, so the budget errs high.
+    if (message.reasoning) n += countText(message.reasoning);
   }
   if (message.role === "tool") n += countText(message.tool_call_id);
   cache.set(message, n);

@@ -6,6 +6,8 @@ export const UsageSchema = z.object({
   completionTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   calls: z.number().int().nonnegative(),
+  /** Some calls had no usage from the server and were counted locally: the figures are estimates. */
+  estimated: z.boolean().optional(),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
@@ -17,8 +19,12 @@ export function addUsage(a: Usage, b: Usage): Usage {
     completionTokens: a.completionTokens + b.completionTokens,
     costUsd: a.costUsd + b.costUsd,
     calls: a.calls + b.calls,
+    ...((a.estimated || b.estimated) && { estimated: true }),
   };
 }
+
+/** The cost as people read it: "$0.0123", or "$0.0123 (estimated)" when some calls were counted locally. */
+export const formatCost = (u: Usage, digits = 2): string => `$${u.costUsd.toFixed(digits)}${u.estimated ? " (estimated)" : ""}`;
 
 export const totalTokens = (u: Usage): number => u.promptTokens + u.completionTokens;
 
@@ -51,7 +57,16 @@ export function pricesFor(model: string, configured?: Prices): Prices | undefine
   return hit?.[1];
 }
 
+export const costOf = (counts: TokenCounts, prices: Prices | undefined): number =>
+  prices ? (counts.promptTokens * prices.input + counts.completionTokens * prices.output) / 1_000_000 : 0;
+
+/** One call's usage; a cost the adapter already computed for its own model wins over `prices`. */
 export function usageOf(counts: TokenCounts, prices: Prices | undefined): Usage {
-  const costUsd = prices ? (counts.promptTokens * prices.input + counts.completionTokens * prices.output) / 1_000_000 : 0;
-  return { promptTokens: counts.promptTokens, completionTokens: counts.completionTokens, costUsd, calls: 1 };
+  return {
+    promptTokens: counts.promptTokens,
+    completionTokens: counts.completionTokens,
+    costUsd: counts.costUsd ?? costOf(counts, prices),
+    calls: 1,
+    ...(counts.estimated && { estimated: true }),
+  };
 }

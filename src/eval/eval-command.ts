@@ -5,7 +5,6 @@ import { z } from "zod";
 import { createLlm } from "../local/llm-settings.js";
 import { UsageError } from "../local/local-run.js";
 import { evalProgress } from "./eval-progress.js";
-import { withFreshSignals } from "./fresh-signals.js";
 import { evalRun } from "./eval-run.js";
 import { buildJson, renderChart, renderMarkdown, renderTerminal, type EvalSettings } from "./report.js";
 import type { RunRecord } from "./run-record.js";
@@ -160,29 +159,25 @@ export async function evalMain(argv: readonly string[], io: EvalIo): Promise<num
     throw new UsageError(`${out} already holds an evaluation. Continue it with --resume, or choose another --out.`);
   }
 
-  const coder = withFreshSignals(
-    createLlm(
-      {
-        model: flags.model ?? previous?.settings.model,
-        baseURL: flags["base-url"],
-        contextWindow: flags["context-window"],
-        maxRetries: flags["max-retries"],
-      },
-      io.env,
-    ),
+  const coder = await createLlm(
+    {
+      model: flags.model ?? previous?.settings.model,
+      baseURL: flags["base-url"],
+      contextWindow: flags["context-window"],
+      maxRetries: flags["max-retries"],
+    },
+    io.env,
   );
   const judgeKey = io.env.L2MAC_JUDGE_API_KEY?.trim() || undefined;
-  const judge = withFreshSignals(
-    createLlm(
-      {
-        apiKey: judgeKey,
-        model: flags["judge-model"] ?? previous?.settings.judgeModel ?? coder.model,
-        baseURL: flags["judge-base-url"] ?? flags["base-url"],
-        contextWindow: flags["judge-context-window"],
-        maxRetries: flags["max-retries"],
-      },
-      io.env,
-    ),
+  const judge = await createLlm(
+    {
+      apiKey: judgeKey,
+      model: flags["judge-model"] ?? previous?.settings.judgeModel ?? coder.model,
+      baseURL: flags["judge-base-url"] ?? flags["base-url"],
+      contextWindow: flags["judge-context-window"],
+      maxRetries: flags["max-retries"],
+    },
+    io.env,
   );
   const settings: EvalSettings = {
     model: coder.model,

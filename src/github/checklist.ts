@@ -1,4 +1,4 @@
-import { totalTokens } from "../engine/usage.js";
+import { formatCost, totalTokens } from "../engine/usage.js";
 import { clip, codeBlock, decodeItemText, encodeItemText, inlineText, plainText } from "./markdown-text.js";
 import {
   MAX_ITEM_CHARS,
@@ -154,7 +154,7 @@ function statusLine(plan: Plan, ctx: RenderContext): string {
     `${STATUS_PREFIX} ${phase}`,
     `branch \`${inlineText(plan.branch, 200)}\``,
     `${totalTokens(plan.usage).toLocaleString("en-US")} tokens`,
-    `$${plan.usage.costUsd.toFixed(2)}`,
+    formatCost(plan.usage),
     `updated ${(ctx.now ?? new Date()).toISOString().slice(0, 16).replace("T", " ")} UTC`,
   ];
   return parts.join(" · ");

@@ -1,6 +1,6 @@
 import { plainText } from "./markdown-text.js";
 import { defuseClosingKeywords } from "../engine/text.js";
-import { totalTokens } from "../engine/usage.js";
+import { formatCost, totalTokens } from "../engine/usage.js";
 import type { Octokit, RepoRef } from "./octokit.js";
 import type { Plan } from "./plan.js";
 
@@ -37,7 +37,7 @@ export function renderPullRequestBody(plan: Plan, issueNumber: number, repoUrl: 
     ...rows,
     "",
     ciLine,
-    `**Usage:** ${totalTokens(plan.usage).toLocaleString("en-US")} tokens (${plan.usage.promptTokens.toLocaleString("en-US")} prompt, ${plan.usage.completionTokens.toLocaleString("en-US")} completion) · $${plan.usage.costUsd.toFixed(2)} · ${plan.usage.calls} LLM calls`,
+    `**Usage:** ${totalTokens(plan.usage).toLocaleString("en-US")} tokens (${plan.usage.promptTokens.toLocaleString("en-US")} prompt, ${plan.usage.completionTokens.toLocaleString("en-US")} completion) · ${formatCost(plan.usage)} · ${plan.usage.calls} LLM calls`,
   ];
   let body = parts.join("\n");
   if (body.length > MAX_BODY) body = `${body.slice(0, MAX_BODY)}\n\n…(truncated; the full program is on #${issueNumber})`;

@@ -1,5 +1,8 @@
-import { LlmEnvSchema, parseEnv, type LlmEnv } from "../config.js";
-import { OpenAiLlm } from "../engine/openai-llm.js";
+import { llmEnvProblem, LlmEnvSchema, parseEnv, type LlmEnv } from "../config.js";
+import type { LLM } from "../engine/llm.js";
+import { connectLlm, LlmConfigError, type Connection } from "../engine/llm-connection.js";
+import type { Prices } from "../engine/usage.js";
+import { connectOptionsFromEnv } from "../llm-env.js";
 import { UsageError } from "./local-run.js";
 
 /** The LLM connection for local use: explicit options first, then the environment. */
@@ -7,33 +10,53 @@ export interface LlmSettings {
   apiKey?: string;
   baseURL?: string;
   model?: string;
+  plannerModel?: string;
+  summaryModel?: string;
   contextWindow?: number;
   maxRetries?: number;
+  prices?: Prices;
 }
 
 /** A bad variable is the user's to fix: a usage error (exit 1 with the message), not a crash. */
-function llmEnv(env: NodeJS.ProcessEnv): LlmEnv {
+export function llmEnv(env: NodeJS.ProcessEnv): LlmEnv {
+  let parsed: LlmEnv;
   try {
-    return parseEnv(LlmEnvSchema, env);
+    parsed = parseEnv(LlmEnvSchema, env);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const problem = llmEnvProblem(parsed);
+  if (problem) throw new UsageError(problem);
+  return parsed;
 }
 
-export function createLlm(settings: LlmSettings, env: NodeJS.ProcessEnv = process.env): OpenAiLlm {
-  const e = llmEnv(env);
-  const apiKey = settings.apiKey ?? e.OPENAI_API_KEY;
-  if (!apiKey) {
-    throw new UsageError(
-      "OPENAI_API_KEY is not set. Export your key (export OPENAI_API_KEY=...), or, for a local OpenAI-compatible server " +
-        "that does not check keys, any non-empty value together with --base-url.",
-    );
+export const MISSING_KEY =
+  "OPENAI_API_KEY is not set. Export your key (export OPENAI_API_KEY=...), or, for a local OpenAI-compatible server " +
+  "that does not check keys, any non-empty value together with --base-url.";
+
+/**
+ * Connects to the configured LLM: asks the server for the model's window unless one is set, and warns
+ * (through `warn`) when it has to assume one.
+ */
+export async function connectLocalLlm(
+  settings: LlmSettings,
+  env: NodeJS.ProcessEnv = process.env,
+  warn?: (message: string) => void,
+): Promise<Connection> {
+  const options = connectOptionsFromEnv(llmEnv(env), settings);
+  if (!options.apiKey) throw new UsageError(MISSING_KEY);
+  try {
+    return await connectLlm({ ...options, apiKey: options.apiKey, prices: settings.prices, warn });
+  } catch (error) {
+    if (error instanceof LlmConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  return new OpenAiLlm({
-    apiKey,
-    baseURL: settings.baseURL ?? e.OPENAI_BASE_URL,
-    model: settings.model ?? e.L2MAC_MODEL,
-    contextWindow: settings.contextWindow ?? e.L2MAC_CONTEXT_WINDOW,
-    maxRetries: settings.maxRetries ?? e.L2MAC_MAX_RETRIES,
-  });
+}
+
+export async function createLlm(
+  settings: LlmSettings,
+  env: NodeJS.ProcessEnv = process.env,
+  warn?: (message: string) => void,
+): Promise<LLM> {
+  return (await connectLocalLlm(settings, env, warn)).llm;
 }

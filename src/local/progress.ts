@@ -1,8 +1,8 @@
 import type { RunEvent, RunEventListener } from "../engine/events.js";
 import { commitSubject } from "../engine/text.js";
-import { totalTokens, type Usage } from "../engine/usage.js";
+import { formatCost, totalTokens, type Usage } from "../engine/usage.js";
 
-const fmtUsage = (u: Usage): string => `${totalTokens(u).toLocaleString("en-US")} tokens · $${u.costUsd.toFixed(4)}`;
+const fmtUsage = (u: Usage): string => `${totalTokens(u).toLocaleString("en-US")} tokens · ${formatCost(u, 4)}`;
 
 /**
  * Shows a run's progress: on a TTY one status line rewritten in place (instruction k/N, turn, tokens,

@@ -10,10 +10,20 @@ export function recordTranscript(llm: LLM, path: string): LLM {
     await ready;
     await appendFile(path, `${JSON.stringify({ time: new Date().toISOString(), model: llm.model, ...entry })}\n`);
   };
+  // Getters: the window of an adapter shrinks as it learns how its server counts tokens.
   return {
-    model: llm.model,
-    contextWindow: llm.contextWindow,
-    completionReserve: llm.completionReserve,
+    get model() {
+      return llm.model;
+    },
+    get models() {
+      return llm.models;
+    },
+    get contextWindow() {
+      return llm.contextWindow;
+    },
+    get completionReserve() {
+      return llm.completionReserve;
+    },
     async complete(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ChatResponse> {
       const logged = {
         purpose: request.purpose,

@@ -4,6 +4,7 @@ import { Meter, type Budgets } from "../engine/budget.js";
 import { executeInstruction, type InstructionOutcome } from "../engine/control-unit.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
+import { modelsOf } from "../engine/role-llm.js";
 import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
@@ -83,7 +84,8 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   // What every prompt carries of the task: cut to the model's window before any request.
   const prompted = promptedTask(task, deps.llm);
 
-  const unpriced = config.budgets.max_cost_usd !== undefined && !pricesFor(deps.llm.model, deps.prices);
+  // Every model of a per-role setup must be priced for a cost budget to count.
+  const unpriced = config.budgets.max_cost_usd !== undefined ? modelsOf(deps.llm).find((m) => !pricesFor(m, deps.prices)) : undefined;
   const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
   let comment = await findPlanComment(octokit, issue, deps.botLogin);
   // Only a version of the comment this app or a writer wrote is acted on.
@@ -123,7 +125,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   ({ comment, plan } = consent);
   if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
-    const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
+    const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${unpriced}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
     const base = plan ?? newPlan(newRunId(), branch, []);
     if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
     else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);

@@ -2,10 +2,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Probot } from "probot";
 import type { ServerEnv } from "../config.js";
-import { OpenAiLlm } from "../engine/openai-llm.js";
+import { LRUCache } from "lru-cache";
+import { EndpointMemory } from "../engine/endpoint-memory.js";
+import { connectLlm } from "../engine/llm-connection.js";
 import type { Octokit } from "../github/octokit.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
+import { connectOptionsFromEnv } from "../llm-env.js";
 import { advanceRun } from "./advance-run.js";
 import type { RunProcessor } from "./run-queue.js";
 
@@ -20,7 +23,21 @@ export function botLoginOf(app: Probot): () => Promise<string> {
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>, planTrust: PlanTrust): RunProcessor {
+export function createWorker(
+  app: Probot,
+  env: ServerEnv,
+  bot: () => Promise<string>,
+  planTrust: PlanTrust,
+  /** What the process has learned of the LLM endpoint (shared with the start-up check). */
+  memory: EndpointMemory = new EndpointMemory(),
+): RunProcessor {
+  // An assumed window is said once per model, not on every advance of every run.
+  const warned = new LRUCache<string, true>({ max: 100 });
+  const warnOnce = (warning: string, say: () => void) => {
+    if (warned.has(warning)) return;
+    warned.set(warning, true);
+    say();
+  };
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
@@ -29,12 +46,22 @@ export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<str
       log.warn({ problems: config.problems }, "configuration became invalid; run not advanced");
       return;
     }
-    const llm = new OpenAiLlm({
-      apiKey: env.OPENAI_API_KEY ?? "",
-      baseURL: env.OPENAI_BASE_URL,
-      model: config.config.model ?? env.L2MAC_MODEL,
-      contextWindow: env.L2MAC_CONTEXT_WINDOW,
-      maxRetries: env.L2MAC_MAX_RETRIES,
+    const prices =
+      env.L2MAC_PRICE_INPUT !== undefined && env.L2MAC_PRICE_OUTPUT !== undefined
+        ? { input: env.L2MAC_PRICE_INPUT, output: env.L2MAC_PRICE_OUTPUT }
+        : undefined;
+    const models = config.config.models;
+    const connection = connectOptionsFromEnv(env, {
+      model: models?.executor ?? config.config.model,
+      plannerModel: models?.planner,
+      summaryModel: models?.summary,
+    });
+    const { llm } = await connectLlm({
+      ...connection,
+      apiKey: connection.apiKey ?? "",
+      prices,
+      memory,
+      warn: (warning) => warnOnce(warning, () => log.warn(warning)),
     });
     const { phase, pollInMs } = await advanceRun({
       octokit,
@@ -49,10 +76,7 @@ export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<str
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,
       finalAttempt: attempt?.finalAttempt ?? true,
-      prices:
-        env.L2MAC_PRICE_INPUT !== undefined && env.L2MAC_PRICE_OUTPUT !== undefined
-          ? { input: env.L2MAC_PRICE_INPUT, output: env.L2MAC_PRICE_OUTPUT }
-          : undefined,
+      prices,
     });
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;

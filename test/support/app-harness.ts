@@ -10,7 +10,7 @@ import { InProcessQueue } from "../../src/runs/in-process-queue.js";
 import { startServer, type Started } from "../../src/server.js";
 import type { FileContent } from "./fake-github/bare-repo.js";
 import { startFakeGitHub, type RepoPermission } from "./fake-github/index.js";
-import { startScriptedLlm, type Responder, type ScriptedLlm } from "./scripted-llm-server.js";
+import { startScriptedLlm, type Responder, type ScriptedLlm, type ScriptedServerOptions } from "./scripted-llm-server.js";
 
 export const REPO = "acme/demo";
 
@@ -49,6 +49,8 @@ export function appEnv(input: {
     L2MAC_WORKDIR: input.workdir,
     // Fast CI polls: the fake's runs take seconds, not minutes.
     L2MAC_CI_POLL_SECONDS: "0.1",
+    // The start-up check's probe calls would be answered by each test's script; its own tests turn it on.
+    L2MAC_STARTUP_CHECK: "false",
   };
 }
 
@@ -60,6 +62,10 @@ export interface HarnessOptions {
   permissions?: Record<string, RepoPermission>;
   /** Extra server environment, e.g. L2MAC_CONTEXT_WINDOW. */
   env?: Record<string, string>;
+  /** How the scripted LLM server behaves beyond OpenAI's API (a personality of docs/providers.md). */
+  llmServer?: ScriptedServerOptions;
+  /** The base URL the app is given, from the scripted server's (default: its baseURL). */
+  llmBaseURL?: (server: ScriptedLlm) => string;
 }
 
 /**
@@ -80,7 +86,7 @@ export async function startHarness(options: HarnessOptions) {
     },
     permissions: options.permissions ?? { acme: "admin", alice: "write", rita: "read" },
   });
-  const llm: ScriptedLlm = await startScriptedLlm(options.llm);
+  const llm: ScriptedLlm = await startScriptedLlm(options.llm, options.llmServer);
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
@@ -99,7 +105,7 @@ export async function startHarness(options: HarnessOptions) {
   );
   const port = await freePort();
   const env = {
-    ...appEnv({ gh, llm, privateKey, webhookSecret, port, workdir }),
+    ...appEnv({ gh, llm: { baseURL: options.llmBaseURL?.(llm) ?? llm.baseURL }, privateKey, webhookSecret, port, workdir }),
     OPENAI_API_KEY: `sk-llm-${randomBytes(12).toString("hex")}`,
     LOG_LEVEL: "trace" as const,
     ...options.env,

@@ -92,3 +92,20 @@ describe("checkChatRequest", () => {
     expect(violations.join("\n")).toMatch(pattern);
   });
 });
+
+describe("fields OpenAI does not know", () => {
+  it("rejects them at every level, unless the server played accepts them", () => {
+    const body = req([userMsg(), { ...asst("a"), reasoning_content: "r", tool_calls: [{ ...call("a"), extra_content: {} }] }, tool("a")], {
+      tools,
+      transforms: [],
+    });
+    expect(checkChatRequest(body)).toEqual([
+      "request: unrecognized field 'transforms'",
+      "messages[1]: unrecognized field 'reasoning_content'",
+      "messages[1].tool_calls[0]: unrecognized field 'extra_content'",
+    ]);
+    expect(
+      checkChatRequest(body, { requestKeys: ["transforms"], messageKeys: ["reasoning_content"], toolCallKeys: ["extra_content"] }),
+    ).toEqual([]);
+  });
+});

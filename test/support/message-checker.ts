@@ -14,10 +14,73 @@ const isObject = (value: unknown): value is Json => typeof value === "object" &&
 const isContent = (value: unknown): boolean => typeof value === "string" || Array.isArray(value);
 const isPositiveInteger = (value: unknown): boolean => typeof value === "number" && Number.isInteger(value) && value > 0;
 
+// OpenAI rejects fields it does not know ("Unrecognized request argument supplied", "Additional properties are not allowed").
+const REQUEST_KEYS = new Set([
+  "model",
+  "messages",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "temperature",
+  "top_p",
+  "n",
+  "stream",
+  "stream_options",
+  "stop",
+  "max_tokens",
+  "max_completion_tokens",
+  "presence_penalty",
+  "frequency_penalty",
+  "logit_bias",
+  "logprobs",
+  "top_logprobs",
+  "user",
+  "seed",
+  "response_format",
+  "metadata",
+  "store",
+  "reasoning_effort",
+  "service_tier",
+  "modalities",
+  "audio",
+  "prediction",
+  "verbosity",
+  "prompt_cache_key",
+  "safety_identifier",
+  "web_search_options",
+]);
+const MESSAGE_KEYS = new Set(["role", "content", "name", "tool_calls", "tool_call_id", "refusal", "audio", "function_call"]);
+const TOOL_CALL_KEYS = new Set(["id", "type", "function"]);
+
+/** Fields another server accepts beyond OpenAI's (a personality playing that server lists them). */
+export interface CheckOptions {
+  requestKeys?: readonly string[];
+  messageKeys?: readonly string[];
+  toolCallKeys?: readonly string[];
+}
+
+function unknownKeys(value: Json, known: Set<string>, extra: readonly string[] | undefined, at: string, out: string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key) && !extra?.includes(key)) out.push(`${at}: unrecognized field '${key}'`);
+  }
+}
+
 /** Returns human-readable violations; [] when the request would be accepted. */
-export function checkChatRequest(body: unknown): string[] {
+export function checkChatRequest(body: unknown, accepts: CheckOptions = {}): string[] {
   if (!isObject(body)) return ["the request body is not a JSON object"];
   const out: string[] = [];
+  unknownKeys(body, REQUEST_KEYS, accepts.requestKeys, "request", out);
+  if (Array.isArray(body.messages)) {
+    body.messages.forEach((m: unknown, i) => {
+      if (!isObject(m)) return;
+      unknownKeys(m, MESSAGE_KEYS, accepts.messageKeys, `messages[${i}]`, out);
+      if (Array.isArray(m.tool_calls)) {
+        m.tool_calls.forEach((c: unknown, j) => {
+          if (isObject(c)) unknownKeys(c, TOOL_CALL_KEYS, accepts.toolCallKeys, `messages[${i}].tool_calls[${j}]`, out);
+        });
+      }
+    });
+  }
   if (typeof body.model !== "string" || body.model === "") out.push("'model' must be a non-empty string");
   if (body.stream === true) out.push("'stream' is not supported by the scripted server");
   checkMessages(body.messages, out);

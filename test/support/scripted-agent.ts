@@ -1,4 +1,5 @@
 import { defaultPrompts } from "../../src/engine/prompts.js";
+import { PLAN_TOOL } from "../../src/engine/tools/definitions.js";
 import type { RecordedRequest, Responder, ScriptReply } from "./scripted-llm-server.js";
 
 /** What a request to the scripted server is for, judged the way the engine builds them. */
@@ -8,9 +9,11 @@ const prompts = defaultPrompts("codebase");
 const lastText = (r: RecordedRequest): string => String(r.body.messages.at(-1)?.content ?? "");
 
 export function kindOf(r: RecordedRequest): RequestKind {
-  const choice = r.body.tool_choice;
-  if (choice && typeof choice === "object") return "plan";
-  if (choice === "none") {
+  // By the tools, not the tool choice: servers differ in which forced choice they are sent (docs/providers.md).
+  const tools: Array<{ function?: { name?: string } }> = Array.isArray(r.body.tools) ? r.body.tools : [];
+  if (tools.some((t) => t.function?.name === PLAN_TOOL)) return "plan";
+  // Tool-free turns: `none`, or no tools at all for servers that ignore `none`.
+  if (r.body.tool_choice === "none" || tools.length === 0) {
     return lastText(r) === prompts.control_unit_exhaust_context_window ? "progress-note" : "summary";
   }
   return "act";

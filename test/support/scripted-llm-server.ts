@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { checkChatRequest } from "./message-checker.js";
+import { checkChatRequest, type CheckOptions } from "./message-checker.js";
 
 /**
  * A scripted OpenAI-compatible chat-completions server over real HTTP, so adapter and engine tests
@@ -17,20 +17,36 @@ export interface RecordedRequest {
 
 type ReplyUsage = { prompt_tokens: number; completion_tokens: number };
 
-/** `arguments`: a string is sent verbatim (to test malformed JSON), anything else is JSON.stringify'd. */
-type ToolCallsReply = {
-  toolCalls: Array<{ name: string; arguments: unknown; id?: string }>;
-  content?: string | null;
+/** What other servers add to OpenAI's reply shape (personalities of docs/providers.md use these). */
+type ReplyExtras = {
   finishReason?: string;
-  usage?: ReplyUsage;
+  /** null: the reply has no `usage` at all. */
+  usage?: ReplyUsage | null;
+  /** Extra fields of the message, e.g. `reasoning_content`, or `tool_calls: []` beside text. */
+  message?: Record<string, unknown>;
+  /** Extra top-level fields, e.g. llama.cpp's `timings`, or `id: null`. */
+  top?: Record<string, unknown>;
 };
-type ContentReply = { content: string; finishReason?: string; usage?: ReplyUsage };
+
+/**
+ * `arguments`: a string is sent verbatim (to test malformed JSON), anything else is JSON.stringify'd.
+ * `id`: null sends the call without one; `extra` is merged into the call (e.g. Gemini's `extra_content`).
+ */
+type ToolCallsReply = ReplyExtras & {
+  toolCalls: Array<{ name: string; arguments: unknown; id?: string | null; extra?: Record<string, unknown> }>;
+  content?: string | null | unknown[];
+  /** Calls sent as they are, after the others (e.g. LM Studio's `{"id": "", "type": "function"}`). */
+  rawCalls?: unknown[];
+};
+type ContentReply = ReplyExtras & { content: string | null | unknown[] };
 
 export type ScriptReply =
   | ToolCallsReply
   | ContentReply
   /** An error response; body defaults to OpenAI's {error: {message, type, code}}. */
   | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** A response whose body is this text, as it is. */
+  | { status: number; raw: string; contentType?: string }
   /** Never answer: the request stays open until the server closes. */
   | { hang: true };
 
@@ -38,9 +54,25 @@ export type Responder = (request: RecordedRequest, index: number) => ScriptReply
 
 export interface ScriptedLlm {
   baseURL: string;
+  /** http://127.0.0.1:<port>, for servers whose API is not under /v1. */
+  origin: string;
+  /** Chat-completion requests. */
   requests: RecordedRequest[];
+  /** Every other request (model lists, native APIs), in order. */
+  probes: Array<RecordedRequest & { method: string }>;
   violations: string[];
   close(): Promise<void>;
+}
+
+export interface ScriptedServerOptions {
+  /** The base path clients use (default "/v1"); chat completions are served at <basePath>/chat/completions. */
+  basePath?: string;
+  /** Whether a path (without query) is the chat-completions route; default: <basePath>/chat/completions. */
+  chatPath?: (path: string) => boolean;
+  /** Other routes: a reply, or undefined for a 404 (OpenAI's models list is served by default). */
+  routes?: (request: RecordedRequest & { method: string }) => ScriptReply | undefined;
+  /** Fields this server accepts beyond OpenAI's. */
+  accepts?: CheckOptions;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -51,8 +83,11 @@ const ERROR_TYPES: Record<number, string> = {
   429: "rate_limit_error",
 };
 
-export async function startScriptedLlm(script: Responder | ScriptReply[]): Promise<ScriptedLlm> {
+export async function startScriptedLlm(script: Responder | ScriptReply[], options: ScriptedServerOptions = {}): Promise<ScriptedLlm> {
+  const basePath = options.basePath ?? "/v1";
+  const isChat = options.chatPath ?? ((path: string) => path === `${basePath}/chat/completions`);
   const requests: RecordedRequest[] = [];
+  const probes: Array<RecordedRequest & { method: string }> = [];
   const violations: string[] = [];
   const sockets = new Set<Socket>();
   let cursor = 0;
@@ -79,15 +114,20 @@ export async function startScriptedLlm(script: Responder | ScriptReply[]): Promi
     } catch (error) {
       parseError = `the body is not JSON: ${(error as Error).message}`;
     }
-    const index = requests.length;
     const request: RecordedRequest = { body, headers: { ...req.headers }, path };
-    requests.push(request);
-
-    if (req.method !== "POST" || path.split("?")[0] !== "/v1/chat/completions") {
-      violations.push(`request ${index}: ${req.method} ${path} is not served`);
+    if (req.method !== "POST" || !isChat(path.split("?")[0] ?? "")) {
+      const probe = { ...request, method: req.method ?? "GET" };
+      probes.push(probe);
+      const reply =
+        options.routes?.(probe) ?? (req.method === "GET" && path.split("?")[0] === `${basePath}/models` ? OPENAI_MODELS : undefined);
+      if (reply) return sendReply(res, request, probes.length - 1, reply);
+      // Asking what a server serves is no mistake; sending work where none is served is.
+      if (req.method !== "GET") violations.push(`${req.method} ${path} is not served`);
       return sendJson(res, 404, errorBody(404, `no route for ${req.method} ${path}`));
     }
-    const problems = parseError ? [parseError] : checkChatRequest(body);
+    const index = requests.length;
+    requests.push(request);
+    const problems = parseError ? [parseError] : checkChatRequest(body, options.accepts);
     if (problems.length > 0) {
       violations.push(...problems.map((p) => `request ${index}: ${p}`));
       return sendJson(res, 400, errorBody(400, problems.join("; "), "invalid_request"));
@@ -101,7 +141,18 @@ export async function startScriptedLlm(script: Responder | ScriptReply[]): Promi
       violations.push(`request ${index}: ${message}`);
       return sendJson(res, 500, errorBody(500, message));
     }
+    sendReply(res, request, index, reply);
+  };
+
+  const sendReply = (res: ServerResponse, request: RecordedRequest, index: number, reply: ScriptReply): void => {
     if ("hang" in reply) return; // left open; close() destroys the socket
+    if ("raw" in reply) {
+      res.writeHead(reply.status, {
+        "content-type": reply.contentType ?? "application/json",
+        "content-length": Buffer.byteLength(reply.raw),
+      });
+      return void res.end(reply.raw);
+    }
     if ("status" in reply)
       return sendJson(res, reply.status, reply.body ?? errorBody(reply.status, `scripted ${reply.status}`), reply.headers);
     sendJson(res, 200, completion(request, index, reply));
@@ -124,8 +175,10 @@ export async function startScriptedLlm(script: Responder | ScriptReply[]): Promi
   const { port } = server.address() as AddressInfo;
 
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `http://127.0.0.1:${port}${basePath}`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
+    probes,
     violations,
     close: () =>
       new Promise<void>((resolve) => {
@@ -135,21 +188,37 @@ export async function startScriptedLlm(script: Responder | ScriptReply[]): Promi
   };
 }
 
+// What OpenAI's GET /v1/models says: ids, no windows.
+const OPENAI_MODELS: ScriptReply = {
+  status: 200,
+  body: {
+    object: "list",
+    data: ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"].map((id) => ({ id, object: "model", created: 0, owned_by: "openai" })),
+  },
+};
+
 function completion(request: RecordedRequest, index: number, reply: ToolCallsReply | ContentReply): unknown {
-  const calls =
+  const calls: Array<Record<string, unknown> & { function: { arguments: string } }> =
     "toolCalls" in reply
       ? reply.toolCalls.map((call, n) => ({
-          id: call.id ?? `call_${index}_${n}`,
+          ...(call.id !== null && { id: call.id ?? `call_${index}_${n}` }),
           type: "function",
           function: { name: call.name, arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments) },
+          ...call.extra,
         }))
       : [];
+  const raw = "rawCalls" in reply ? (reply.rawCalls ?? []) : [];
   const content = reply.content ?? null;
-  const replyLength = (content ?? "").length + calls.reduce((sum, c) => sum + c.function.arguments.length, 0);
-  const usage = reply.usage ?? {
-    prompt_tokens: Math.ceil(JSON.stringify(request.body?.messages ?? []).length / 4),
-    completion_tokens: Math.max(1, Math.ceil(replyLength / 4)),
-  };
+  const text = typeof content === "string" ? content : content ? JSON.stringify(content) : "";
+  const replyLength = text.length + calls.reduce((sum, c) => sum + c.function.arguments.length, 0);
+  const usage =
+    reply.usage === null
+      ? undefined
+      : (reply.usage ?? {
+          prompt_tokens: Math.ceil(JSON.stringify(request.body?.messages ?? []).length / 4),
+          completion_tokens: Math.max(1, Math.ceil(replyLength / 4)),
+        });
+  const allCalls = [...calls, ...raw];
   return {
     id: `chatcmpl-scripted-${index}`,
     object: "chat.completion",
@@ -158,12 +227,13 @@ function completion(request: RecordedRequest, index: number, reply: ToolCallsRep
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, ...(calls.length > 0 && { tool_calls: calls }) },
+        message: { role: "assistant", content, ...(allCalls.length > 0 && { tool_calls: allCalls }), ...reply.message },
         finish_reason: reply.finishReason ?? (calls.length > 0 ? "tool_calls" : "stop"),
         logprobs: null,
       },
     ],
-    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+    ...reply.top,
   };
 }
 

@@ -13,7 +13,7 @@ import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
-import { botLoginOf, createWorker } from "./runs/worker.js";
+import { botLoginOf, createRunProcessor } from "./runs/worker.js";
 import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
@@ -39,7 +39,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
     let queue = options.queue;
     if (!queue) {
       const local = new InProcessQueue(
-        createWorker(app, options.env, botLogin, planTrust),
+        createRunProcessor(app, options.env, botLogin, planTrust),
         options.env.L2MAC_WORKER_CONCURRENCY,
         (job, error) =>
           app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),

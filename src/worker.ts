@@ -6,7 +6,7 @@ import { octokitClass } from "./github/octokit-class.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
-import { botLoginOf, createWorker } from "./runs/worker.js";
+import { botLoginOf, createRunProcessor } from "./runs/worker.js";
 
 /**
  * `npm run worker`: takes runs from Redis (REDIS_URL) and advances them. Start any number, on any
@@ -22,7 +22,7 @@ const probot = createProbot({ env: process.env, ...(Octokit ? { overrides: { Oct
 // Probot sets itself up (logger included) asynchronously; auth() waits for that.
 await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-const process_ = createWorker(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()));
+const process_ = createRunProcessor(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()));
 const running = startBullWorker({
   redis,
   prefix: env.L2MAC_QUEUE_PREFIX,

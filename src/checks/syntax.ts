@@ -9,14 +9,7 @@ import { dirname, join } from "node:path";
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { Language, LANGUAGE_VERSION, MIN_COMPATIBLE_VERSION, Parser, type Node, type Tree } from "web-tree-sitter";
 import { LineCounter, parseAllDocuments } from "yaml";
-
-/** 1-based line and column; columns count UTF-16 code units, as editors and JS strings do. */
-export interface SyntaxProblem {
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-}
+import { formatSyntaxProblem, type SyntaxProblem } from "../engine/syntax-checker.js";
 
 const MAX_BYTES = 2 * 1024 * 1024;
 const MAX_PROBLEMS = 10;
@@ -98,10 +91,6 @@ export function checkerFor(path: string): string | undefined {
   return dot === -1 ? undefined : EXTENSION_CHECKERS.get(name.slice(dot));
 }
 
-export function formatProblem(p: SyntaxProblem): string {
-  return `${p.path}:${p.line}:${p.column}: ${p.message}`;
-}
-
 /** Problems in one file's text; [] when fine or when no checker knows the file type. Never throws for bad input. */
 export async function checkSyntax(path: string, contents: string): Promise<SyntaxProblem[]> {
   try {
@@ -131,7 +120,7 @@ function checkJson(path: string, text: string, jsonc: boolean): SyntaxProblem[] 
   }));
   // Error recovery often reports the same token twice; once is enough.
   const seen = new Set<string>();
-  return problems.filter((p) => !seen.has(formatProblem(p)) && seen.add(formatProblem(p))).slice(0, MAX_PROBLEMS);
+  return problems.filter((p) => !seen.has(formatSyntaxProblem(p)) && seen.add(formatSyntaxProblem(p))).slice(0, MAX_PROBLEMS);
 }
 
 function jsonMessage(code: string, text: string, offset: number): string {

@@ -17,6 +17,7 @@ import { PlanTooLargeError } from "../github/checklist.js";
 import { plainText } from "../github/markdown-text.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
+import { isStopped } from "../github/phase.js";
 import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
 import { createPlanComment, findPlanComment, readTrustedPlan, savePlan, type PlanContext } from "../github/plan-comment.js";
 import type { PlanTrust } from "../github/plan-trust.js";
@@ -65,7 +66,6 @@ export interface Advance {
   pollInMs?: number;
 }
 
-const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused", "awaiting-approval"]);
 const ATTEMPT_TRAILER = "L2MAC-Attempt";
 
 /**
@@ -96,7 +96,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   if (comment && plan && plan.branch !== branch) {
     // The branch comes from the config and the issue, never from the editable state block.
     const pinned = pinBranch(plan, branch);
-    if (STOPPED.has(plan.phase) || plan.phase === "planning") plan = pinned;
+    if (isStopped(plan.phase) || plan.phase === "planning") plan = pinned;
     else {
       await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: BRANCH_CHANGED(branch) }, render);
       return { phase: "paused" };
@@ -121,7 +121,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   });
   if (!consent.ok) return { phase: consent.phase };
   ({ comment, plan } = consent);
-  if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
+  if (unpriced && (!plan || !isStopped(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
     const base = plan ?? newPlan(newRunId(), branch, []);
@@ -186,7 +186,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   }
   // `/l2mac continue` on a run stopped before it had a plan: plan it now.
   if (plan.phase === "planning") return advanceRun({ ...deps, job: { ...job, commands: undefined } });
-  if (STOPPED.has(plan.phase)) return { phase: plan.phase };
+  if (isStopped(plan.phase)) return { phase: plan.phase };
 
   let latest = plan;
   const save = async (next: Plan) => (latest = await savePlan(octokit, issue, commentId, next, render));
@@ -345,7 +345,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
           current.id,
           { status: "done", commit: plan.evaluation.sha, ci: step.ci, redo: undefined },
         );
-        log.info({ instruction: position(plan, current.id), ci: step.ci.r }, "instruction accepted");
+        log.info({ instruction: position(plan, current.id), ci: step.ci.result }, "instruction accepted");
         continue;
       }
       // The same instruction, a fresh agent, the failure as feedback.
@@ -503,7 +503,7 @@ async function reconcile(plan: Plan, store: BranchStore, ciEnabled: boolean, now
   let out = plan;
   for (const i of plan.instructions) {
     const found = commits.get(i.id);
-    if (i.status !== "pending" || i.redo || !found || i.ci?.r === "failed") continue;
+    if (i.status !== "pending" || i.redo || !found || i.ci?.result === "failed") continue;
     if (i.id === plan.current) {
       if (plan.evaluation) continue;
       // Pushed, then the worker died before saving: CI has not looked at it yet.

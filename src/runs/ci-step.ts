@@ -43,7 +43,7 @@ export async function checkCi(input: {
     case "no-ci":
       return {
         action: "accept",
-        ci: { r: "none" },
+        ci: { result: "none" },
         note: `No GitHub Actions run appeared for \`${short}\` within ${config.ci.wait_for_runs_minutes} minutes: no CI covers \`${plan.branch}\`, so the run continues on syntax checks alone.`,
       };
     case "too-slow":
@@ -59,14 +59,14 @@ export async function checkCi(input: {
       };
     }
     case "passed":
-      return { action: "accept", ci: { r: "passed", url: verdict.runs[0]?.url } };
+      return { action: "accept", ci: { result: "passed", url: verdict.runs[0]?.url } };
     case "failed": {
       const failure = await failureFeedback(octokit, repo, verdict.failed, input.feedbackTokens, plan.base?.failingJobs ?? []);
       const url = verdict.failed[0]?.url;
       if (failure.jobs.length === 0 && failure.ignored.length > 0) {
         return {
           action: "accept",
-          ci: { r: "base", url },
+          ci: { result: "base", url },
           note: `CI for \`${short}\` fails only in jobs that also fail on the default branch (${failure.ignored.join(", ")}); not blamed on this run.`,
         };
       }
@@ -74,7 +74,7 @@ export async function checkCi(input: {
       return {
         action: "pause",
         reason: `CI still fails on \`${short}\` after ${evaluation.attempt} fix attempt${evaluation.attempt === 1 ? "" : "s"} (${failure.jobs.join(", ") || "see the run"}); fix it on the branch or edit the instruction, then comment \`/l2mac continue\``,
-        ci: { r: "failed", url },
+        ci: { result: "failed", url },
         detail: failure.text.slice(-6000),
       };
     }

@@ -1,5 +1,6 @@
-import type { Plan } from "../github/plan.js";
 import type { CommandName } from "../github/commands.js";
+import { isStopped } from "../github/phase.js";
+import type { Plan } from "../github/plan.js";
 
 /** A command for a run, as carried by a queued job. */
 export interface RunCommand {
@@ -8,8 +9,6 @@ export interface RunCommand {
   actor: string;
 }
 
-const STOPPED = new Set<Plan["phase"]>(["paused", "failed", "done", "awaiting-approval"]);
-
 /**
  * The state changes of `/l2mac continue` and `/l2mac stop` (pure). Continue re-evaluates a commit whose
  * CI paused the run (someone may have fixed or re-run it) and otherwise resumes at the first unchecked item.
@@ -17,12 +16,12 @@ const STOPPED = new Set<Plan["phase"]>(["paused", "failed", "done", "awaiting-ap
  */
 export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { plan: Plan; message?: string } {
   if (command.name === "stop") {
-    if (STOPPED.has(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
+    if (isStopped(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
     return {
       plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined },
     };
   }
-  if (command.name !== "continue" || !STOPPED.has(plan.phase)) return { plan };
+  if (command.name !== "continue" || !isStopped(plan.phase)) return { plan };
   // Stopped before a plan existed: continuing means planning.
   if (plan.instructions.length === 0) return { plan: { ...plan, phase: "planning", reason: undefined } };
   const pending = plan.instructions.some((i) => i.status === "pending");

@@ -1,4 +1,5 @@
 import type { IssueRef, Octokit } from "../github/octokit.js";
+import { isStopped } from "../github/phase.js";
 import { taskHashOf, type Plan } from "../github/plan.js";
 import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
@@ -17,7 +18,6 @@ export const TASK_CHANGED_REASON =
   "the issue's title or description changed after it was approved; someone with write access can comment `/l2mac accept` to go on with the new text";
 
 const DIFF_MARKER = "<!-- l2mac:task-change -->";
-const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused"]);
 
 export interface ConsentInput {
   octokit: Octokit;
@@ -71,7 +71,7 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   }
 
   // What a writer accepts is the change whose diff they saw; a newer one is shown first.
-  if (accept && plan.pendingTask?.h === current) {
+  if (accept && plan.pendingTask?.hash === current) {
     plan = await savePlan(octokit, issue, comment.id, accepted(plan, accept.actor, current), render);
     return { ok: true, comment, plan };
   }
@@ -81,7 +81,7 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
       `@${c.actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${c.name}\` was not done. Review the diff, then comment \`/l2mac accept\`.`,
     );
   }
-  if (plan.pendingTask?.h !== current) {
+  if (plan.pendingTask?.hash !== current) {
     const sinceApproved = job.approvedTask?.hash === approved;
     const diffComment = await showChange(octokit, issue, plan.pendingTask?.comment, {
       before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
@@ -89,11 +89,12 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
       sinceApproved,
       by: job.taskEdit?.by,
     });
-    plan = { ...plan, pendingTask: { h: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
+    plan = { ...plan, pendingTask: { hash: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
     log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
   }
-  // A run stopped for another reason stays as it is, with the change recorded.
-  const pause = !STOPPED.has(plan.phase) || plan.reason === TASK_CHANGED_REASON;
+  // A run stopped for another reason stays as it is, with the change recorded; one waiting for approval pauses.
+  const halted = isStopped(plan.phase) && plan.phase !== "awaiting-approval";
+  const pause = !halted || plan.reason === TASK_CHANGED_REASON;
   const next: Plan = pause
     ? { ...plan, phase: "paused", reason: TASK_CHANGED_REASON, current: plan.evaluation ? plan.current : undefined }
     : plan;

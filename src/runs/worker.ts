@@ -20,7 +20,7 @@ export function botLoginOf(app: Probot): () => Promise<string> {
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(app: Probot, env: ServerEnv, bot: () => Promise<string>, planTrust: PlanTrust): RunProcessor {
+export function createRunProcessor(app: Probot, env: ServerEnv, bot: () => Promise<string>, planTrust: PlanTrust): RunProcessor {
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;

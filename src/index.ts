@@ -1,4 +1,5 @@
 import type { ApplicationFunction, Probot } from "probot";
+import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
@@ -39,7 +40,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
     let queue = options.queue;
     if (!queue) {
       const local = new InProcessQueue(
-        createRunProcessor(app, options.env, botLogin, planTrust),
+        createRunProcessor(app, options.env, { botLogin, planTrust, checkSyntax: createSyntaxChecker() }),
         options.env.L2MAC_WORKER_CONCURRENCY,
         (job, error) =>
           app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),

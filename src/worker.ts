@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Redis } from "ioredis";
 import { createProbot } from "probot";
+import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv } from "./config.js";
 import { octokitClass } from "./github/octokit-class.js";
 import { Permissions } from "./github/permissions.js";
@@ -22,7 +23,11 @@ const probot = createProbot({ env: process.env, ...(Octokit ? { overrides: { Oct
 // Probot sets itself up (logger included) asynchronously; auth() waits for that.
 await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-const process_ = createRunProcessor(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()));
+const process_ = createRunProcessor(probot, env, {
+  botLogin: botLoginOf(probot),
+  planTrust: new PlanTrust(new Permissions()),
+  checkSyntax: createSyntaxChecker(),
+});
 const running = startBullWorker({
   redis,
   prefix: env.L2MAC_QUEUE_PREFIX,

@@ -1,4 +1,3 @@
-import { checkSyntax as treeSitterCheck } from "../checks/syntax.js";
 import type { Budgets, Meter } from "./budget.js";
 import { Conversation } from "./conversation.js";
 import type { Evaluator } from "./evaluator.js";
@@ -31,7 +30,8 @@ export interface ExecuteInstructionInput {
   /** Feedback from a failed evaluation of an earlier attempt (e.g. CI), given to this fresh agent to fix. */
   feedback?: string;
   evaluator?: Evaluator;
-  checkSyntax?: SyntaxChecker;
+  /** Run after every write and before completion; the front ends wire `src/checks`. */
+  checkSyntax: SyntaxChecker;
   meter: Meter;
   budgets: Pick<Budgets, "maxTurnsPerInstruction" | "maxContextRestarts">;
   /** Base sampling temperature; loop detection raises it temporarily. */
@@ -91,7 +91,7 @@ class ControlUnit {
 
   constructor(private readonly input: ExecuteInstructionInput) {
     this.loop = new LoopDetector(input.temperature ?? 0);
-    this.checkSyntax = input.checkSyntax ?? treeSitterCheck;
+    this.checkSyntax = input.checkSyntax;
   }
 
   private get budget(): number {

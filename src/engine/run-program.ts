@@ -34,7 +34,8 @@ export interface RunProgramOptions {
   instructions?: readonly string[];
   prompts?: Prompts;
   evaluator?: Evaluator;
-  checkSyntax?: SyntaxChecker;
+  /** Run after every write and before completion; the front ends wire `src/checks`. */
+  checkSyntax: SyntaxChecker;
   budgets?: Partial<Budgets>;
   /** USD per million tokens; defaults to the list price of known models. */
   prices?: Prices;

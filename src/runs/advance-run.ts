@@ -6,6 +6,7 @@ import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
+import type { SyntaxChecker } from "../engine/syntax-checker.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
 import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
 import { commitSubject, commitMessageText } from "../engine/text.js";
@@ -47,6 +48,8 @@ export interface RunDeps {
   botLogin: string;
   /** Who wrote the plan comment's versions; its copies of the app's own (shared with the edit handler). */
   planTrust: PlanTrust;
+  /** Run after every write of the agent (the app wires `src/checks`). */
+  checkSyntax: SyntaxChecker;
   /** Fresh installation token for git. */
   token: () => Promise<string>;
   log: Logger;
@@ -271,6 +274,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       feedback,
       meter,
       budgets: budgetsOf(config),
+      checkSyntax: deps.checkSyntax,
       signal: deps.signal,
     });
   };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Probot } from "probot";
 import type { ServerEnv } from "../config.js";
 import { OpenAiLlm } from "../engine/openai-llm.js";
+import type { SyntaxChecker } from "../engine/syntax-checker.js";
 import type { Octokit } from "../github/octokit.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
@@ -19,8 +20,16 @@ export function botLoginOf(app: Probot): () => Promise<string> {
     }));
 }
 
+/** What every run of one app instance shares: created once in createApp (or the worker process), passed down. */
+export interface RunShared {
+  /** The app's bot login, asked of GitHub once. */
+  botLogin: () => Promise<string>;
+  planTrust: PlanTrust;
+  checkSyntax: SyntaxChecker;
+}
+
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createRunProcessor(app: Probot, env: ServerEnv, bot: () => Promise<string>, planTrust: PlanTrust): RunProcessor {
+export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShared): RunProcessor {
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
@@ -42,8 +51,9 @@ export function createRunProcessor(app: Probot, env: ServerEnv, bot: () => Promi
       config: config.config,
       llm,
       workdir: env.L2MAC_WORKDIR ?? join(tmpdir(), "l2mac-work"),
-      botLogin: await bot(),
-      planTrust,
+      botLogin: await shared.botLogin(),
+      planTrust: shared.planTrust,
+      checkSyntax: shared.checkSyntax,
       token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,

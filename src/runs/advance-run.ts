@@ -1,17 +1,15 @@
 import { join } from "node:path";
 import type { RepoConfig } from "../config.js";
 import { Meter, type Budgets } from "../engine/budget.js";
-import { executeInstruction, type InstructionOutcome } from "../engine/control-unit.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
-import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
+import { newRunId, position, updateInstruction } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import type { SyntaxChecker } from "../engine/syntax-checker.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
-import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
-import { commitSubject, commitMessageText } from "../engine/text.js";
-import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js";
-import { PARTIAL_TRAILER } from "../git/git-file-store.js";
+import { alreadyCommitted, runAndCommit, type StepContext, type StepOutcome } from "../engine/instruction-step.js";
+import { ATTEMPT_TRAILER } from "../engine/trailers.js";
+import { pricesFor, type Prices } from "../engine/usage.js";
 import { baseline } from "../github/actions.js";
 import { BranchStore } from "../github/branch-store.js";
 import { PlanTooLargeError } from "../github/checklist.js";
@@ -68,8 +66,6 @@ export interface Advance {
   phase: Plan["phase"];
   pollInMs?: number;
 }
-
-const ATTEMPT_TRAILER = "L2MAC-Attempt";
 
 /**
  * Advances an issue's run as far as it can go now: plan, run instructions one by one (one commit and
@@ -259,37 +255,29 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     plan = { ...plan, evaluation: { ...plan.evaluation, sha: head, since: new Date(now()).toISOString() } };
     if (plan.current !== undefined) plan = setInstruction(plan, plan.current, { commit: head });
   }
-  const runAgent = (instruction: PlanInstruction, feedback?: string): Promise<InstructionOutcome> => {
+  const stepContext: StepContext = {
+    llm: deps.llm,
+    store,
+    prompts: defaultPrompts("codebase"),
+    task,
+    checkSyntax: deps.checkSyntax,
+    meter,
+    budgets: budgetsOf(config),
+    signal: deps.signal,
+  };
+  const runStep = (instruction: PlanInstruction, fix?: { feedback: string; attempt: number }): Promise<StepOutcome> => {
     const index = position(plan, instruction.id);
-    log.info({ instruction: index, of: plan.instructions.length, fix: Boolean(feedback) }, "instruction started");
-    return executeInstruction({
-      llm: deps.llm,
-      store,
-      prompts: defaultPrompts("codebase"),
-      task,
+    log.info({ instruction: index, of: plan.instructions.length, fix: Boolean(fix?.feedback) }, "instruction started");
+    return runAndCommit(stepContext, {
+      program: plan,
       instruction,
-      index,
-      total: plan.instructions.length,
-      earlierSummaries: earlierSummaries(plan, instruction.id),
-      feedback,
-      meter,
-      budgets: budgetsOf(config),
-      checkSyntax: deps.checkSyntax,
-      signal: deps.signal,
+      feedback: fix?.feedback,
+      ...(fix ? { subjectPrefix: "Fix CI: ", trailers: { [ATTEMPT_TRAILER]: String(fix.attempt) } } : {}),
     });
   };
-  /** Commits and pushes an agent's work; undefined when it changed nothing, or a reason to pause. */
-  const commitAndPush = async (
-    instruction: PlanInstruction,
-    message: string,
-    trailers: Record<string, string>,
-  ): Promise<{ sha?: string; conflict?: string }> => {
-    const committed = await store.commit(commitMessageText(message), {
-      [RUN_TRAILER]: plan.runId,
-      [INSTRUCTION_TRAILER]: String(instruction.id),
-      ...trailers,
-    });
-    if (!committed) return {};
+  /** Pushes a commit of the agent's work; a reason to pause when someone pushed conflicting changes. */
+  const push = async (instruction: PlanInstruction, commit: string | undefined): Promise<{ sha?: string; conflict?: string }> => {
+    if (!commit) return {};
     const pushed = await store.push();
     if (!pushed.ok) {
       const index = position(plan, instruction.id);
@@ -299,21 +287,17 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     }
     return { sha: pushed.sha };
   };
-  const withUsage = (instruction: PlanInstruction, outcome: InstructionOutcome): Plan => ({
-    ...plan,
+  const withUsage = (instruction: PlanInstruction, outcome: StepOutcome): Plan => ({
+    ...setInstruction(plan, instruction.id, { usage: outcome.usage }),
     usage: meter.total,
-    instructions: plan.instructions.map((i) =>
-      i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i,
-    ),
   });
   /** An agent that stopped early: its work is kept as a partial commit. An interrupted fix attempt keeps its evaluation, so CI is looked at again rather than the instruction taken as done. */
   const unfinished = async (
     instruction: PlanInstruction,
-    outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>,
+    outcome: Extract<StepOutcome, { status: "paused" | "failed" }>,
     fixing = false,
   ): Promise<Advance> => {
-    if (outcome.touched.length > 0)
-      await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
+    await push(instruction, outcome.partialCommit);
     log.warn({ instruction: position(plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
     return stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
   };
@@ -355,12 +339,10 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       // The same instruction, a fresh agent, the failure as feedback.
       const attempt = plan.evaluation.attempt + 1;
       await save({ ...plan, detail: step.feedback.slice(-6000) });
-      const outcome = await runAgent(current, step.feedback);
+      const outcome = await runStep(current, { feedback: step.feedback, attempt });
       plan = withUsage(current, outcome);
       if (outcome.status !== "complete") return unfinished(current, outcome, true);
-      const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, {
-        [ATTEMPT_TRAILER]: String(attempt),
-      });
+      const pushed = await push(current, outcome.commit);
       if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
       if (!pushed.sha)
         return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, {
@@ -385,10 +367,10 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     }
 
     plan = await save({ ...plan, phase: "running", current: next.id, reason: undefined });
-    const outcome = await runAgent(next);
+    const outcome = await runStep(next);
     plan = withUsage(next, outcome);
     if (outcome.status !== "complete") return unfinished(next, outcome);
-    const pushed = await commitAndPush(next, `${commitSubject(next.text)}\n\n${outcome.summary}`, {});
+    const pushed = await push(next, outcome.commit);
     if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
     plan = setInstruction(plan, next.id, { summary: outcome.summary, ...(pushed.sha ? { commit: pushed.sha } : {}) });
     if (pushed.sha && config.ci.enabled) {
@@ -503,11 +485,9 @@ function budgetsOf(config: RepoConfig): Budgets {
  * instruction under evaluation is left alone: its commit is there, but CI has not accepted it yet.
  */
 async function reconcile(plan: Plan, store: BranchStore, ciEnabled: boolean, now: string): Promise<Plan> {
-  const commits = await store.instructionCommits(plan.runId);
   let out = plan;
-  for (const i of plan.instructions) {
-    const found = commits.get(i.id);
-    if (i.status !== "pending" || i.redo || !found || i.ci?.result === "failed") continue;
+  for (const { instruction: i, commit: found } of alreadyCommitted(plan.instructions, await store.instructionCommits(plan.runId))) {
+    if (i.ci?.result === "failed") continue;
     if (i.id === plan.current) {
       if (plan.evaluation) continue;
       // Pushed, then the worker died before saving: CI has not looked at it yet.

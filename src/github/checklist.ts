@@ -1,6 +1,7 @@
 import { totalTokens } from "../engine/usage.js";
 import { clip, codeBlock, decodeItemText, encodeItemText, inlineText, plainText } from "./markdown-text.js";
 import {
+  MAX_DETAIL_CHARS,
   MAX_ITEM_CHARS,
   MAX_NOTE_CHARS,
   MAX_NOTES,
@@ -176,8 +177,8 @@ interface Stage {
 }
 
 const STAGES: readonly Stage[] = [
-  { summary: 200, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
-  { summary: 80, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 200, stateSummary: 600, detail: MAX_DETAIL_CHARS, compact: false, notes: MAX_NOTES },
+  { summary: 80, stateSummary: 600, detail: MAX_DETAIL_CHARS, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 300, detail: 2000, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 80, detail: 0, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 0, detail: 0, compact: true, notes: 3 },

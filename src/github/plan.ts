@@ -124,7 +124,8 @@ export const MAX_ITEMS_TEXT = 40_000;
 export const MAX_NOTES = 10;
 export const MAX_NOTE_CHARS = 500;
 const MAX_REASON_CHARS = 1_000;
-const MAX_DETAIL_CHARS = 6_000;
+/** The last CI failure is kept (and shown, folded) up to this many characters, its end first. */
+export const MAX_DETAIL_CHARS = 6_000;
 
 /** An instruction's text as the program keeps it: one line, no hidden comments, at most MAX_ITEM_CHARS. */
 export const itemText = (text: string): string => clip(normaliseItemText(text), MAX_ITEM_CHARS);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { RepoConfig } from "../config.js";
 import { Meter, type Budgets } from "../engine/budget.js";
+import { CI_FEEDBACK_SHARE } from "../engine/context-budget.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import { newRunId, position, updateInstruction } from "../engine/program.js";
@@ -17,7 +18,16 @@ import { plainText } from "../github/markdown-text.js";
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { pathPolicy } from "../github/path-policy.js";
 import { isStopped } from "../github/phase.js";
-import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
+import {
+  MAX_DETAIL_CHARS,
+  MAX_ITEM_CHARS,
+  newPlan,
+  nextPending,
+  normaliseItemText,
+  taskHashOf,
+  type Plan,
+  type PlanInstruction,
+} from "../github/plan.js";
 import { createPlanComment, findPlanComment, readTrustedPlan, savePlan, type PlanContext } from "../github/plan-comment.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
@@ -313,7 +323,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
         config,
         now: now(),
         pollBaseMs: deps.ciPollMs ?? 30_000,
-        feedbackTokens: Math.floor(deps.llm.contextWindow * 0.15),
+        feedbackTokens: Math.floor(deps.llm.contextWindow * CI_FEEDBACK_SHARE),
       });
       if (step.action === "wait") return { phase: "evaluating", pollInMs: step.pollInMs };
       if (step.action === "pause") {
@@ -338,7 +348,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       }
       // The same instruction, a fresh agent, the failure as feedback.
       const attempt = plan.evaluation.attempt + 1;
-      await save({ ...plan, detail: step.feedback.slice(-6000) });
+      await save({ ...plan, detail: step.feedback.slice(-MAX_DETAIL_CHARS) });
       const outcome = await runStep(current, { feedback: step.feedback, attempt });
       plan = withUsage(current, outcome);
       if (outcome.status !== "complete") return unfinished(current, outcome, true);
@@ -346,7 +356,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
       if (!pushed.sha)
         return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, {
-          detail: step.feedback.slice(-6000),
+          detail: step.feedback.slice(-MAX_DETAIL_CHARS),
         });
       plan = { ...plan, evaluation: { sha: pushed.sha, attempt, since: new Date(now()).toISOString() } };
       plan = setInstruction(plan, current.id, { commit: pushed.sha });

@@ -2,7 +2,7 @@ import type { RepoConfig } from "../config.js";
 import { failureFeedback, runsForCommit } from "../github/actions.js";
 import { ciVerdict, nextPollMs } from "../github/ci-verdict.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
-import type { CiNote, Plan } from "../github/plan.js";
+import { MAX_DETAIL_CHARS, type CiNote, type Plan } from "../github/plan.js";
 
 /** What to do about the commit under evaluation, decided from its workflow runs. */
 export type CiStep =
@@ -75,7 +75,7 @@ export async function checkCi(input: {
         action: "pause",
         reason: `CI still fails on \`${short}\` after ${evaluation.attempt} fix attempt${evaluation.attempt === 1 ? "" : "s"} (${failure.jobs.join(", ") || "see the run"}); fix it on the branch or edit the instruction, then comment \`/l2mac continue\``,
         ci: { result: "failed", url },
-        detail: failure.text.slice(-6000),
+        detail: failure.text.slice(-MAX_DETAIL_CHARS),
       };
     }
   }

@@ -10,6 +10,7 @@ import { createLlm } from "./local/llm-settings.js";
 import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } from "./local/local-run.js";
 import { progressReporter } from "./local/progress.js";
 import { PromptsFileError } from "./engine/prompts.js";
+import { errorMessage } from "./engine/error-message.js";
 
 export const USAGE = `Usage: l2mac "<task>" [options]
        l2mac --resume [--workspace DIR]
@@ -68,7 +69,7 @@ async function readPromptProgram(path: string): Promise<string[]> {
   try {
     value = parseYaml(await readFile(path, "utf8"));
   } catch (e) {
-    throw new UsageError(`Cannot read the prompt program ${path}: ${(e as Error).message}`);
+    throw new UsageError(`Cannot read the prompt program ${path}: ${errorMessage(e)}`);
   }
   const parsed = ProgramFileSchema.safeParse(value);
   if (!parsed.success) throw new UsageError(`The prompt program ${path} must be a non-empty list of instruction strings.`);
@@ -111,7 +112,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         },
       });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+      throw new UsageError(`${errorMessage(e)}\n\n${USAGE}`);
     }
     const parsed = Flags.safeParse(raw.values);
     if (!parsed.success) {

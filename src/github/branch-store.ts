@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import type { PathDenial } from "../engine/paths.js";
 import { GitFileStore } from "../git/git-file-store.js";
+import { errorMessage } from "../engine/error-message.js";
 
 export interface BranchCheckoutOptions {
   /** The payload's `repository.clone_url`, so GitHub Enterprise works unchanged. */
@@ -142,7 +143,7 @@ export class BranchStore extends GitFileStore {
         await this.git.push("origin", `HEAD:refs/heads/${branch}`);
         return { ok: true, sha: (await this.head())! };
       } catch (e) {
-        const message = (e as Error).message;
+        const message = errorMessage(e);
         if (attempt >= 3 || !/rejected|non-fast-forward|fetch first|stale info/i.test(message)) throw e;
       }
       await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);

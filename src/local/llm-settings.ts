@@ -1,6 +1,7 @@
 import { LlmEnvSchema, parseEnv, type LlmEnv } from "../config.js";
 import { OpenAiLlm } from "../engine/openai-llm.js";
 import { UsageError } from "./local-run.js";
+import { errorMessage } from "../engine/error-message.js";
 
 /** The LLM connection for local use: explicit options first, then the environment. */
 export interface LlmSettings {
@@ -16,7 +17,7 @@ function llmEnv(env: NodeJS.ProcessEnv): LlmEnv {
   try {
     return parseEnv(LlmEnvSchema, env);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { RepoConfig } from "../config.js";
 import { Meter, type Budgets } from "../engine/budget.js";
 import { CI_FEEDBACK_SHARE } from "../engine/context-budget.js";
+import { errorMessage } from "../engine/error-message.js";
 import type { LLM } from "../engine/llm.js";
 import { planProgram } from "../engine/planner.js";
 import { newRunId, position, updateInstruction } from "../engine/program.js";
@@ -37,6 +38,7 @@ import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
+import { notes, reasons, replies } from "./reasons.js";
 import { checkTaskConsent } from "./task-consent.js";
 
 export interface Logger {
@@ -107,7 +109,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     const pinned = pinBranch(plan, branch);
     if (isStopped(plan.phase) || plan.phase === "planning") plan = pinned;
     else {
-      await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: BRANCH_CHANGED(branch) }, render);
+      await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: reasons.branchChanged(branch) }, render);
       return { phase: "paused" };
     }
   }
@@ -132,7 +134,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   ({ comment, plan } = consent);
   if (unpriced && (!plan || !isStopped(plan.phase))) {
     // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
-    const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${deps.llm.model}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
+    const reason = reasons.unpricedBudget(deps.llm.model);
     const base = plan ?? newPlan(newRunId(), branch, []);
     if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
     else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);
@@ -143,7 +145,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     // A queued `/l2mac stop` is applied before planning, not after a plan it did not want.
     const control = job.commands?.filter((c) => c.name === "stop" || c.name === "continue").at(-1);
     if (control?.name === "stop") {
-      const stopped: Plan = { ...planning, phase: "paused", reason: `stopped by @${control.actor}` };
+      const stopped: Plan = { ...planning, phase: "paused", reason: reasons.stoppedBy(control.actor) };
       if (comment) await savePlan(octokit, issue, comment.id, stopped, render);
       else await createPlanComment(octokit, issue, stopped, render);
       return { phase: "paused" };
@@ -169,7 +171,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
       const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
       // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
       if (aborted) return fail(aborted, aborted === SHUTDOWN_REASON ? "planning" : "paused");
-      return fail(`planning failed: ${plainText((e as Error).message, 500)}`);
+      return fail(reasons.planningFailed(plainText(errorMessage(e), 500)));
     }
     plan = {
       ...newPlan(planning.runId, planning.branch, steps),
@@ -183,9 +185,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     } catch (e) {
       if (!(e instanceof PlanTooLargeError)) throw e;
       // Said once, with what it cost: a plan left at "planning" would be planned again on every event.
-      return fail(
-        `the planned program (${steps.length} instructions) is too long for one GitHub comment; lower \`max_instructions\` in \`.github/l2mac.yml\` or shorten the issue, then comment \`/l2mac continue\``,
-      );
+      return fail(reasons.planTooLong(steps.length));
     }
     log.info({ instructions: plan.instructions.length }, "planned");
   }
@@ -204,10 +204,8 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   } catch (e) {
     // Whatever broke, the comment must not keep saying "running" once no retry will come.
     if (deps.finalAttempt !== false) {
-      const message = (e as Error).message?.split("\n")[0] ?? String(e);
-      await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(
-        () => undefined,
-      );
+      const message = errorMessage(e).split("\n")[0] ?? "";
+      await save({ ...latest, phase: "failed", current: undefined, reason: reasons.unexpectedError(message) }).catch(() => undefined);
     }
     throw e;
   }
@@ -247,10 +245,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
   };
   const unpushed = await store.pushIfAhead();
   if (unpushed && !unpushed.ok) {
-    return stop(
-      "paused",
-      `commits here could not be pushed: someone pushed conflicting changes to \`${plan.branch}\` (${unpushed.conflict.join(", ")}); resolve it on the branch, then comment \`/l2mac continue\``,
-    );
+    return stop("paused", reasons.unpushed(plan.branch, unpushed.conflict));
   }
   plan = await reconcile(plan, store, config.ci.enabled, new Date(now()).toISOString());
   // A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest.
@@ -290,10 +285,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     if (!commit) return {};
     const pushed = await store.push();
     if (!pushed.ok) {
-      const index = position(plan, instruction.id);
-      return {
-        conflict: `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`,
-      };
+      return { conflict: reasons.pushConflict(plan.branch, position(plan, instruction.id), pushed.conflict) };
     }
     return { sha: pushed.sha };
   };
@@ -319,7 +311,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       const step = await checkCi({
         octokit,
         repo,
-        plan,
+        plan: { ...plan, evaluation: plan.evaluation },
         config,
         now: now(),
         pollBaseMs: deps.ciPollMs ?? 30_000,
@@ -355,7 +347,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
       const pushed = await push(current, outcome.commit);
       if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
       if (!pushed.sha)
-        return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, {
+        return stop("paused", reasons.fixChangedNothing(attempt, position(plan, current.id)), {
           detail: step.feedback.slice(-MAX_DETAIL_CHARS),
         });
       plan = { ...plan, evaluation: { sha: pushed.sha, attempt, since: new Date(now()).toISOString() } };
@@ -370,9 +362,7 @@ async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Pl
     if (exceeded) return stop("paused", exceeded);
     if (config.ci.enabled && !plan.base) {
       const base = await baseline(octokit, repo, job.defaultBranch);
-      const note = base.red
-        ? `The default branch's CI is already failing (${base.failingJobs.join(", ") || "see its runs"}); those failures are not sent to the agent to fix.`
-        : undefined;
+      const note = base.red ? notes.baseRed(base.failingJobs) : undefined;
       plan = { ...plan, base, notes: note ? [...(plan.notes ?? []), note] : plan.notes };
     }
 
@@ -415,27 +405,21 @@ async function applyCommand(
         meter,
         signal: deps.signal,
       });
-      return savePlan(
-        deps.octokit,
-        issue,
-        commentId,
-        { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] },
-        render,
-      );
+      return savePlan(deps.octokit, issue, commentId, { ...next, notes: [...(plan.notes ?? []), notes.replanned(command.actor)] }, render);
     } catch (e) {
-      await reply(`@${command.actor} re-planning failed, the program is unchanged: ${(e as Error).message}`);
+      await reply(replies.replanFailed(command.actor, errorMessage(e)));
       return plan;
     }
   }
   if (command.name === "status") {
     plan = await savePlan(deps.octokit, issue, commentId, plan, render);
     if (plan.phase === "paused" || plan.phase === "failed") {
-      await reply(`The run is ${plan.phase}: ${plan.reason ?? "no reason recorded"}. Comment \`/l2mac continue\` to resume it.`);
+      await reply(replies.status(plan.phase, plan.reason));
     }
     return plan;
   }
-  const { plan: next, message } = applyRunCommand(plan, command, new Date((deps.now ?? Date.now)()));
-  if (message) await reply(`@${command.actor} ${message}`);
+  const { plan: next, reply: answer } = applyRunCommand(plan, command, new Date((deps.now ?? Date.now)()));
+  if (answer) await reply(answer);
   return next === plan ? plan : savePlan(deps.octokit, issue, commentId, next, render);
 }
 
@@ -449,36 +433,24 @@ function promptedTask(task: string, llm: LLM): { ok: true; task: BoundedTask } |
   return {
     ok: false,
     task: bounded,
-    reason: `the model's context window (${llm.contextWindow.toLocaleString("en-US")} tokens) leaves only ${budget} tokens for the issue's description, too few to plan from; the app's operator can configure a model with a larger window`,
+    reason: reasons.windowTooSmall(llm.contextWindow, budget),
   };
 }
 
 /** Notes on what planning cut: the issue's description to the window, instructions to the comment's bounds. */
 function plannedNotes(task: BoundedTask, steps: readonly string[]): string[] | undefined {
-  const notes: string[] = [];
-  if (task.cut)
-    notes.push(
-      `The issue's description is ${task.tokens.toLocaleString("en-US")} tokens; only the first ${task.keptTokens.toLocaleString("en-US")} fit the model's context window, so the rest was not used.`,
-    );
+  const out: string[] = [];
+  if (task.cut) out.push(notes.taskCut(task.tokens, task.keptTokens));
   const long = steps.filter((s) => normaliseItemText(s).length > MAX_ITEM_CHARS).length;
-  if (long > 0)
-    notes.push(
-      `${long === 1 ? "One planned instruction was" : `${long} planned instructions were`} longer than ${MAX_ITEM_CHARS.toLocaleString("en-US")} characters and ${long === 1 ? "was" : "were"} cut.`,
-    );
-  return notes.length > 0 ? notes : undefined;
+  if (long > 0) out.push(notes.instructionsCut(long));
+  return out.length > 0 ? out : undefined;
 }
-
-const BRANCH_CHANGED = (branch: string) =>
-  `the plan's hidden state named another branch; this run pushes only to \`${branch}\` (\`branch_prefix\` and the issue number), so it was set back. Comment \`/l2mac continue\` to go on there`;
 
 /** The plan on its own branch, with a note of the branch its state block named instead. */
 const pinBranch = (plan: Plan, branch: string): Plan => ({
   ...plan,
   branch,
-  notes: [
-    ...(plan.notes ?? []),
-    `The plan's hidden state named branch \`${plan.branch.slice(0, 100)}\`; this run pushes only to \`${branch}\`.`,
-  ],
+  notes: [...(plan.notes ?? []), notes.branchPinned(plan.branch, branch)],
 });
 
 function budgetsOf(config: RepoConfig): Budgets {
@@ -518,7 +490,7 @@ async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: 
   const { octokit, job } = deps;
   plan = await save({ ...plan, phase: "finishing", current: undefined });
   if ((await store.aheadOfBase()) === 0) {
-    await save({ ...plan, phase: "done", reason: "the instructions made no changes, so there is no pull request" });
+    await save({ ...plan, phase: "done", reason: reasons.noChanges() });
     return { phase: "done" };
   }
   const { data: issueData } = await octokit.rest.issues.get(issue);

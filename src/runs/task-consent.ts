@@ -4,6 +4,7 @@ import { taskHashOf, type Plan } from "../github/plan.js";
 import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
 import type { Logger } from "./advance-run.js";
+import { notes, reasons, replies } from "./reasons.js";
 import { applyRunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 
@@ -13,9 +14,6 @@ import type { RunJob } from "./run-job.js";
  * saw (carried in the job); any later change of title or body pauses the run, shows what changed, and
  * is taken only with `/l2mac accept` from a writer (commands are authorised before they are queued).
  */
-
-export const TASK_CHANGED_REASON =
-  "the issue's title or description changed after it was approved; someone with write access can comment `/l2mac accept` to go on with the new text";
 
 const DIFF_MARKER = "<!-- l2mac:task-change -->";
 
@@ -64,7 +62,7 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   // A writer who labels the issue again approves the text they labelled.
   const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
   if (current === approved || relabelled) {
-    if (accept && !relabelled) await reply(`@${accept.actor} there is no changed title or description to accept.`);
+    if (accept && !relabelled) await reply(replies.nothingToAccept(accept.actor));
     if (relabelled) plan = await savePlan(octokit, issue, comment.id, accepted(plan, job.approvedTask!.by, current), render);
     else if (plan.pendingTask) plan = await savePlan(octokit, issue, comment.id, { ...plan, pendingTask: undefined }, render);
     return { ok: true, comment, plan };
@@ -75,12 +73,8 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
     plan = await savePlan(octokit, issue, comment.id, accepted(plan, accept.actor, current), render);
     return { ok: true, comment, plan };
   }
-  if (accept) await reply(`@${accept.actor} the issue changed again after the diff you saw; review the new diff, then accept again.`);
-  for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) {
-    await reply(
-      `@${c.actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${c.name}\` was not done. Review the diff, then comment \`/l2mac accept\`.`,
-    );
-  }
+  if (accept) await reply(replies.changedAgain(accept.actor));
+  for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) await reply(replies.notAccepted(c.actor, c.name));
   if (plan.pendingTask?.hash !== current) {
     const sinceApproved = job.approvedTask?.hash === approved;
     const diffComment = await showChange(octokit, issue, plan.pendingTask?.comment, {
@@ -94,9 +88,9 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   }
   // A run stopped for another reason stays as it is, with the change recorded; one waiting for approval pauses.
   const halted = isStopped(plan.phase) && plan.phase !== "awaiting-approval";
-  const pause = !halted || plan.reason === TASK_CHANGED_REASON;
+  const pause = !halted || plan.reason === reasons.taskChanged();
   const next: Plan = pause
-    ? { ...plan, phase: "paused", reason: TASK_CHANGED_REASON, current: plan.evaluation ? plan.current : undefined }
+    ? { ...plan, phase: "paused", reason: reasons.taskChanged(), current: plan.evaluation ? plan.current : undefined }
     : plan;
   plan = await savePlan(octokit, issue, comment.id, next, render);
   return { ok: false, phase: plan.phase };
@@ -104,9 +98,8 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
 
 /** The new text becomes the approved one; a run paused only for the change goes on. */
 function accepted(plan: Plan, by: string, hash: string): Plan {
-  const note = `The changed issue description was accepted by @${by}.`;
-  const base: Plan = { ...plan, taskHash: hash, pendingTask: undefined, notes: [...(plan.notes ?? []), note] };
-  if (plan.phase !== "paused" || plan.reason !== TASK_CHANGED_REASON) return base;
+  const base: Plan = { ...plan, taskHash: hash, pendingTask: undefined, notes: [...(plan.notes ?? []), notes.taskAccepted(by)] };
+  if (plan.phase !== "paused" || plan.reason !== reasons.taskChanged()) return base;
   return applyRunCommand(base, { name: "continue", actor: by }, new Date()).plan;
 }
 

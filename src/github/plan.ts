@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Instruction } from "../engine/program.js";
+import { updateInstruction, type Instruction } from "../engine/program.js";
 import { UsageSchema, zeroUsage, type Usage } from "../engine/usage.js";
 import { clip } from "./markdown-text.js";
 import { PhaseSchema, type Phase } from "./phase.js";
@@ -190,5 +190,9 @@ const pendingTaskState = (p: PendingTask): PlanState["pendingTask"] => ({
   h: p.hash,
   ...(p.comment !== undefined ? { comment: p.comment } : {}),
 });
+
+/** The plan with one instruction changed (its CI note included). */
+export const setInstruction = (plan: Plan, id: number, patch: Partial<Omit<PlanInstruction, "id">>): Plan =>
+  updateInstruction<PlanInstruction, Plan>(plan, id, patch);
 
 export const nextPending = (plan: Plan): PlanInstruction | undefined => plan.instructions.find((i) => i.status === "pending");

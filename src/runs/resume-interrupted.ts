@@ -3,7 +3,7 @@ import type { Octokit } from "../github/octokit.js";
 import { isActive } from "../github/phase.js";
 import { findPlanComment, readPlan } from "../github/plan-comment.js";
 import { loadRepoConfig } from "../github/repo-config.js";
-import type { Logger } from "./advance-run.js";
+import type { Logger } from "./run-deps.js";
 import { jobFor, type RunJob } from "./run-job.js";
 
 export interface ScanLimits {

@@ -1,9 +1,9 @@
 import type { IssueRef, Octokit } from "../github/octokit.js";
 import { isStopped } from "../github/phase.js";
 import { taskHashOf, type Plan } from "../github/plan.js";
-import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
+import type { PlanCommentStore } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
-import type { Logger } from "./advance-run.js";
+import type { Logger } from "./run-deps.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { applyRunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
@@ -23,27 +23,27 @@ export interface ConsentInput {
   issue: IssueRef;
   /** The task as the issue says now (sanitised title and body). */
   task: string;
-  comment: PlanComment | undefined;
+  /** The issue's plan comment (created here when there is none yet). */
+  comment: PlanCommentStore;
   plan: Plan | undefined;
   /** A new plan for an issue that has none yet (run id, branch). */
   fresh: () => Plan;
-  render: PlanContext;
   log: Logger;
 }
 
 export type Consent =
-  /** Go on with this comment and plan (a new planning comment when there was none). */
-  | { ok: true; comment: PlanComment; plan: Plan }
+  /** Go on with this plan (in a new planning comment when there was none). */
+  | { ok: true; plan: Plan }
   /** Stop here: nothing a writer approved can run now. */
   | { ok: false; phase: Plan["phase"] };
 
 export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
-  const { octokit, job, issue, task, render, log } = input;
+  const { octokit, job, issue, task, comment, log } = input;
   const current = taskHashOf(task);
   const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
   const commands = job.commands ?? [];
   const accept = commands.find((c) => c.name === "accept");
-  let { comment, plan } = input;
+  let { plan } = input;
 
   const approved = plan?.taskHash ?? job.approvedTask?.hash;
   if (!approved) {
@@ -53,25 +53,22 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   }
   if (!plan) {
     // Written before planning, so a run interrupted while planning still knows what was approved.
-    plan = { ...input.fresh(), phase: "planning", taskHash: approved };
-    if (comment) plan = await savePlan(octokit, issue, comment.id, plan, render);
-    else comment = await createPlanComment(octokit, issue, plan, render);
+    plan = await comment.save({ ...input.fresh(), phase: "planning", taskHash: approved });
   }
-  if (!comment) throw new Error("unreachable: a plan without its comment");
 
   // A writer who labels the issue again approves the text they labelled.
   const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
   if (current === approved || relabelled) {
     if (accept && !relabelled) await reply(replies.nothingToAccept(accept.actor));
-    if (relabelled) plan = await savePlan(octokit, issue, comment.id, accepted(plan, job.approvedTask!.by, current), render);
-    else if (plan.pendingTask) plan = await savePlan(octokit, issue, comment.id, { ...plan, pendingTask: undefined }, render);
-    return { ok: true, comment, plan };
+    if (relabelled) plan = await comment.save(accepted(plan, job.approvedTask!.by, current));
+    else if (plan.pendingTask) plan = await comment.save({ ...plan, pendingTask: undefined });
+    return { ok: true, plan };
   }
 
   // What a writer accepts is the change whose diff they saw; a newer one is shown first.
   if (accept && plan.pendingTask?.hash === current) {
-    plan = await savePlan(octokit, issue, comment.id, accepted(plan, accept.actor, current), render);
-    return { ok: true, comment, plan };
+    plan = await comment.save(accepted(plan, accept.actor, current));
+    return { ok: true, plan };
   }
   if (accept) await reply(replies.changedAgain(accept.actor));
   for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) await reply(replies.notAccepted(c.actor, c.name));
@@ -92,7 +89,7 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   const next: Plan = pause
     ? { ...plan, phase: "paused", reason: reasons.taskChanged(), current: plan.evaluation ? plan.current : undefined }
     : plan;
-  plan = await savePlan(octokit, issue, comment.id, next, render);
+  plan = await comment.save(next);
   return { ok: false, phase: plan.phase };
 }
 

@@ -8,6 +8,7 @@ import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
+import { WorkflowRunsCache } from "./github/actions.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { InProcessQueue } from "./runs/in-process-queue.js";
@@ -37,13 +38,11 @@ export function createApp(options: AppOptions): ApplicationFunction {
     // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
     const permissions = new Permissions();
     const planTrust = new PlanTrust(permissions);
+    const shared = { botLogin, planTrust, checkSyntax: createSyntaxChecker(), ciRuns: new WorkflowRunsCache() };
     let queue = options.queue;
     if (!queue) {
-      const local = new InProcessQueue(
-        createRunProcessor(app, options.env, { botLogin, planTrust, checkSyntax: createSyntaxChecker() }),
-        options.env.L2MAC_WORKER_CONCURRENCY,
-        (job, error) =>
-          app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+      const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
       // Nothing else remembers runs that were active when this process last stopped.

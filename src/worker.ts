@@ -4,6 +4,7 @@ import { createProbot } from "probot";
 import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv } from "./config.js";
 import { octokitClass } from "./github/octokit-class.js";
+import { WorkflowRunsCache } from "./github/actions.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
@@ -27,6 +28,7 @@ const process_ = createRunProcessor(probot, env, {
   botLogin: botLoginOf(probot),
   planTrust: new PlanTrust(new Permissions()),
   checkSyntax: createSyntaxChecker(),
+  ciRuns: new WorkflowRunsCache(),
 });
 const running = startBullWorker({
   redis,

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { CiRun } from "./ci-verdict.js";
 import { downloadJobLogTail } from "./job-log-download.js";
 import { codeBlock } from "./markdown-text.js";
@@ -44,9 +45,25 @@ const toRun = (r: RawRun): CiRun => ({
   createdAt: r.created_at,
 });
 
-// ETag → body of the last answer per commit, bounded; a 304 reuses it.
-const etags = new Map<string, { etag: string; runs: CiRun[] }>();
-const MAX_ETAGS = 1000;
+/**
+ * The last answer about each commit's runs with its ETag, bounded: a poll that GitHub answers with 304
+ * (nothing changed) costs no rate limit and reuses it. One per app instance, created in createApp.
+ */
+export class WorkflowRunsCache {
+  private readonly answers: LRUCache<string, { etag: string; runs: CiRun[] }>;
+
+  constructor(max = 1000) {
+    this.answers = new LRUCache({ max });
+  }
+
+  get(key: string): { etag: string; runs: CiRun[] } | undefined {
+    return this.answers.get(key);
+  }
+
+  set(key: string, etag: string, runs: CiRun[]): void {
+    this.answers.set(key, { etag, runs });
+  }
+}
 
 export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
 
@@ -54,9 +71,15 @@ export const isNotModified = (e: unknown): boolean => (e as { status?: number })
  * The workflow runs that are the CI of `sha` on `branch` (see ciBranchOf): other runs GitHub lists under
  * the same commit neither pass nor fail it. Re-runs count as the latest attempt only (GitHub lists the latest).
  */
-export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string, branch: string): Promise<CiRun[]> {
+export async function runsForCommit(
+  octokit: Octokit,
+  repo: RepoRef,
+  commit: { sha: string; branch: string },
+  cache: WorkflowRunsCache,
+): Promise<CiRun[]> {
+  const { sha, branch } = commit;
   const key = `${repo.owner}/${repo.repo}@${sha}:${branch}`;
-  const cached = etags.get(key);
+  const cached = cache.get(key);
   try {
     const response = await octokit.rest.actions.listWorkflowRunsForRepo({
       ...repo,
@@ -66,11 +89,7 @@ export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string
     });
     const runs = response.data.workflow_runs.filter((r) => ciBranchOf(r, repo) === branch).map(toRun);
     const etag = response.headers.etag;
-    if (etag) {
-      etags.delete(key);
-      etags.set(key, { etag, runs });
-      if (etags.size > MAX_ETAGS) etags.delete(etags.keys().next().value!);
-    }
+    if (etag) cache.set(key, etag, runs);
     return runs;
   } catch (e) {
     if (isNotModified(e) && cached) return cached.runs;

@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../config.js";
-import { failureFeedback, runsForCommit, type Failure } from "../github/actions.js";
+import { failureFeedback, runsForCommit, type Failure, type WorkflowRunsCache } from "../github/actions.js";
 import { ciVerdict, nextPollMs, type CiRun } from "../github/ci-verdict.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { MAX_DETAIL_CHARS, type CiEvaluation, type CiNote, type Plan } from "../github/plan.js";
@@ -26,9 +26,11 @@ const minutes = (m: number) => Math.round(m * 60_000);
  * One look at CI for `plan.evaluation`: wait (holding no worker), accept the instruction, send the same
  * instruction back with the failure, or pause with a plain report of what is wrong.
  */
-export async function checkCi(input: CiLook & { octokit: Octokit; repo: RepoRef; feedbackTokens: number }): Promise<CiStep> {
+export async function checkCi(
+  input: CiLook & { octokit: Octokit; repo: RepoRef; feedbackTokens: number; runsCache: WorkflowRunsCache },
+): Promise<CiStep> {
   const { octokit, repo, plan } = input;
-  const runs = await runsForCommit(octokit, repo, plan.evaluation.sha, plan.branch);
+  const runs = await runsForCommit(octokit, repo, { sha: plan.evaluation.sha, branch: plan.branch }, input.runsCache);
   const ignore = plan.base?.failingJobs ?? [];
   return decideCi(input, runs, (failed) => failureFeedback(octokit, repo, failed, input.feedbackTokens, ignore));
 }

@@ -94,6 +94,7 @@ export class InstructionLoop {
       now: this.now(),
       pollBaseMs: deps.ciPollMs ?? 30_000,
       feedbackTokens: Math.floor(deps.llm.contextWindow * CI_FEEDBACK_SHARE),
+      runsCache: deps.ciRuns,
     });
     switch (step.action) {
       case "wait":

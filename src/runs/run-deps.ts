@@ -3,6 +3,7 @@ import type { Budgets } from "../engine/budget.js";
 import type { LLM } from "../engine/llm.js";
 import type { SyntaxChecker } from "../engine/syntax-checker.js";
 import type { Prices } from "../engine/usage.js";
+import type { WorkflowRunsCache } from "../github/actions.js";
 import type { Octokit } from "../github/octokit.js";
 import type { Phase } from "../github/phase.js";
 import type { PlanTrust } from "../github/plan-trust.js";
@@ -29,6 +30,8 @@ export interface RunDeps {
   planTrust: PlanTrust;
   /** Run after every write of the agent (the app wires `src/checks`). */
   checkSyntax: SyntaxChecker;
+  /** The app instance's conditional-request cache of commits' workflow runs. */
+  ciRuns: WorkflowRunsCache;
   /** Fresh installation token for git. */
   token: () => Promise<string>;
   log: Logger;

@@ -4,6 +4,7 @@ import type { Probot } from "probot";
 import type { ServerEnv } from "../config.js";
 import { OpenAiLlm } from "../engine/openai-llm.js";
 import type { SyntaxChecker } from "../engine/syntax-checker.js";
+import type { WorkflowRunsCache } from "../github/actions.js";
 import type { Octokit } from "../github/octokit.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
@@ -26,6 +27,7 @@ export interface RunShared {
   botLogin: () => Promise<string>;
   planTrust: PlanTrust;
   checkSyntax: SyntaxChecker;
+  ciRuns: WorkflowRunsCache;
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
@@ -54,6 +56,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       botLogin: await shared.botLogin(),
       planTrust: shared.planTrust,
       checkSyntax: shared.checkSyntax,
+      ciRuns: shared.ciRuns,
       token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,

@@ -38,7 +38,12 @@ export function createApp(options: AppOptions): ApplicationFunction {
     // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
     const permissions = new Permissions();
     const planTrust = new PlanTrust(permissions);
-    const shared = { botLogin, planTrust, checkSyntax: createSyntaxChecker(), ciRuns: new WorkflowRunsCache() };
+    const shared = {
+      botLogin,
+      planTrust,
+      checkSyntax: createSyntaxChecker({ warn: (what, message) => app.log.warn(what, message) }),
+      ciRuns: new WorkflowRunsCache(),
+    };
     let queue = options.queue;
     if (!queue) {
       const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>

@@ -27,7 +27,7 @@ const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const process_ = createRunProcessor(probot, env, {
   botLogin: botLoginOf(probot),
   planTrust: new PlanTrust(new Permissions()),
-  checkSyntax: createSyntaxChecker(),
+  checkSyntax: createSyntaxChecker({ warn: (what, message) => probot.log.warn(what, message) }),
   ciRuns: new WorkflowRunsCache(),
 });
 const running = startBullWorker({
@@ -37,6 +37,7 @@ const running = startBullWorker({
   lockMs: env.L2MAC_JOB_LOCK_MS,
   process: process_,
   onError: (job, error) => probot.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run attempt failed"),
+  warn: (what, message) => probot.log.warn(what, message),
 });
 running.worker.on("active", (job) =>
   probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"),
@@ -46,7 +47,7 @@ probot.log.info({ concurrency: env.L2MAC_WORKER_CONCURRENCY, pid: process.pid },
 const stop = (signal: string) => {
   probot.log.info(`${signal}: taking no more runs; active runs stop after their current turn and will resume`);
   void running.close().finally(async () => {
-    await redis.quit().catch(() => undefined);
+    await redis.quit().catch((e: unknown) => probot.log.warn({ err: e }, "could not close the Redis connection"));
     process.exit(0);
   });
 };

@@ -5,7 +5,7 @@
  */
 import type { SyntaxChecker, SyntaxProblem } from "../engine/syntax-checker.js";
 import { checkJson } from "./json-syntax.js";
-import { GRAMMAR_EXTENSIONS, TreeSitterGrammars } from "./tree-sitter-syntax.js";
+import { GRAMMAR_EXTENSIONS, TreeSitterGrammars, type CheckWarning } from "./tree-sitter-syntax.js";
 import { checkYaml } from "./yaml-syntax.js";
 
 const MAX_BYTES = 2 * 1024 * 1024;
@@ -43,12 +43,16 @@ export function checkerFor(path: string): string | undefined {
   return dot === -1 ? undefined : EXTENSION_CHECKERS.get(name.slice(dot));
 }
 
+export type { CheckWarning } from "./tree-sitter-syntax.js";
+
 /**
  * The engine's syntax-check port: problems in one file's text; [] when fine or when no checker knows the
- * file type. Never throws for bad input. Each checker loads the grammars it needs once, on first use.
+ * file type. Never throws for bad input. Each checker loads the grammars it needs once, on first use;
+ * what it could not check is told to `options.warn` (the app's log), never to the agent.
  */
-export function createSyntaxChecker(): SyntaxChecker {
-  const grammars = new TreeSitterGrammars();
+export function createSyntaxChecker(options: { warn?: CheckWarning } = {}): SyntaxChecker {
+  const warn = options.warn ?? (() => undefined);
+  const grammars = new TreeSitterGrammars(warn);
   return async (path: string, contents: string): Promise<SyntaxProblem[]> => {
     try {
       const checker = checkerFor(path);
@@ -60,7 +64,8 @@ export function createSyntaxChecker(): SyntaxChecker {
       // An empty source file has nothing to fix (though the tlaplus grammar would call it an error).
       if (contents.trim() === "") return [];
       return await grammars.check(checker, path, contents, MAX_PROBLEMS);
-    } catch {
+    } catch (e) {
+      warn({ path, err: e }, "the syntax checker failed on a file; it was not checked");
       return []; // a checker bug must never break a write
     }
   };

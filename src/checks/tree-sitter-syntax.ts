@@ -70,7 +70,7 @@ interface Runtime {
 
 const require = createRequire(import.meta.url);
 // house: web-tree-sitter's runtime is its own process-wide state (Parser.init runs once per process), so it is loaded once here.
-let runtime: Promise<Runtime | undefined> | undefined;
+let runtime: Promise<Runtime | Error> | undefined;
 
 /**
  * Grammars built with 2023 toolchains import a few libc symbols that web-tree-sitter 0.25 no longer
@@ -87,8 +87,9 @@ const LIBC_SHIMS: Record<string, (...args: number[]) => number> = {
   },
 };
 
-function loadRuntime(): Promise<Runtime | undefined> {
-  runtime ??= initRuntime().catch(() => undefined); // a failure is final: never retried per call
+function loadRuntime(): Promise<Runtime | Error> {
+  // A failure is final: never retried per call (each checker says so once).
+  runtime ??= initRuntime().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   return runtime;
 }
 
@@ -128,14 +129,25 @@ async function initRuntime(): Promise<Runtime> {
   };
 }
 
+/** Where a checker says what it could not check: a failure to check is not a problem in the file. */
+export type CheckWarning = (what: { grammar?: string; path?: string; err: unknown }, message: string) => void;
+
 /** The grammars one checker has loaded (each once, on first use); a grammar that fails to load checks nothing. */
 export class TreeSitterGrammars {
   private readonly languages = new Map<string, Promise<Language | undefined>>();
+  private runtimeWarned = false;
+
+  constructor(private readonly warn: CheckWarning = () => undefined) {}
 
   /** Outermost ERROR and MISSING nodes of `contents` parsed with `grammar`, at most `maxProblems`. */
   async check(grammar: string, path: string, contents: string, maxProblems: number): Promise<SyntaxProblem[]> {
     const [rt, lang] = await Promise.all([loadRuntime(), this.load(grammar)]);
-    if (!rt || !lang) return [];
+    if (rt instanceof Error) {
+      if (!this.runtimeWarned) this.warn({ err: rt }, "tree-sitter could not start: code files get no syntax checks");
+      this.runtimeWarned = true;
+      return [];
+    }
+    if (!lang) return [];
     // One parser per call: nothing is shared between concurrent checks but the immutable Language.
     const parser = new Parser();
     let tree: Tree | null = null;
@@ -144,9 +156,10 @@ export class TreeSitterGrammars {
       parser.setLanguage(lang);
       const deadline = Date.now() + PARSE_TIMEOUT_MS;
       tree = parser.parse(contents, null, { progressCallback: () => Date.now() > deadline });
-    } catch {
+    } catch (e) {
       // A grammar threw inside wasm: the parser's state is suspect, so leak it rather than free it.
       rt.restoreStack(sp);
+      this.warn({ grammar, path, err: e }, "a tree-sitter grammar failed on a file; it was not checked");
       return [];
     }
     try {
@@ -161,12 +174,15 @@ export class TreeSitterGrammars {
     let language = this.languages.get(grammar);
     if (!language) {
       language = (async () => {
-        if (!(await loadRuntime())) return undefined;
+        if ((await loadRuntime()) instanceof Error) return undefined;
         const dir = join(dirname(require.resolve("tree-sitter-wasms/package.json")), "out");
         const lang = await Language.load(await readFile(join(dir, `tree-sitter-${grammar}.wasm`)));
         const abi = lang.abiVersion;
         return abi >= MIN_COMPATIBLE_VERSION && abi <= LANGUAGE_VERSION ? lang : undefined;
-      })().catch(() => undefined);
+      })().catch((e: unknown) => {
+        this.warn({ grammar, err: e }, "a tree-sitter grammar could not be loaded; its files get no syntax checks");
+        return undefined;
+      });
       this.languages.set(grammar, language);
     }
     return language;

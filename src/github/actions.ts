@@ -156,6 +156,8 @@ export async function failureFeedback(
   runs: readonly CiRun[],
   budgetTokens: number,
   ignore: readonly string[] = [],
+  /** Told what could not be read: the feedback then says less, and the run goes on. */
+  warn: (what: object, message: string) => void = () => undefined,
 ): Promise<Failure> {
   const failed: Array<{ run: CiRun; id: number; name: string; steps: string[] }> = [];
   const ignored: string[] = [];
@@ -186,12 +188,18 @@ export async function failureFeedback(
     ];
     const annotations = await octokit
       .paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 })
-      .catch(() => []);
+      .catch((e: unknown) => {
+        warn({ job: job.id, err: e }, "could not read a failing job's annotations; the feedback goes without them");
+        return [];
+      });
     const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
     if (useful.length > 0) {
       lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${clip(a.path)}:${a.start_line}: ${clip(a.message ?? "")}`));
     }
-    const log = await downloadJobLogTail(octokit, repo, job.id).catch(() => "");
+    const log = await downloadJobLogTail(octokit, repo, job.id).catch((e: unknown) => {
+      warn({ job: job.id, err: e }, "could not read a failing job's log; the feedback goes without it");
+      return "";
+    });
     if (log) lines.push("Log excerpt:", ...codeBlock(excerptJobLog(log, perJob)));
     sections.push(lines.join("\n"));
   }

@@ -94,6 +94,7 @@ export class BranchStore extends GitFileStore {
     const { dir, cloneUrl, branch, baseBranch } = options;
     const env = gitEnv(await options.token(), cloneUrl);
     if (await exists(join(dir, ".git"))) {
+      // No origin (or no repository) answers as no URL: the directory is then cloned afresh.
       const remote = await gitAt(dir)
         .env(env)
         .remote(["get-url", "origin"])
@@ -114,6 +115,7 @@ export class BranchStore extends GitFileStore {
     const localHas = (await git.raw(["branch", "--list", branch])).trim() !== "";
 
     // Anything uncommitted was left by a crashed instruction: that instruction runs again from its start.
+    // (A checkout with nothing to reset is as clean as one reset.)
     await git.raw(["reset", "--hard"]).catch(() => undefined);
     await git.raw(["clean", "-fdq"]);
     if (localHas) {
@@ -121,6 +123,7 @@ export class BranchStore extends GitFileStore {
       // Keep local commits a crash left unpushed; take what others pushed.
       if (remoteHas)
         await git.rebase([`origin/${branch}`]).catch(async () => {
+          // --abort fails only when the rebase never started: there is nothing to undo then.
           await git.rebase(["--abort"]).catch(() => undefined);
           await git.raw(["reset", "--hard", `origin/${branch}`]);
         });
@@ -151,6 +154,7 @@ export class BranchStore extends GitFileStore {
         await this.git.rebase([`origin/${branch}`]);
       } catch {
         const conflict = (await this.git.raw(["diff", "--name-only", "--diff-filter=U"])).split("\n").filter(Boolean);
+        // --abort fails only when the rebase never started: there is nothing to undo then.
         await this.git.rebase(["--abort"]).catch(() => undefined);
         return { ok: false, conflict };
       }

@@ -30,21 +30,23 @@ export type { Advance, Logger, RunDeps } from "./run-deps.js";
  */
 export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const run = await IssueRun.open(deps);
-  const pipeline = [
+  const pipeline: Array<[string, () => Promise<Advance | undefined>]> = [
     // 1. Only a version of the plan comment this app or a writer wrote is acted on, on the run's own branch.
-    () => run.readPlan(),
+    ["reading the plan", () => run.readPlan()],
     // 2. Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
-    () => run.consent(),
+    ["task consent", () => run.consent()],
     // 3. A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
-    () => run.refuseUncountableBudget(),
+    ["the cost budget", () => run.refuseUncountableBudget()],
     // 4. A run without a program is planned.
-    () => run.planIfNeeded(),
+    ["planning", () => run.planIfNeeded()],
     // 5. The queued commands, in order.
-    () => run.applyCommands(),
+    ["the commands", () => run.applyCommands()],
   ];
-  for (const step of pipeline) {
+  for (const [name, step] of pipeline) {
     const stopped = await step();
-    if (stopped) return stopped;
+    if (!stopped) continue;
+    deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `run not advanced past ${name}`);
+    return stopped;
   }
   // 6. The instructions, until the program is done, paused or waiting for CI.
   return run.execute();

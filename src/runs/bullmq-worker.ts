@@ -12,6 +12,8 @@ export interface BullWorkerOptions {
   lockMs: number;
   process: RunProcessor;
   onError?: (job: RunJob, error: unknown) => void;
+  /** Where problems that end no run are told (the abort channel closing badly at shutdown). */
+  warn?: (what: object, message: string) => void;
 }
 
 /**
@@ -81,7 +83,7 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
     async close() {
       shutdown.abort(SHUTDOWN_REASON);
       await worker.close();
-      await subscriber.quit().catch(() => undefined);
+      await subscriber.quit().catch((e: unknown) => options.warn?.({ err: e }, "could not close the abort channel's Redis connection"));
     },
   };
 }

@@ -4,6 +4,7 @@ import { ciVerdict, nextPollMs, type CiRun } from "../github/ci-verdict.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { MAX_DETAIL_CHARS, type CiEvaluation, type CiNote, type Plan } from "../github/plan.js";
 import { notes, reasons } from "./reasons.js";
+import type { Logger } from "./run-deps.js";
 
 /** What to do about the commit under evaluation, decided from its workflow runs. */
 export type CiStep =
@@ -27,12 +28,13 @@ const minutes = (m: number) => Math.round(m * 60_000);
  * instruction back with the failure, or pause with a plain report of what is wrong.
  */
 export async function checkCi(
-  input: CiLook & { octokit: Octokit; repo: RepoRef; feedbackTokens: number; runsCache: WorkflowRunsCache },
+  input: CiLook & { octokit: Octokit; repo: RepoRef; feedbackTokens: number; runsCache: WorkflowRunsCache; log: Logger },
 ): Promise<CiStep> {
-  const { octokit, repo, plan } = input;
+  const { octokit, repo, plan, log } = input;
   const runs = await runsForCommit(octokit, repo, { sha: plan.evaluation.sha, branch: plan.branch }, input.runsCache);
   const ignore = plan.base?.failingJobs ?? [];
-  return decideCi(input, runs, (failed) => failureFeedback(octokit, repo, failed, input.feedbackTokens, ignore));
+  const warn = (what: object, message: string) => log.warn(what, message);
+  return decideCi(input, runs, (failed) => failureFeedback(octokit, repo, failed, input.feedbackTokens, ignore, warn));
 }
 
 /** What the commit's runs say to do; the failure's feedback (jobs, logs) is read only when they failed. */

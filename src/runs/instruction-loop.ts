@@ -95,6 +95,7 @@ export class InstructionLoop {
       pollBaseMs: deps.ciPollMs ?? 30_000,
       feedbackTokens: Math.floor(deps.llm.contextWindow * CI_FEEDBACK_SHARE),
       runsCache: deps.ciRuns,
+      log: deps.log,
     });
     switch (step.action) {
       case "wait":

@@ -74,7 +74,7 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) await reply(replies.notAccepted(c.actor, c.name));
   if (plan.pendingTask?.hash !== current) {
     const sinceApproved = job.approvedTask?.hash === approved;
-    const diffComment = await showChange(octokit, issue, plan.pendingTask?.comment, {
+    const diffComment = await showChange(octokit, issue, log, plan.pendingTask?.comment, {
       before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
       after: task,
       sinceApproved,
@@ -104,6 +104,7 @@ function accepted(plan: Plan, by: string, hash: string): Plan {
 async function showChange(
   octokit: Octokit,
   issue: IssueRef,
+  log: Logger,
   previous: number | undefined,
   change: { before: string | undefined; after: string; sinceApproved: boolean; by: string | undefined },
 ): Promise<number | undefined> {
@@ -124,7 +125,10 @@ async function showChange(
     const updated = await octokit.rest.issues
       .updateComment({ owner: issue.owner, repo: issue.repo, comment_id: previous, body })
       .then(() => true)
-      .catch(() => false);
+      .catch((e: unknown) => {
+        log.warn({ comment: previous, err: e }, "could not update the earlier task-change comment; posting a new one");
+        return false;
+      });
     if (updated) return previous;
   }
   const { data } = await octokit.rest.issues.createComment({ ...issue, body });

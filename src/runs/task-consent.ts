@@ -5,7 +5,7 @@ import type { PlanCommentStore } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
 import type { Logger } from "./run-deps.js";
 import { notes, reasons, replies } from "./reasons.js";
-import { applyRunCommand } from "./run-commands.js";
+import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 
 /**
@@ -37,61 +37,90 @@ export type Consent =
   /** Stop here: nothing a writer approved can run now. */
   | { ok: false; phase: Plan["phase"] };
 
+/** What the task's state calls for; decided without GitHub (decideConsent), done by checkTaskConsent. */
+export type ConsentDecision =
+  /** No writer asked for a run on this issue (e.g. a wake-up for a branch that only looks like ours). */
+  | { kind: "unapproved" }
+  /** The task is the approved one, or the writer who labelled it again approved it (`relabelledBy`). */
+  | { kind: "approved"; approved: string; relabelledBy?: string; nothingToAccept?: string }
+  /** A writer accepts the change whose diff they saw. */
+  | { kind: "accepted"; approved: string; by: string }
+  /** The task changed and nobody accepted it: the commands it refuses, whether its diff is new, whether the run pauses. */
+  | { kind: "changed"; approved: string; changedAgain?: string; refused: RunCommand[]; newChange: boolean; pause: boolean };
+
+/** The decision for a task whose hash is `current`, given the run's plan (if any) and the job that woke it. */
+export function decideConsent(current: string, plan: Plan | undefined, job: Pick<RunJob, "approvedTask" | "commands">): ConsentDecision {
+  const commands = job.commands ?? [];
+  const accept = commands.find((c) => c.name === "accept");
+  const approved = plan?.taskHash ?? job.approvedTask?.hash;
+  if (!approved) return { kind: "unapproved" };
+  // A writer who labels the issue again approves the text they labelled.
+  const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
+  if (relabelled) return { kind: "approved", approved, relabelledBy: job.approvedTask!.by };
+  if (current === approved) return { kind: "approved", approved, ...(accept ? { nothingToAccept: accept.actor } : {}) };
+  // What a writer accepts is the change whose diff they saw; a newer one is shown first.
+  if (accept && plan?.pendingTask?.hash === current) return { kind: "accepted", approved, by: accept.actor };
+  // A run stopped for another reason stays as it is, with the change recorded; one waiting for approval pauses.
+  const phase = plan?.phase ?? "planning";
+  const halted = isStopped(phase) && phase !== "awaiting-approval";
+  return {
+    kind: "changed",
+    approved,
+    ...(accept ? { changedAgain: accept.actor } : {}),
+    refused: commands.filter((c) => c.name === "continue" || c.name === "replan"),
+    newChange: plan?.pendingTask?.hash !== current,
+    pause: !halted || plan?.reason === reasons.taskChanged(),
+  };
+}
+
 export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
   const { octokit, job, issue, task, comment, log } = input;
   const current = taskHashOf(task);
   const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
-  const commands = job.commands ?? [];
-  const accept = commands.find((c) => c.name === "accept");
-  let { plan } = input;
-
-  const approved = plan?.taskHash ?? job.approvedTask?.hash;
-  if (!approved) {
-    // No writer asked for a run on this issue (e.g. a wake-up for a branch that only looks like ours).
+  const decision = decideConsent(current, input.plan, job);
+  if (decision.kind === "unapproved") {
     log.warn("no approved task for this issue; nothing to run");
-    return { ok: false, phase: plan?.phase ?? "paused" };
+    return { ok: false, phase: input.plan?.phase ?? "paused" };
   }
-  if (!plan) {
-    // Written before planning, so a run interrupted while planning still knows what was approved.
-    plan = await comment.save({ ...input.fresh(), phase: "planning", taskHash: approved });
+  // Written before planning, so a run interrupted while planning still knows what was approved.
+  let plan = input.plan ?? (await comment.save({ ...input.fresh(), phase: "planning", taskHash: decision.approved }));
+  switch (decision.kind) {
+    case "approved":
+      if (decision.nothingToAccept) await reply(replies.nothingToAccept(decision.nothingToAccept));
+      if (decision.relabelledBy) plan = await comment.save(accepted(plan, decision.relabelledBy, current));
+      else if (plan.pendingTask) plan = await comment.save({ ...plan, pendingTask: undefined });
+      return { ok: true, plan };
+    case "accepted":
+      return { ok: true, plan: await comment.save(accepted(plan, decision.by, current)) };
+    case "changed":
+      if (decision.changedAgain) await reply(replies.changedAgain(decision.changedAgain));
+      for (const c of decision.refused) await reply(replies.notAccepted(c.actor, c.name));
+      if (decision.newChange) plan = await recordChange(input, plan, decision.approved, current);
+      plan = await comment.save(decision.pause ? pausedForChange(plan) : plan);
+      return { ok: false, phase: plan.phase };
   }
-
-  // A writer who labels the issue again approves the text they labelled.
-  const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
-  if (current === approved || relabelled) {
-    if (accept && !relabelled) await reply(replies.nothingToAccept(accept.actor));
-    if (relabelled) plan = await comment.save(accepted(plan, job.approvedTask!.by, current));
-    else if (plan.pendingTask) plan = await comment.save({ ...plan, pendingTask: undefined });
-    return { ok: true, plan };
-  }
-
-  // What a writer accepts is the change whose diff they saw; a newer one is shown first.
-  if (accept && plan.pendingTask?.hash === current) {
-    plan = await comment.save(accepted(plan, accept.actor, current));
-    return { ok: true, plan };
-  }
-  if (accept) await reply(replies.changedAgain(accept.actor));
-  for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) await reply(replies.notAccepted(c.actor, c.name));
-  if (plan.pendingTask?.hash !== current) {
-    const sinceApproved = job.approvedTask?.hash === approved;
-    const diffComment = await showChange(octokit, issue, log, plan.pendingTask?.comment, {
-      before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
-      after: task,
-      sinceApproved,
-      by: job.taskEdit?.by,
-    });
-    plan = { ...plan, pendingTask: { hash: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
-    log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
-  }
-  // A run stopped for another reason stays as it is, with the change recorded; one waiting for approval pauses.
-  const halted = isStopped(plan.phase) && plan.phase !== "awaiting-approval";
-  const pause = !halted || plan.reason === reasons.taskChanged();
-  const next: Plan = pause
-    ? { ...plan, phase: "paused", reason: reasons.taskChanged(), current: plan.evaluation ? plan.current : undefined }
-    : plan;
-  plan = await comment.save(next);
-  return { ok: false, phase: plan.phase };
 }
+
+/** Shows the change (a diff comment, updated when there is one) and records it as pending. */
+async function recordChange(input: ConsentInput, plan: Plan, approved: string, current: string): Promise<Plan> {
+  const { octokit, issue, job, task, log } = input;
+  const sinceApproved = job.approvedTask?.hash === approved;
+  const diffComment = await showChange(octokit, issue, log, plan.pendingTask?.comment, {
+    before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
+    after: task,
+    sinceApproved,
+    by: job.taskEdit?.by,
+  });
+  log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
+  return { ...plan, pendingTask: { hash: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
+}
+
+const pausedForChange = (plan: Plan): Plan => ({
+  ...plan,
+  phase: "paused",
+  reason: reasons.taskChanged(),
+  current: plan.evaluation ? plan.current : undefined,
+});
 
 /** The new text becomes the approved one; a run paused only for the change goes on. */
 function accepted(plan: Plan, by: string, hash: string): Plan {

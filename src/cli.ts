@@ -84,6 +84,7 @@ export interface CliIo {
 }
 
 /** The `l2mac` command; returns the exit status. */
+// house: kept whole while issues 14 and 15 add `doctor` and `eval` here; split it (flags, run, report) after.
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
   try {

@@ -20,8 +20,6 @@ import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
 import { checkTaskConsent } from "./task-consent.js";
 
-export type { Advance, Logger, RunDeps } from "./run-deps.js";
-
 /**
  * Advances an issue's run as far as it can go now: plan, run instructions one by one (one commit and
  * push each), wait for CI on each commit without holding a worker, then open the pull request. All state
@@ -45,7 +43,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   for (const [name, step] of pipeline) {
     const stopped = await step();
     if (!stopped) continue;
-    deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `run not advanced past ${name}`);
+    deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `the call ended at ${name}`);
     return stopped;
   }
   // 6. The instructions, until the program is done, paused or waiting for CI.

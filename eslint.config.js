@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    // The engine is the L2MAC computer: it must not know about GitHub, Probot or the CLI.
+    // The engine is the L2MAC computer: it must not know about GitHub, Probot, the CLI or src/checks.
     files: ["src/engine/**/*.ts"],
     rules: {
       "no-restricted-imports": [
@@ -26,6 +26,10 @@ export default tseslint.config(
             {
               group: ["**/github/**", "**/handlers/**", "**/runs/**", "**/local/**", "../cli.js", "../index.js", "../library.js"],
               message: "The engine imports nothing from the front ends.",
+            },
+            {
+              group: ["**/checks/**"],
+              message: "The engine reaches checks only through its ports (syntax-checker.ts): the front ends wire them.",
             },
           ],
         },

@@ -12,6 +12,7 @@ import { progressReporter } from "./local/progress.js";
 import { readPromptProgram } from "./local/prompt-program.js";
 import { PromptsFileError } from "./engine/prompts.js";
 import { evalMain } from "./eval/eval-command.js";
+import { errorMessage } from "./engine/error-message.js";
 
 export const USAGE = `Usage: l2mac "<task>" [options]
        l2mac --resume [--workspace DIR]
@@ -71,6 +72,7 @@ export interface CliIo {
 }
 
 /** The `l2mac` command; returns the exit status. */
+// house: kept whole while issues 14 and 15 add `doctor` and `eval` here; split it (flags, run, report) after.
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stdout.write(`${text}\n`);
   if (argv[0] === "doctor") return doctor(argv.slice(1), io);
@@ -101,7 +103,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         },
       });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+      throw new UsageError(`${errorMessage(e)}\n\n${USAGE}`);
     }
     const parsed = Flags.safeParse(raw.values);
     if (!parsed.success) {

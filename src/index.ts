@@ -1,4 +1,5 @@
 import type { ApplicationFunction, Probot } from "probot";
+import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { onCommand } from "./handlers/command.js";
@@ -8,6 +9,7 @@ import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
+import { WorkflowRunsCache } from "./github/actions.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { logStartupVerdict } from "./local/doctor.js";
@@ -15,7 +17,7 @@ import { InProcessQueue } from "./runs/in-process-queue.js";
 import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
-import { botLoginOf, createWorker } from "./runs/worker.js";
+import { botLoginOf, createRunProcessor } from "./runs/worker.js";
 import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
@@ -41,13 +43,17 @@ export function createApp(options: AppOptions): ApplicationFunction {
     // What the LLM endpoint turns out to need is learned once, by the start-up check or the first run.
     const llmMemory = new EndpointMemory();
     if (options.env.L2MAC_STARTUP_CHECK === "true") logStartupVerdict(options.env, app.log, llmMemory);
+    const shared = {
+      botLogin,
+      planTrust,
+      checkSyntax: createSyntaxChecker({ warn: (what, message) => app.log.warn(what, message) }),
+      ciRuns: new WorkflowRunsCache(),
+      llmMemory,
+    };
     let queue = options.queue;
     if (!queue) {
-      const local = new InProcessQueue(
-        createWorker(app, options.env, botLogin, planTrust, llmMemory),
-        options.env.L2MAC_WORKER_CONCURRENCY,
-        (job, error) =>
-          app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+      const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
       // Nothing else remembers runs that were active when this process last stopped.

@@ -80,5 +80,7 @@ export type { LLM, ChatRequest, ChatResponse } from "./engine/llm.js";
 export type { Program, Instruction, Domain } from "./engine/program.js";
 export type { RunEvent } from "./engine/events.js";
 export type { Budgets } from "./engine/budget.js";
+export { createSyntaxChecker } from "./checks/syntax.js";
+export type { SyntaxChecker, SyntaxProblem } from "./engine/syntax-checker.js";
 export { GitWorkspace } from "./local/git-workspace.js";
 export { ShellEvaluator } from "./local/shell-evaluator.js";

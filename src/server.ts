@@ -54,7 +54,7 @@ export async function startServer(options: StartOptions): Promise<Started> {
     async shutdown() {
       await queue?.close();
       await server.stop();
-      await redis?.quit().catch(() => undefined);
+      await redis?.quit().catch((e: unknown) => (options.log ?? console).warn({ err: e }, "could not close the Redis connection"));
     },
   };
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 import { Redis } from "ioredis";
 import { createProbot } from "probot";
+import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv } from "./config.js";
-import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { octokitClass } from "./github/octokit-class.js";
+import { EndpointMemory } from "./engine/endpoint-memory.js";
+import { WorkflowRunsCache } from "./github/actions.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
-import { logStartupVerdict } from "./local/doctor.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
-import { botLoginOf, createWorker } from "./runs/worker.js";
+import { logStartupVerdict } from "./local/doctor.js";
+import { botLoginOf, createRunProcessor } from "./runs/worker.js";
 
 /**
  * `npm run worker`: takes runs from Redis (REDIS_URL) and advances them. Start any number, on any
@@ -26,7 +28,13 @@ await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const llmMemory = new EndpointMemory();
 if (env.L2MAC_STARTUP_CHECK === "true") logStartupVerdict(env, probot.log, llmMemory);
-const process_ = createWorker(probot, env, botLoginOf(probot), new PlanTrust(new Permissions()), llmMemory);
+const process_ = createRunProcessor(probot, env, {
+  botLogin: botLoginOf(probot),
+  planTrust: new PlanTrust(new Permissions()),
+  checkSyntax: createSyntaxChecker({ warn: (what, message) => probot.log.warn(what, message) }),
+  ciRuns: new WorkflowRunsCache(),
+  llmMemory,
+});
 const running = startBullWorker({
   redis,
   prefix: env.L2MAC_QUEUE_PREFIX,
@@ -34,6 +42,7 @@ const running = startBullWorker({
   lockMs: env.L2MAC_JOB_LOCK_MS,
   process: process_,
   onError: (job, error) => probot.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run attempt failed"),
+  warn: (what, message) => probot.log.warn(what, message),
 });
 running.worker.on("active", (job) =>
   probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"),
@@ -43,7 +52,7 @@ probot.log.info({ concurrency: env.L2MAC_WORKER_CONCURRENCY, pid: process.pid },
 const stop = (signal: string) => {
   probot.log.info(`${signal}: taking no more runs; active runs stop after their current turn and will resume`);
   void running.close().finally(async () => {
-    await redis.quit().catch(() => undefined);
+    await redis.quit().catch((e: unknown) => probot.log.warn({ err: e }, "could not close the Redis connection"));
     process.exit(0);
   });
 };

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Domain } from "./program.js";
 import { bookPrompts } from "./prompt-sets/book.js";
 import { codebasePrompts } from "./prompt-sets/codebase.js";
+import { errorMessage } from "./error-message.js";
 
 /**
  * The nine prompt templates the engine speaks to the model through. Keys and placeholders are the
@@ -81,13 +82,13 @@ export async function loadPromptsFile(path: string): Promise<Prompts> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new PromptsFileError(path, `Cannot read prompts file ${path}: ${(err as Error).message}`);
+    throw new PromptsFileError(path, `Cannot read prompts file ${path}: ${errorMessage(err)}`);
   }
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (err) {
-    throw new PromptsFileError(path, `Prompts file ${path} is not valid YAML: ${(err as Error).message.trim()}`);
+    throw new PromptsFileError(path, `Prompts file ${path} is not valid YAML: ${errorMessage(err).trim()}`);
   }
   if (data === null || data === undefined) {
     throw new PromptsFileError(

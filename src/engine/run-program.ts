@@ -1,26 +1,16 @@
 import { DEFAULT_BUDGETS, Meter, type Budgets } from "./budget.js";
-import { executeInstruction } from "./control-unit.js";
 import type { Evaluator } from "./evaluator.js";
 import type { RunEventListener } from "./events.js";
 import { isVersioned, type FileStore } from "./file-store.js";
+import { alreadyCommitted, runAndCommit, type StepContext } from "./instruction-step.js";
 import { LlmError, type LLM } from "./llm.js";
 import { PlanError, planProgram } from "./planner.js";
-import {
-  createProgram,
-  earlierSummaries,
-  nextInstruction,
-  position,
-  updateInstruction,
-  type Domain,
-  type Instruction,
-  type Program,
-} from "./program.js";
+import { createProgram, nextInstruction, position, updateInstruction, type Domain, type Program } from "./program.js";
 import type { ProgramStore } from "./program-store.js";
 import { defaultPrompts, type Prompts } from "./prompts.js";
 import type { SyntaxChecker } from "./syntax-checker.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget } from "./task-budget.js";
-import { commitSubject, commitMessageText } from "./text.js";
-import { addUsage, pricesFor, zeroUsage, type Prices } from "./usage.js";
+import { pricesFor, type Prices } from "./usage.js";
 
 export interface RunProgramOptions {
   task: string;
@@ -34,7 +24,8 @@ export interface RunProgramOptions {
   instructions?: readonly string[];
   prompts?: Prompts;
   evaluator?: Evaluator;
-  checkSyntax?: SyntaxChecker;
+  /** Run after every write and before completion; the front ends wire `src/checks`. */
+  checkSyntax: SyntaxChecker;
   budgets?: Partial<Budgets>;
   /** USD per million tokens; defaults to the list price of known models. */
   prices?: Prices;
@@ -47,143 +38,138 @@ export interface RunResult {
   program: Program;
 }
 
-export const RUN_TRAILER = "L2MAC-Run";
-export const INSTRUCTION_TRAILER = "L2MAC-Instruction";
-
 /**
  * Runs a prompt program to the end, or until a budget, an error or a stop pauses it. The program is
  * saved after every transition, so a later call with the same ProgramStore resumes at the first
  * unfinished instruction. A versioned store gets one commit per instruction.
  */
 export async function runProgram(options: RunProgramOptions): Promise<RunResult> {
-  const budgets: Budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
-  const domain = options.domain ?? "codebase";
-  const prompts = options.prompts ?? defaultPrompts(domain);
-  const { llm, store, programStore, onEvent } = options;
-  const prices = pricesFor(llm.model, options.prices);
+  const saved = await options.programStore.load();
+  return new ProgramRun(options, saved).run(saved);
+}
 
-  let program = await programStore.load();
-  const meter = new Meter(budgets, prices, program?.usage);
-  // Every request carries the task: it is cut to what the window allows before any of them.
-  const taskBudget = taskTokenBudget(llm, prompts);
-  if (taskBudget < MIN_TASK_TOKENS) {
-    const failed = {
-      ...(program ?? createProgram(options.task, domain, [])),
-      status: "failed" as const,
-      reason: `the model's context window (${llm.contextWindow} tokens) leaves only ${taskBudget} tokens for the task; use a model with a larger window`,
-    };
-    onEvent?.({ type: "run-stopped", program: failed });
-    return { program: failed };
+/** One call of runProgram: its budgets, meter and the program as it is now. */
+class ProgramRun {
+  private readonly budgets: Budgets;
+  private readonly domain: Domain;
+  private readonly prompts: Prompts;
+  private readonly meter: Meter;
+  /** Tokens the task may take in any request: every request carries it. */
+  private readonly taskBudget: number;
+  private program!: Program;
+
+  constructor(
+    private readonly options: RunProgramOptions,
+    saved: Program | undefined,
+  ) {
+    this.budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
+    this.domain = options.domain ?? "codebase";
+    this.prompts = options.prompts ?? defaultPrompts(this.domain);
+    this.meter = new Meter(this.budgets, pricesFor(options.llm.model, options.prices), saved?.usage);
+    this.taskBudget = taskTokenBudget(options.llm, this.prompts);
   }
-  const bounded = (task: string) => boundTask(task, taskBudget).text;
-  if (!program) {
-    const task = boundTask(options.task, taskBudget);
-    if (task.cut) onEvent?.({ type: "task-cut", tokens: task.tokens, keptTokens: task.keptTokens });
+
+  async run(saved: Program | undefined): Promise<RunResult> {
+    // 1. A window with no room for the task cannot run anything.
+    if (this.taskBudget < MIN_TASK_TOKENS) {
+      const reason = `the model's context window (${this.options.llm.contextWindow} tokens) leaves only ${this.taskBudget} tokens for the task; use a model with a larger window`;
+      return this.refused({ ...(saved ?? createProgram(this.options.task, this.domain, [])), reason });
+    }
+    // 2. The program to run: the saved one, or a new one, planned or given.
+    const planned = saved ? { program: saved } : await this.plan();
+    if ("failed" in planned) return this.refused(planned.failed);
+    // 3. An instruction already committed is not run again.
+    this.program = { ...(await this.reconcile(planned.program)), status: "running", reason: undefined };
+    // 4. The instructions, one fresh agent and one commit each.
+    return this.execute();
+  }
+
+  /** Plans the program (or takes the one given) and saves it; the failed program, unsaved, when planning failed. */
+  private async plan(): Promise<{ program: Program } | { failed: Program }> {
+    const { options, meter } = this;
+    const task = boundTask(options.task, this.taskBudget);
+    if (task.cut) options.onEvent?.({ type: "task-cut", tokens: task.tokens, keptTokens: task.keptTokens });
     let steps: string[];
     if (options.instructions) {
       steps = options.instructions.map((s) => s.trim()).filter(Boolean);
     } else {
       try {
-        steps = await planProgram({ llm, prompts, task: task.text, maxSteps: options.steps ?? 10, meter, signal: options.signal });
+        const maxSteps = options.steps ?? 10;
+        steps = await planProgram({ llm: options.llm, prompts: this.prompts, task: task.text, maxSteps, meter, signal: options.signal });
       } catch (e) {
         if (!(e instanceof PlanError) && !(e instanceof LlmError)) throw e;
-        const failed = {
-          ...createProgram(options.task, domain, []),
-          status: "failed" as const,
-          reason: `planning failed: ${e.message}`,
-          usage: meter.total,
-        };
-        onEvent?.({ type: "run-stopped", program: failed });
-        return { program: failed };
+        const reason = `planning failed: ${e.message}`;
+        return { failed: { ...createProgram(options.task, this.domain, []), status: "failed", reason, usage: meter.total } };
       }
-      onEvent?.({ type: "planned", steps });
+      options.onEvent?.({ type: "planned", steps });
     }
     if (steps.length === 0) throw new PlanError("The prompt program has no instructions.");
-    program = { ...createProgram(options.task, domain, steps), usage: meter.total };
-    await programStore.save(program);
-  }
-  program = await reconcileCommits(program, store);
-  program = { ...program, status: "running", reason: undefined };
-
-  let executed = 0;
-  const stop = async (status: "paused" | "failed" | "done", reason?: string): Promise<RunResult> => {
-    program = { ...program!, status, reason, usage: meter.total };
-    await programStore.save(program);
-    onEvent?.({ type: "run-stopped", program });
+    const program = { ...createProgram(options.task, this.domain, steps), usage: meter.total };
+    await options.programStore.save(program);
     return { program };
-  };
+  }
 
-  for (let next = nextInstruction(program); next; next = nextInstruction(program)) {
-    if (options.signal?.aborted) return stop("paused", "stopped on request");
-    const exceeded = meter.exceeded();
-    if (exceeded) return stop("paused", exceeded);
-    if (budgets.maxInstructions !== undefined && executed >= budgets.maxInstructions) {
-      return stop("paused", `the limit of ${budgets.maxInstructions} instructions per run is reached`);
+  private async reconcile(program: Program): Promise<Program> {
+    const { store } = this.options;
+    if (!isVersioned(store) || !store.instructionCommits) return program;
+    let out = program;
+    for (const { instruction, commit } of alreadyCommitted(program.instructions, await store.instructionCommits(program.runId))) {
+      out = updateInstruction(out, instruction.id, { status: "done", commit: commit.sha, summary: commit.summary });
     }
-    const index = position(program, next.id);
-    const total = program.instructions.length;
-    onEvent?.({ type: "instruction-started", index, total, instruction: next });
-    const outcome = await executeInstruction({
-      llm,
-      store,
-      prompts,
-      task: bounded(program.task),
-      instruction: next,
-      index,
-      total,
-      earlierSummaries: earlierSummaries(program, next.id),
-      evaluator: options.evaluator,
+    return out;
+  }
+
+  private async execute(): Promise<RunResult> {
+    const { options, budgets } = this;
+    const context: StepContext = {
+      llm: options.llm,
+      store: options.store,
+      prompts: this.prompts,
+      task: boundTask(this.program.task, this.taskBudget).text,
       checkSyntax: options.checkSyntax,
-      meter,
+      evaluator: options.evaluator,
+      meter: this.meter,
       budgets,
       temperature: options.temperature,
       signal: options.signal,
-      onEvent,
-    });
-    executed++;
-    const usage = addUsage(next.usage ?? zeroUsage(), outcome.usage);
-    if (outcome.status !== "complete") {
-      // Keep what the agent wrote: a partial commit, so nothing is lost and the instruction stays pending.
-      if (outcome.touched.length > 0)
-        await commitInstruction(store, program, next, `${commitSubject(next.text)} (partial)`, outcome.reason, { "L2MAC-Partial": "true" });
-      program = updateInstruction(program, next.id, { usage });
-      return stop(outcome.status, outcome.reason);
+      onEvent: options.onEvent,
+    };
+    let executed = 0;
+    for (let next = nextInstruction(this.program); next; next = nextInstruction(this.program)) {
+      if (options.signal?.aborted) return this.stop("paused", "stopped on request");
+      const exceeded = this.meter.exceeded();
+      if (exceeded) return this.stop("paused", exceeded);
+      if (budgets.maxInstructions !== undefined && executed >= budgets.maxInstructions) {
+        return this.stop("paused", `the limit of ${budgets.maxInstructions} instructions per run is reached`);
+      }
+      const index = position(this.program, next.id);
+      const total = this.program.instructions.length;
+      options.onEvent?.({ type: "instruction-started", index, total, instruction: next });
+      const outcome = await runAndCommit(context, { program: this.program, instruction: next });
+      executed++;
+      if (outcome.status !== "complete") {
+        this.program = updateInstruction(this.program, next.id, { usage: outcome.usage });
+        return this.stop(outcome.status, outcome.reason);
+      }
+      const done = { status: "done" as const, summary: outcome.summary, commit: outcome.commit, usage: outcome.usage, redo: undefined };
+      this.program = { ...updateInstruction(this.program, next.id, done), usage: this.meter.total };
+      await options.programStore.save(this.program);
+      options.onEvent?.({ type: "instruction-finished", index, total, instruction: this.program.instructions[index - 1]! });
     }
-    const commit = await commitInstruction(store, program, next, commitSubject(next.text), outcome.summary);
-    program = updateInstruction(program, next.id, { status: "done", summary: outcome.summary, commit, usage, redo: undefined });
-    program = { ...program, usage: meter.total };
-    await programStore.save(program);
-    onEvent?.({ type: "instruction-finished", index, total, instruction: program.instructions[index - 1]! });
+    return this.stop("done");
   }
-  return stop("done");
-}
 
-async function commitInstruction(
-  store: FileStore,
-  program: Program,
-  instruction: Instruction,
-  subject: string,
-  body: string,
-  extraTrailers: Record<string, string> = {},
-): Promise<string | undefined> {
-  if (!isVersioned(store)) return undefined;
-  const message = `${subject}\n\n${commitMessageText(body)}`;
-  return store.commit(message, { [RUN_TRAILER]: program.runId, [INSTRUCTION_TRAILER]: String(instruction.id), ...extraTrailers });
-}
-
-/**
- * An instruction whose commit is already in history (the process died between committing and saving the
- * program) is marked done instead of being run, and committed, again.
- */
-async function reconcileCommits(program: Program, store: FileStore): Promise<Program> {
-  if (!isVersioned(store) || !store.instructionCommits) return program;
-  const commits = await store.instructionCommits(program.runId);
-  let out = program;
-  for (const i of program.instructions) {
-    const found = commits.get(i.id);
-    if (i.status === "pending" && found && !i.redo) {
-      out = updateInstruction(out, i.id, { status: "done", commit: found.sha, summary: found.summary });
-    }
+  private async stop(status: "paused" | "failed" | "done", reason?: string): Promise<RunResult> {
+    this.program = { ...this.program, status, reason, usage: this.meter.total };
+    await this.options.programStore.save(this.program);
+    this.options.onEvent?.({ type: "run-stopped", program: this.program });
+    return { program: this.program };
   }
-  return out;
+
+  /** A run that could not start: said, not saved (a later call tries again). */
+  private refused(program: Program): RunResult {
+    const failed: Program = { ...program, status: "failed" };
+    this.options.onEvent?.({ type: "run-stopped", program: failed });
+    return { program: failed };
+  }
 }

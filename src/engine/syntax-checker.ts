@@ -1,4 +1,5 @@
 /** The syntax-check port run after every write; `src/checks` implements it with tree-sitter and parsers. */
+/** 1-based line and column; columns count UTF-16 code units, as editors and JS strings do. */
 export interface SyntaxProblem {
   path: string;
   line: number;

@@ -1,4 +1,5 @@
 import { decode, encode } from "gpt-tokenizer";
+import { PROMPT_SAFETY } from "./context-budget.js";
 import type { LLM } from "./llm.js";
 import { placeholdersIn, type Prompts } from "./prompts.js";
 import { countText } from "./token-counter.js";
@@ -36,7 +37,7 @@ export function taskTokenBudget(llm: Pick<LLM, "contextWindow" | "completionRese
   const copies = (key: keyof Prompts) => (placeholdersIn(prompts[key]).includes("prompt_task") ? 1 : 0);
   const planning = copies("system") + copies("first_message");
   const execution = copies("system") + Math.max(1, copies("control_unit_execute_instruction"));
-  const budget = (llm.contextWindow - llm.completionReserve) * 0.95;
+  const budget = (llm.contextWindow - llm.completionReserve) * PROMPT_SAFETY;
   return Math.floor((budget * TASK_SHARE) / Math.max(1, planning, execution));
 }
 

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkSyntax } from "../checks/syntax.js";
+import { createSyntaxChecker } from "../checks/syntax.js";
 import type { Budgets } from "../engine/budget.js";
 import type { RunEventListener } from "../engine/events.js";
 import { LlmError, type LLM } from "../engine/llm.js";
@@ -137,6 +137,7 @@ type StaticMetrics = Pick<RunRecord, "files" | "loc" | "syntaxErrors" | "syntaxP
 async function staticMetrics(options: EvalRunOptions, files: readonly GeneratedFile[]): Promise<StaticMetrics> {
   options.onStage?.("checking syntax");
   const problems: string[] = [];
+  const checkSyntax = createSyntaxChecker();
   for (const file of files) problems.push(...(await checkSyntax(file.path, file.text)).map(formatSyntaxProblem));
   options.onStage?.("linting");
   const linted = await lint(

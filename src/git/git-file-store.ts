@@ -1,9 +1,7 @@
 import type { SimpleGit } from "simple-git";
 import { DirectoryFileStore, type DirectoryFileStoreOptions } from "../engine/directory-file-store.js";
 import type { VersionedFileStore } from "../engine/file-store.js";
-import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
-
-export const PARTIAL_TRAILER = "L2MAC-Partial";
+import { completedInstruction, trailerBlock } from "../engine/trailers.js";
 
 /**
  * A file store over a git working tree: lists what git tracks or would track (so ignored build output
@@ -31,10 +29,7 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     await this.git.add(["-A"]);
     const staged = await this.git.diff(["--cached", "--name-only"]);
     if (staged.trim() === "") return undefined;
-    const trailerBlock = Object.entries(trailers)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join("\n");
-    await this.git.commit(`${message.trimEnd()}\n\n${trailerBlock}\n`);
+    await this.git.commit(`${message.trimEnd()}\n\n${trailerBlock(trailers)}\n`);
     return this.head();
   }
 
@@ -52,12 +47,9 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     for (const entry of log.split("\x1e")) {
       const [sha, body] = entry.trim().split("\x00");
       if (!sha || !body) continue;
-      // Trailers end the message; a summary written by the model comes before them and must not count.
-      const trailer = (key: string) => [...body.matchAll(new RegExp(`^${key}: (.+)$`, "gm"))].at(-1)?.[1]?.trim();
-      if (trailer(RUN_TRAILER) !== runId || trailer(PARTIAL_TRAILER)) continue;
-      const id = Number(trailer(INSTRUCTION_TRAILER));
+      const id = completedInstruction(body, runId);
       // Newest first: the latest commit of an instruction wins; the paragraph after the subject is its summary.
-      if (Number.isInteger(id) && !found.has(id)) found.set(id, { sha, summary: body.split("\n\n")[1]?.trim() ?? "" });
+      if (id !== undefined && !found.has(id)) found.set(id, { sha, summary: body.split("\n\n")[1]?.trim() ?? "" });
     }
     return found;
   }

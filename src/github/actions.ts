@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { CiRun } from "./ci-verdict.js";
 import { downloadJobLogTail } from "./job-log-download.js";
 import { codeBlock } from "./markdown-text.js";
@@ -44,9 +45,25 @@ const toRun = (r: RawRun): CiRun => ({
   createdAt: r.created_at,
 });
 
-// ETag → body of the last answer per commit, bounded; a 304 reuses it.
-const etags = new Map<string, { etag: string; runs: CiRun[] }>();
-const MAX_ETAGS = 1000;
+/**
+ * The last answer about each commit's runs with its ETag, bounded: a poll that GitHub answers with 304
+ * (nothing changed) costs no rate limit and reuses it. One per app instance, created in createApp.
+ */
+export class WorkflowRunsCache {
+  private readonly answers: LRUCache<string, { etag: string; runs: CiRun[] }>;
+
+  constructor(max = 1000) {
+    this.answers = new LRUCache({ max });
+  }
+
+  get(key: string): { etag: string; runs: CiRun[] } | undefined {
+    return this.answers.get(key);
+  }
+
+  set(key: string, etag: string, runs: CiRun[]): void {
+    this.answers.set(key, { etag, runs });
+  }
+}
 
 export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
 
@@ -54,9 +71,15 @@ export const isNotModified = (e: unknown): boolean => (e as { status?: number })
  * The workflow runs that are the CI of `sha` on `branch` (see ciBranchOf): other runs GitHub lists under
  * the same commit neither pass nor fail it. Re-runs count as the latest attempt only (GitHub lists the latest).
  */
-export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string, branch: string): Promise<CiRun[]> {
+export async function runsForCommit(
+  octokit: Octokit,
+  repo: RepoRef,
+  commit: { sha: string; branch: string },
+  cache: WorkflowRunsCache,
+): Promise<CiRun[]> {
+  const { sha, branch } = commit;
   const key = `${repo.owner}/${repo.repo}@${sha}:${branch}`;
-  const cached = etags.get(key);
+  const cached = cache.get(key);
   try {
     const response = await octokit.rest.actions.listWorkflowRunsForRepo({
       ...repo,
@@ -66,11 +89,7 @@ export async function runsForCommit(octokit: Octokit, repo: RepoRef, sha: string
     });
     const runs = response.data.workflow_runs.filter((r) => ciBranchOf(r, repo) === branch).map(toRun);
     const etag = response.headers.etag;
-    if (etag) {
-      etags.delete(key);
-      etags.set(key, { etag, runs });
-      if (etags.size > MAX_ETAGS) etags.delete(etags.keys().next().value!);
-    }
+    if (etag) cache.set(key, etag, runs);
     return runs;
   } catch (e) {
     if (isNotModified(e) && cached) return cached.runs;
@@ -127,6 +146,9 @@ const clip = (text: string, max = 300): string => (text.length > max ? `${text.s
 // GitHub adds this annotation to every failed step; it says nothing the step's conclusion doesn't.
 const GENERIC_ANNOTATION = /^Process completed with exit code \d+\.?$/;
 
+type FailedJob = { run: CiRun; id: number; name: string; steps: string[] };
+type Warn = (what: object, message: string) => void;
+
 /**
  * What failed, cheapest first: failing jobs and steps, their annotations, then the log around the errors,
  * within a token budget shared by the failing jobs. Jobs in `ignore` (failing on the base too) are left out.
@@ -137,8 +159,32 @@ export async function failureFeedback(
   runs: readonly CiRun[],
   budgetTokens: number,
   ignore: readonly string[] = [],
+  /** Told what could not be read: the feedback then says less, and the run goes on. */
+  warn: Warn = () => undefined,
 ): Promise<Failure> {
-  const failed: Array<{ run: CiRun; id: number; name: string; steps: string[] }> = [];
+  const { failed, ignored } = await failingJobs(octokit, repo, runs, ignore);
+  // A matrix can fail in hundreds of jobs: the first few are shown in full, the rest named.
+  const shown = failed.slice(0, MAX_JOBS_SHOWN);
+  const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, shown.length)));
+  const sections: string[] = [];
+  for (const job of shown) sections.push(await jobSection(octokit, repo, job, perJob, warn));
+  const unshown = failed.slice(MAX_JOBS_SHOWN).map((j) => `\`${jobName(j.run.name, j.name)}\``);
+  if (unshown.length > 0)
+    sections.push(`${unshown.length} more failing jobs, not shown: ${unshown.slice(0, 50).join(", ")}${unshown.length > 50 ? ", …" : ""}.`);
+  if (failed.length === 0 && ignored.length === 0) {
+    sections.push(...runs.map((r) => `Workflow \`${r.name}\` failed (${r.url}); its jobs report no failing step.`));
+  }
+  return { jobs: failed.map((j) => jobName(j.run.name, j.name)), ignored, text: sections.join("\n\n") };
+}
+
+/** The failing jobs of the runs (latest attempts), less those in `ignore`, which are only named. */
+async function failingJobs(
+  octokit: Octokit,
+  repo: RepoRef,
+  runs: readonly CiRun[],
+  ignore: readonly string[],
+): Promise<{ failed: FailedJob[]; ignored: string[] }> {
+  const failed: FailedJob[] = [];
   const ignored: string[] = [];
   for (const run of runs) {
     const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
@@ -157,30 +203,28 @@ export async function failureFeedback(
       failed.push({ run, id: job.id, name: job.name, steps });
     }
   }
-  // A matrix can fail in hundreds of jobs: the first few are shown in full, the rest named.
-  const shown = failed.slice(0, MAX_JOBS_SHOWN);
-  const perJob = Math.max(300, Math.floor(budgetTokens / Math.max(1, shown.length)));
-  const sections: string[] = [];
-  for (const job of shown) {
-    const lines = [
-      `Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`,
-    ];
-    const annotations = await octokit
-      .paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 })
-      .catch(() => []);
-    const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
-    if (useful.length > 0) {
-      lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${clip(a.path)}:${a.start_line}: ${clip(a.message ?? "")}`));
-    }
-    const log = await downloadJobLogTail(octokit, repo, job.id).catch(() => "");
-    if (log) lines.push("Log excerpt:", ...codeBlock(excerptJobLog(log, perJob)));
-    sections.push(lines.join("\n"));
+  return { failed, ignored };
+}
+
+/** One failing job as the agent reads it: its failing steps, its useful annotations, its log around the errors. */
+async function jobSection(octokit: Octokit, repo: RepoRef, job: FailedJob, budgetTokens: number, warn: Warn): Promise<string> {
+  const lines = [
+    `Workflow \`${job.run.name}\`, job \`${job.name}\` failed${job.steps.length ? ` at step ${job.steps.map((s) => `\`${s}\``).join(", ")}` : ""}.`,
+  ];
+  const annotations = await octokit
+    .paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: job.id, per_page: 50 })
+    .catch((e: unknown) => {
+      warn({ job: job.id, err: e }, "could not read a failing job's annotations; the feedback goes without them");
+      return [];
+    });
+  const useful = annotations.filter((a) => !GENERIC_ANNOTATION.test(a.message ?? ""));
+  if (useful.length > 0) {
+    lines.push("Annotations:", ...useful.slice(0, 20).map((a) => `- ${clip(a.path)}:${a.start_line}: ${clip(a.message ?? "")}`));
   }
-  const unshown = failed.slice(MAX_JOBS_SHOWN).map((j) => `\`${jobName(j.run.name, j.name)}\``);
-  if (unshown.length > 0)
-    sections.push(`${unshown.length} more failing jobs, not shown: ${unshown.slice(0, 50).join(", ")}${unshown.length > 50 ? ", …" : ""}.`);
-  if (failed.length === 0 && ignored.length === 0) {
-    sections.push(...runs.map((r) => `Workflow \`${r.name}\` failed (${r.url}); its jobs report no failing step.`));
-  }
-  return { jobs: failed.map((j) => jobName(j.run.name, j.name)), ignored, text: sections.join("\n\n") };
+  const log = await downloadJobLogTail(octokit, repo, job.id).catch((e: unknown) => {
+    warn({ job: job.id, err: e }, "could not read a failing job's log; the feedback goes without it");
+    return "";
+  });
+  if (log) lines.push("Log excerpt:", ...codeBlock(excerptJobLog(log, budgetTokens)));
+  return lines.join("\n");
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import type { PathDenial } from "../engine/paths.js";
 import { GitFileStore } from "../git/git-file-store.js";
+import { errorMessage } from "../engine/error-message.js";
 
 export interface BranchCheckoutOptions {
   /** The payload's `repository.clone_url`, so GitHub Enterprise works unchanged. */
@@ -93,6 +94,7 @@ export class BranchStore extends GitFileStore {
     const { dir, cloneUrl, branch, baseBranch } = options;
     const env = gitEnv(await options.token(), cloneUrl);
     if (await exists(join(dir, ".git"))) {
+      // No origin (or no repository) answers as no URL: the directory is then cloned afresh.
       const remote = await gitAt(dir)
         .env(env)
         .remote(["get-url", "origin"])
@@ -113,6 +115,7 @@ export class BranchStore extends GitFileStore {
     const localHas = (await git.raw(["branch", "--list", branch])).trim() !== "";
 
     // Anything uncommitted was left by a crashed instruction: that instruction runs again from its start.
+    // (A checkout with nothing to reset is as clean as one reset.)
     await git.raw(["reset", "--hard"]).catch(() => undefined);
     await git.raw(["clean", "-fdq"]);
     if (localHas) {
@@ -120,6 +123,7 @@ export class BranchStore extends GitFileStore {
       // Keep local commits a crash left unpushed; take what others pushed.
       if (remoteHas)
         await git.rebase([`origin/${branch}`]).catch(async () => {
+          // --abort fails only when the rebase never started: there is nothing to undo then.
           await git.rebase(["--abort"]).catch(() => undefined);
           await git.raw(["reset", "--hard", `origin/${branch}`]);
         });
@@ -142,7 +146,7 @@ export class BranchStore extends GitFileStore {
         await this.git.push("origin", `HEAD:refs/heads/${branch}`);
         return { ok: true, sha: (await this.head())! };
       } catch (e) {
-        const message = (e as Error).message;
+        const message = errorMessage(e);
         if (attempt >= 3 || !/rejected|non-fast-forward|fetch first|stale info/i.test(message)) throw e;
       }
       await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
@@ -150,6 +154,7 @@ export class BranchStore extends GitFileStore {
         await this.git.rebase([`origin/${branch}`]);
       } catch {
         const conflict = (await this.git.raw(["diff", "--name-only", "--diff-filter=U"])).split("\n").filter(Boolean);
+        // --abort fails only when the rebase never started: there is nothing to undo then.
         await this.git.rebase(["--abort"]).catch(() => undefined);
         return { ok: false, conflict };
       }

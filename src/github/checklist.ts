@@ -1,12 +1,14 @@
 import { formatCost, totalTokens } from "../engine/usage.js";
 import { clip, codeBlock, decodeItemText, encodeItemText, inlineText, plainText } from "./markdown-text.js";
 import {
+  MAX_DETAIL_CHARS,
   MAX_ITEM_CHARS,
   MAX_NOTE_CHARS,
   MAX_NOTES,
   PlanStateSchema,
   normaliseItemText,
   stateOf,
+  type CiResult,
   type Plan,
   type PlanState,
 } from "./plan.js";
@@ -124,7 +126,7 @@ export interface RenderContext {
   notes?: readonly string[];
 }
 
-const CI_TEXT: Record<NonNullable<Plan["instructions"][number]["ci"]>["r"], string> = {
+const CI_TEXT: Record<CiResult, string> = {
   passed: "CI passed",
   failed: "CI failed",
   none: "no CI",
@@ -175,8 +177,8 @@ interface Stage {
 }
 
 const STAGES: readonly Stage[] = [
-  { summary: 200, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
-  { summary: 80, stateSummary: 600, detail: 6000, compact: false, notes: MAX_NOTES },
+  { summary: 200, stateSummary: 600, detail: MAX_DETAIL_CHARS, compact: false, notes: MAX_NOTES },
+  { summary: 80, stateSummary: 600, detail: MAX_DETAIL_CHARS, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 300, detail: 2000, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 80, detail: 0, compact: false, notes: MAX_NOTES },
   { summary: 0, stateSummary: 0, detail: 0, compact: true, notes: 3 },
@@ -189,7 +191,11 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
     lines.push(`- [${i.status === "pending" ? " " : "x"}] ${encodeItemText(i.text)}${known ? ` <!-- l2mac:i=${i.id} -->` : ""}`);
     const short = i.commit ? `\`${inlineText(i.commit.slice(0, 7), 7)}\`` : undefined;
     const sha = short && !stage.compact ? `[${short}](${ctx.repoUrl}/commit/${encodeURIComponent(i.commit!)})` : short;
-    const ci = i.ci ? (i.ci.url && !stage.compact ? `[${CI_TEXT[i.ci.r]}](${inlineText(i.ci.url, 500)})` : CI_TEXT[i.ci.r]) : undefined;
+    const ci = i.ci
+      ? i.ci.url && !stage.compact
+        ? `[${CI_TEXT[i.ci.result]}](${inlineText(i.ci.url, 500)})`
+        : CI_TEXT[i.ci.result]
+      : undefined;
     if (i.status === "done") {
       const summary = i.summary && stage.summary > 0 ? plainText(i.summary, stage.summary) : undefined;
       lines.push(`  ✅ ${[sha, ci, summary].filter(Boolean).join(" · ")}`);
@@ -198,7 +204,7 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
     else if (i.id === plan.current && plan.phase === "evaluating") {
       const attempt = plan.evaluation?.attempt ? ` (fix attempt ${plan.evaluation.attempt})` : "";
       lines.push(`  🔄 ${sha ?? ""} waiting for CI${attempt}`.replace("  🔄  ", "  🔄 "));
-    } else if (i.ci?.r === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
+    } else if (i.ci?.result === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
     else if (i.redo) lines.push("  ↩️ will be redone");
   }
   return lines;

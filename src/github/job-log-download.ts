@@ -63,6 +63,7 @@ async function readTail(body: ReadableStream<Uint8Array>, keep: number, maxRead:
       if (read >= maxRead) break;
     }
   } finally {
+    // Done with the stream: a failure to cancel it loses nothing that was read.
     await reader.cancel().catch(() => undefined);
   }
   let bytes = Buffer.concat(chunks);

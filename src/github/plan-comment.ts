@@ -147,3 +147,41 @@ export async function reapplyLostEdit(
   ctx.trust.guard.remember(commentId, body);
   return true;
 }
+
+/**
+ * The plan comment of one issue, bound once for a run: found when the run is opened, created by the first
+ * save when there is none, then written with merging (see savePlan).
+ */
+export class PlanCommentStore {
+  private constructor(
+    private readonly octokit: Octokit,
+    private readonly issue: IssueRef,
+    private readonly ctx: PlanContext,
+    private comment: PlanComment | undefined,
+  ) {}
+
+  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext): Promise<PlanCommentStore> {
+    return new PlanCommentStore(octokit, issue, ctx, await findPlanComment(octokit, issue, ctx.trust.botLogin));
+  }
+
+  get exists(): boolean {
+    return this.comment !== undefined;
+  }
+
+  /** The comment's text as found or as last created (not as last saved). */
+  get body(): string | undefined {
+    return this.comment?.body;
+  }
+
+  /** The plan to act on (see readTrustedPlan); none, and nothing refused, when there is no comment yet. */
+  async readTrusted(): Promise<{ plan: Plan | undefined; refused?: string }> {
+    return this.comment ? readTrustedPlan(this.octokit, this.issue, this.comment, this.ctx.trust) : { plan: undefined };
+  }
+
+  /** Writes the plan, creating the comment the first time; returns the plan the run continues with. */
+  async save(plan: Plan): Promise<Plan> {
+    if (this.comment) return savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
+    this.comment = await createPlanComment(this.octokit, this.issue, plan, this.ctx);
+    return plan;
+  }
+}

@@ -145,7 +145,10 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
     pr: state.pr,
     seen: state.seen,
     taskHash: state.taskHash,
-    pendingTask: state.pendingTask,
+    pendingTask: state.pendingTask && {
+      hash: state.pendingTask.h,
+      ...(state.pendingTask.comment !== undefined ? { comment: state.pendingTask.comment } : {}),
+    },
     evaluation: state.evaluation,
     base: state.base,
     notes: state.notes,
@@ -160,7 +163,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
         ...(s.sha !== undefined ? { commit: s.sha } : {}),
         ...(s.u !== undefined ? { usage: s.u } : {}),
         ...(s.redo ? { redo: true } : {}),
-        ...(s.ci ? { ci: s.ci } : {}),
+        ...(s.ci ? { ci: { result: s.ci.r, ...(s.ci.url !== undefined ? { url: s.ci.url } : {}) } } : {}),
       };
     }),
   };

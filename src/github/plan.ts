@@ -1,31 +1,37 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Instruction } from "../engine/program.js";
+import { updateInstruction, type Instruction } from "../engine/program.js";
 import { UsageSchema, zeroUsage, type Usage } from "../engine/usage.js";
 import { clip } from "./markdown-text.js";
+import { PhaseSchema, type Phase } from "./phase.js";
 
 /**
  * A run's durable state on GitHub: the prompt program (as task-list items in the plan comment) plus a
- * hidden state block. The server keeps no database; any worker reconstructs the run from these.
+ * hidden state block. The server keeps no database; any worker reconstructs the run from these. The
+ * block's short keys (`h`, `c`, `s`, `ci.r` …) stay here: `stateOf` writes them and `planFromComment`
+ * (plan-edits.ts) reads them; everything else works with the Plan.
  */
 
-export const PhaseSchema = z.enum(["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed"]);
-export type Phase = z.infer<typeof PhaseSchema>;
+/** passed · failed (still failing after fix attempts) · none (no CI covers the branch) · base (fails as on the default branch) */
+export const CiResultSchema = z.enum(["passed", "failed", "none", "base"]);
+export type CiResult = z.infer<typeof CiResultSchema>;
 
-export const CiNoteSchema = z.object({
-  /** passed · failed (still failing after fix attempts) · none (no CI covers the branch) · base (fails as on the default branch) */
-  r: z.enum(["passed", "failed", "none", "base"]),
-  url: z.string().optional(),
-});
-export type CiNote = z.infer<typeof CiNoteSchema>;
+/** What CI said about an instruction's commit, and the run to look at. */
+export interface CiNote {
+  result: CiResult;
+  url?: string;
+}
+
+/** A CI note as the state block keeps it (short keys: the block is read back from every comment). */
+const CiNoteStateSchema = z.object({ r: CiResultSchema, url: z.string().optional() });
 
 /** The commit being evaluated by CI, and how many fix attempts it has had. */
-export const EvaluationSchema = z.object({
+export const CiEvaluationSchema = z.object({
   sha: z.string(),
   attempt: z.number().int().nonnegative(),
   since: z.string(),
 });
-export type Evaluation = z.infer<typeof EvaluationSchema>;
+export type CiEvaluation = z.infer<typeof CiEvaluationSchema>;
 
 /** What the app last rendered for one item: the base of a three-way merge with the user's edits. */
 export const ItemStateSchema = z.object({
@@ -38,7 +44,7 @@ export const ItemStateSchema = z.object({
   sha: z.string().optional(),
   u: UsageSchema.optional(),
   redo: z.boolean().optional(),
-  ci: CiNoteSchema.optional(),
+  ci: CiNoteStateSchema.optional(),
 });
 export type ItemState = z.infer<typeof ItemStateSchema>;
 
@@ -56,7 +62,7 @@ export const PlanStateSchema = z.object({
   order: z.array(z.number().int().positive()),
   items: z.record(z.string(), ItemStateSchema),
   pr: z.number().int().optional(),
-  evaluation: EvaluationSchema.optional(),
+  evaluation: CiEvaluationSchema.optional(),
   /** The default branch's CI before the run: failing job names are not blamed on the run. */
   base: z.object({ red: z.boolean(), failingJobs: z.array(z.string()) }).optional(),
   notes: z.array(z.string()).optional(),
@@ -85,13 +91,19 @@ export interface Plan {
   nextId: number;
   instructions: PlanInstruction[];
   pr?: number;
-  evaluation?: Evaluation;
+  evaluation?: CiEvaluation;
   base?: { red: boolean; failingJobs: string[] };
   notes?: string[];
   detail?: string;
   seen?: string;
   taskHash?: string;
-  pendingTask?: { h: string; comment?: number };
+  /** A changed task waiting for `/l2mac accept`: its hash, and the app's comment showing the diff. */
+  pendingTask?: PendingTask;
+}
+
+export interface PendingTask {
+  hash: string;
+  comment?: number;
 }
 
 export const normaliseItemText = (text: string): string =>
@@ -112,7 +124,8 @@ export const MAX_ITEMS_TEXT = 40_000;
 export const MAX_NOTES = 10;
 export const MAX_NOTE_CHARS = 500;
 const MAX_REASON_CHARS = 1_000;
-const MAX_DETAIL_CHARS = 6_000;
+/** The last CI failure is kept (and shown, folded) up to this many characters, its end first. */
+export const MAX_DETAIL_CHARS = 6_000;
 
 /** An instruction's text as the program keeps it: one line, no hidden comments, at most MAX_ITEM_CHARS. */
 export const itemText = (text: string): string => clip(normaliseItemText(text), MAX_ITEM_CHARS);
@@ -148,7 +161,7 @@ export function stateOf(plan: Plan): PlanState {
       ...(i.commit ? { sha: i.commit } : {}),
       ...(i.usage ? { u: i.usage } : {}),
       ...(i.redo ? { redo: true } : {}),
-      ...(i.ci ? { ci: i.ci } : {}),
+      ...(i.ci ? { ci: { r: i.ci.result, url: i.ci.url } } : {}),
     };
   }
   return {
@@ -169,8 +182,17 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.detail ? { detail: plan.detail.slice(-MAX_DETAIL_CHARS) } : {}),
     ...(plan.seen ? { seen: plan.seen } : {}),
     ...(plan.taskHash ? { taskHash: plan.taskHash } : {}),
-    ...(plan.pendingTask ? { pendingTask: plan.pendingTask } : {}),
+    ...(plan.pendingTask ? { pendingTask: pendingTaskState(plan.pendingTask) } : {}),
   };
 }
+
+const pendingTaskState = (p: PendingTask): PlanState["pendingTask"] => ({
+  h: p.hash,
+  ...(p.comment !== undefined ? { comment: p.comment } : {}),
+});
+
+/** The plan with one instruction changed (its CI note included). */
+export const setInstruction = (plan: Plan, id: number, patch: Partial<Omit<PlanInstruction, "id">>): Plan =>
+  updateInstruction<PlanInstruction, Plan>(plan, id, patch);
 
 export const nextPending = (plan: Plan): PlanInstruction | undefined => plan.instructions.find((i) => i.status === "pending");

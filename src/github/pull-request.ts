@@ -16,15 +16,15 @@ const cell = (text: string, max: number): string => plainText(defuseClosingKeywo
 export function renderPullRequestBody(plan: Plan, issueNumber: number, repoUrl: string): string {
   const rows = plan.instructions.map((i, n) => {
     const commit = i.commit ? `[\`${i.commit.slice(0, 7)}\`](${repoUrl}/commit/${i.commit})` : i.status === "skipped" ? "skipped" : "—";
-    const ci = i.ci ? (i.ci.url ? `[${CI_CELL[i.ci.r]}](${i.ci.url})` : CI_CELL[i.ci.r]) : "—";
+    const ci = i.ci ? (i.ci.url ? `[${CI_CELL[i.ci.result]}](${i.ci.url})` : CI_CELL[i.ci.result]) : "—";
     return `| ${n + 1} | ${cell(i.text, 300)} | ${commit} | ${ci} | ${cell(i.summary ?? "", 300)} |`;
   });
   const checked = plan.instructions.filter((i) => i.ci);
   const ciLine =
     checked.length === 0
       ? "**CI:** not used for this run."
-      : `**CI:** ${checked.filter((i) => i.ci!.r === "passed").length} of ${checked.length} instructions passed CI` +
-        (checked.some((i) => i.ci!.r === "none") ? "; no workflow ran for some commits" : "") +
+      : `**CI:** ${checked.filter((i) => i.ci!.result === "passed").length} of ${checked.length} instructions passed CI` +
+        (checked.some((i) => i.ci!.result === "none") ? "; no workflow ran for some commits" : "") +
         (plan.base?.red ? `; the default branch was already failing (${plan.base.failingJobs.join(", ") || "see its runs"})` : "") +
         ".";
   const parts = [

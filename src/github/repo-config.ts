@@ -1,5 +1,6 @@
 import { parseRepoConfig, type ConfigResult } from "../config.js";
 import type { Octokit, RepoRef } from "./octokit.js";
+import { errorMessage } from "../engine/error-message.js";
 
 export const CONFIG_FILE = "l2mac.yml";
 
@@ -13,7 +14,7 @@ export async function loadRepoConfig(octokit: Octokit, repo: RepoRef): Promise<C
     const { config } = await octokit.config.get({ ...repo, path: `.github/${CONFIG_FILE}` });
     raw = config;
   } catch (e) {
-    return { ok: false, problems: [`the file could not be read: ${(e as Error).message.split("\n")[0]}`] };
+    return { ok: false, problems: [`the file could not be read: ${errorMessage(e).split("\n")[0]}`] };
   }
   // An empty file parses to null or {}: the defaults apply.
   return parseRepoConfig(raw && typeof raw === "object" && Object.keys(raw).length > 0 ? raw : {});

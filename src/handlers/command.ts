@@ -5,6 +5,7 @@ import { findPlanComment } from "../github/plan-comment.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
+import { skipped } from "./skipped.js";
 
 export interface CommandDeps {
   botLogin: () => Promise<string>;
@@ -20,15 +21,18 @@ export interface CommandDeps {
 export function onCommand(deps: CommandDeps) {
   return async (context: Context<"issue_comment.created">): Promise<void> => {
     const { payload } = context;
-    if (context.isBot) return;
+    if (context.isBot) return skipped(context, "a bot's comment");
     const command = parseCommand(payload.comment.body);
-    if (!command || !(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload)))) return;
+    if (!command) return skipped(context, "the comment is not an L2MAC command");
+    if (!(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload))))
+      return skipped(context, "this event was handled before");
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
     const react = (content: "eyes" | "-1") =>
       context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: payload.comment.id, content }));
     const sender = payload.sender.login;
     const permission = await deps.permissions.check(context.octokit, context.repo(), sender);
     if (permission !== "allowed") {
+      skipped(context, `@${sender} may not use commands (${permission})`);
       await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "use L2MAC commands")} Nothing was changed.`, () =>
         react("-1"),
       );
@@ -40,10 +44,12 @@ export function onCommand(deps: CommandDeps) {
       return;
     }
     if (payload.issue.pull_request) {
+      skipped(context, "a command on a pull request");
       await reply("L2MAC commands work on the issue that started the run, not on its pull request.");
       return;
     }
     if (!(await findPlanComment(context.octokit, context.issue(), await deps.botLogin()))) {
+      skipped(context, "no L2MAC run on this issue");
       await reply("There is no L2MAC run on this issue yet: add the `l2mac` label to start one.");
       return;
     }

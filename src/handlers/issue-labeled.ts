@@ -7,6 +7,7 @@ import { taskFromIssue } from "../github/sanitize.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
+import { skipped } from "./skipped.js";
 
 export interface LabeledDeps {
   env: ServerEnv;
@@ -20,20 +21,24 @@ export interface LabeledDeps {
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
-    if (context.isBot || !(await deps.deliveries.firstTime(context.id, eventKeys.labeled(payload)))) return;
+    if (context.isBot) return skipped(context, "labelled by a bot");
+    if (!(await deps.deliveries.firstTime(context.id, eventKeys.labeled(payload))))
+      return skipped(context, "this event was handled before");
     const repo = context.repo();
     const config = await loadRepoConfig(context.octokit, repo);
     const label = config.ok ? config.config.label : "l2mac";
-    if (payload.label?.name !== label) return;
+    if (payload.label?.name !== label) return skipped(context, `the label is not \`${label}\``);
 
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
     const sender = payload.sender.login;
     const permission = await deps.permissions.check(context.octokit, repo, sender);
     if (permission !== "allowed") {
+      skipped(context, `@${sender} may not start a run (${permission})`);
       await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "start L2MAC")} Nothing was run.`);
       return;
     }
     if (!config.ok) {
+      skipped(context, "the repository's configuration is invalid");
       await reply(configProblemsComment(config.problems));
       return;
     }
@@ -44,6 +49,7 @@ export function onIssueLabeled(deps: LabeledDeps) {
     }
     const { task, bodyIsEmpty } = taskFromIssue(payload.issue.title, payload.issue.body);
     if (bodyIsEmpty) {
+      skipped(context, "the issue has no description");
       await reply(
         `@${sender} this issue has no description for L2MAC to work from. Describe the task in the issue body (what to build, requirements, constraints), then remove and re-add the \`${label}\` label.`,
       );

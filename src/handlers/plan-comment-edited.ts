@@ -5,6 +5,7 @@ import { reapplyLostEdit, restoreOwnVersion } from "../github/plan-comment.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
+import { skipped } from "./skipped.js";
 
 export interface PlanEditDeps {
   botLogin: () => Promise<string>;
@@ -26,11 +27,13 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
     const botLogin = await deps.botLogin();
     const sender = payload.sender.login;
     // The app's own edits come back as events too.
-    if (sender === botLogin || !(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload)))) return;
+    if (sender === botLogin) return skipped(context, "the app's own edit");
+    if (!(await deps.deliveries.firstTime(context.id, eventKeys.comment(payload))))
+      return skipped(context, "this event was handled before");
     const comment = payload.comment;
     // The marker itself may be what the edit removed: the previous body says whose comment this is.
     const wasPlan = comment.body.includes(PLAN_MARKER) || Boolean(payload.changes.body?.from.includes(PLAN_MARKER));
-    if (comment.user?.login !== botLogin || !wasPlan) return;
+    if (comment.user?.login !== botLogin || !wasPlan) return skipped(context, "not the app's plan comment");
     const trust = { guard: deps.planTrust, botLogin };
     const undo = () => restoreOwnVersion(context.octokit, context.issue(), comment.id, comment.body, trust);
     // Said only when it is so: the worker ignores such a version anyway, but it may have been overwritten already.
@@ -38,6 +41,7 @@ export function onPlanCommentEdited(deps: PlanEditDeps) {
 
     const permission = context.isBot ? "denied" : await deps.permissions.check(context.octokit, context.repo(), sender);
     if (permission !== "allowed") {
+      skipped(context, `@${sender} may not steer (${permission}); undoing the edit`);
       const undone = await undo();
       await replyOnce(deps.replies, context, sender, `${refusalText(permission, sender, "steer L2MAC")} ${capitalise(outcome(undone))}.`);
       return;

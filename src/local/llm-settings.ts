@@ -4,6 +4,7 @@ import { connectLlm, LlmConfigError, type Connection } from "../engine/llm-conne
 import type { Prices } from "../engine/usage.js";
 import { connectOptionsFromEnv } from "../llm-env.js";
 import { UsageError } from "./local-run.js";
+import { errorMessage } from "../engine/error-message.js";
 
 /** The LLM connection for local use: explicit options first, then the environment. */
 export interface LlmSettings {
@@ -23,7 +24,7 @@ export function llmEnv(env: NodeJS.ProcessEnv): LlmEnv {
   try {
     parsed = parseEnv(LlmEnvSchema, env);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
   const problem = llmEnvProblem(parsed);
   if (problem) throw new UsageError(problem);

@@ -6,6 +6,7 @@ import type { LLM } from "../engine/llm.js";
 import type { Domain, Program } from "../engine/program.js";
 import { loadPromptsFile } from "../engine/prompts.js";
 import { runProgram } from "../engine/run-program.js";
+import { createSyntaxChecker } from "../checks/syntax.js";
 import type { Prices } from "../engine/usage.js";
 import { GitWorkspace, META_DIR } from "./git-workspace.js";
 import { ProgramFile } from "./program-file.js";
@@ -90,6 +91,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ program: Pro
     instructions: options.instructions,
     prompts,
     evaluator: options.testCommand ? new ShellEvaluator(options.testCommand, options.workspace, options.testTimeoutMs) : undefined,
+    checkSyntax: createSyntaxChecker(),
     budgets: options.budgets,
     prices: options.prices,
     temperature: options.temperature,

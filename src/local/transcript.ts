@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ChatRequest, ChatResponse, LLM } from "../engine/llm.js";
+import { errorMessage } from "../engine/error-message.js";
 
 /** Wraps an LLM so every exchange is appended to a JSONL file (`.l2mac/transcript.jsonl`). */
 export function recordTranscript(llm: LLM, path: string): LLM {
@@ -37,7 +38,7 @@ export function recordTranscript(llm: LLM, path: string): LLM {
         await write({ request: logged, response });
         return response;
       } catch (e) {
-        await write({ request: logged, error: { name: (e as Error).name, message: (e as Error).message } });
+        await write({ request: logged, error: { name: (e as Error).name, message: errorMessage(e) } });
         throw e;
       }
     },

@@ -1,546 +1,273 @@
-import { join } from "node:path";
-import type { RepoConfig } from "../config.js";
-import { Meter, type Budgets } from "../engine/budget.js";
-import { executeInstruction, type InstructionOutcome } from "../engine/control-unit.js";
-import type { LLM } from "../engine/llm.js";
+import { Meter } from "../engine/budget.js";
+import { errorMessage } from "../engine/error-message.js";
 import { planProgram } from "../engine/planner.js";
-import { modelsOf } from "../engine/role-llm.js";
-import { earlierSummaries, newRunId, position, updateInstruction } from "../engine/program.js";
+import { newRunId } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
-import { INSTRUCTION_TRAILER, RUN_TRAILER } from "../engine/run-program.js";
-import { commitSubject, commitMessageText } from "../engine/text.js";
-import { addUsage, pricesFor, zeroUsage, type Prices } from "../engine/usage.js";
-import { PARTIAL_TRAILER } from "../git/git-file-store.js";
-import { baseline } from "../github/actions.js";
-import { BranchStore } from "../github/branch-store.js";
+import { modelsOf } from "../engine/role-llm.js";
+import { pricesFor } from "../engine/usage.js";
 import { PlanTooLargeError } from "../github/checklist.js";
 import { plainText } from "../github/markdown-text.js";
-import type { IssueRef, Octokit } from "../github/octokit.js";
-import { pathPolicy } from "../github/path-policy.js";
-import { MAX_ITEM_CHARS, newPlan, nextPending, normaliseItemText, taskHashOf, type Plan, type PlanInstruction } from "../github/plan.js";
-import { createPlanComment, findPlanComment, readTrustedPlan, savePlan, type PlanContext } from "../github/plan-comment.js";
-import type { PlanTrust } from "../github/plan-trust.js";
-import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
+import type { IssueRef } from "../github/octokit.js";
+import { isStopped, type Phase } from "../github/phase.js";
+import { MAX_ITEM_CHARS, newPlan, normaliseItemText, taskHashOf, type Plan } from "../github/plan.js";
+import { PlanCommentStore } from "../github/plan-comment.js";
 import { taskFromIssue } from "../github/sanitize.js";
-import { checkCi } from "./ci-step.js";
+import { InstructionLoop } from "./instruction-loop.js";
+import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
-import type { RunJob } from "./run-job.js";
+import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
 import { checkTaskConsent } from "./task-consent.js";
-
-export interface Logger {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-}
-
-export interface RunDeps {
-  octokit: Octokit;
-  job: RunJob;
-  config: RepoConfig;
-  llm: LLM;
-  /** Where working copies live. */
-  workdir: string;
-  /** The app's bot user, e.g. "l2mac[bot]": only its comments are trusted. */
-  botLogin: string;
-  /** Who wrote the plan comment's versions; its copies of the app's own (shared with the edit handler). */
-  planTrust: PlanTrust;
-  /** Fresh installation token for git. */
-  token: () => Promise<string>;
-  log: Logger;
-  /** First interval between CI polls; later ones back off. */
-  ciPollMs?: number;
-  now?: () => number;
-  signal?: AbortSignal;
-  /** False when the queue will retry after an error: the run is then not marked failed for it. */
-  finalAttempt?: boolean;
-  /** Configured prices (USD per million tokens) for models without a known list price. */
-  prices?: Prices;
-}
-
-/** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */
-export interface Advance {
-  phase: Plan["phase"];
-  pollInMs?: number;
-}
-
-const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused", "awaiting-approval"]);
-const ATTEMPT_TRAILER = "L2MAC-Attempt";
 
 /**
  * Advances an issue's run as far as it can go now: plan, run instructions one by one (one commit and
  * push each), wait for CI on each commit without holding a worker, then open the pull request. All state
  * is read from and written to GitHub (plan comment and branch), so this can be called again at any time,
- * by any worker, and picks up where the run is.
+ * by any worker, and picks up where the run is. Each step either hands over to the next or ends the call.
  */
 export async function advanceRun(deps: RunDeps): Promise<Advance> {
-  const { octokit, job, config, log } = deps;
-  const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
-  const render: PlanContext = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
-  const { data: issueData } = await octokit.rest.issues.get(issue);
-  const { task } = taskFromIssue(issueData.title, issueData.body);
-  // What every prompt carries of the task: cut to the model's window before any request.
-  const prompted = promptedTask(task, deps.llm);
+  const run = await IssueRun.open(deps);
+  const pipeline: Array<[string, () => Promise<Advance | undefined>]> = [
+    // 1. Only a version of the plan comment this app or a writer wrote is acted on, on the run's own branch.
+    ["reading the plan", () => run.readPlan()],
+    // 2. Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
+    ["task consent", () => run.consent()],
+    // 3. A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
+    ["the cost budget", () => run.refuseUncountableBudget()],
+    // 4. A run without a program is planned.
+    ["planning", () => run.planIfNeeded()],
+    // 5. The queued commands, in order.
+    ["the commands", () => run.applyCommands()],
+  ];
+  for (const [name, step] of pipeline) {
+    const stopped = await step();
+    if (!stopped) continue;
+    deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `the call ended at ${name}`);
+    return stopped;
+  }
+  // 6. The instructions, until the program is done, paused or waiting for CI.
+  return run.execute();
+}
 
-  // Every model of a per-role setup must be priced for a cost budget to count.
-  const unpriced = config.budgets.max_cost_usd !== undefined ? modelsOf(deps.llm).find((m) => !pricesFor(m, deps.prices)) : undefined;
-  const branch = `${config.branch_prefix}issue-${job.issueNumber}`;
-  let comment = await findPlanComment(octokit, issue, deps.botLogin);
-  // Only a version of the comment this app or a writer wrote is acted on.
-  const read = comment ? await readTrustedPlan(octokit, issue, comment, render.trust) : { plan: undefined };
-  if (read.refused) {
-    log.warn({ reason: read.refused }, "not advancing: the plan comment's last version cannot be trusted now");
-    return { phase: "paused" };
+/** The task as prompts carry it (cut to the model's window before any request), or why there is no room for it. */
+type PromptedTask = { ok: true; task: BoundedTask } | { ok: false; reason: string; task: BoundedTask };
+
+/** One call of advanceRun: the issue as read once, its plan comment bound once, one meter for what it spends. */
+class IssueRun {
+  private plan: Plan | undefined;
+  private meter!: Meter;
+
+  private constructor(
+    private readonly deps: RunDeps,
+    private readonly issue: IssueRef,
+    /** The issue's title when the run was advanced, for the pull request. */
+    private readonly title: string,
+    /** The task as the issue says now (sanitised title and body). */
+    private readonly task: string,
+    private readonly prompted: PromptedTask,
+    private readonly comment: PlanCommentStore,
+  ) {}
+
+  static async open(deps: RunDeps): Promise<IssueRun> {
+    const { octokit, job } = deps;
+    const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
+    const { data } = await octokit.rest.issues.get(issue);
+    const { task } = taskFromIssue(data.title, data.body);
+    const render = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
+    const comment = await PlanCommentStore.find(octokit, issue, render);
+    return new IssueRun(deps, issue, data.title, task, promptedTask(task, deps), comment);
   }
-  let plan = read.plan;
-  if (comment && plan && plan.branch !== branch) {
-    // The branch comes from the config and the issue, never from the editable state block.
-    const pinned = pinBranch(plan, branch);
-    if (STOPPED.has(plan.phase) || plan.phase === "planning") plan = pinned;
-    else {
-      await savePlan(octokit, issue, comment.id, { ...pinned, phase: "paused", reason: BRANCH_CHANGED(branch) }, render);
+
+  /** The branch comes from the config and the issue, never from the editable state block. */
+  private get branch(): string {
+    return `${this.deps.config.branch_prefix}issue-${this.deps.job.issueNumber}`;
+  }
+
+  async readPlan(): Promise<Advance | undefined> {
+    const { log } = this.deps;
+    const read = await this.comment.readTrusted();
+    if (read.refused) {
+      log.warn({ reason: read.refused }, "not advancing: the plan comment's last version cannot be trusted now");
       return { phase: "paused" };
     }
+    this.plan = read.plan;
+    if (this.comment.exists && this.plan && this.plan.branch !== this.branch) {
+      const pinned = pinBranch(this.plan, this.branch);
+      if (!isStopped(this.plan.phase) && this.plan.phase !== "planning") {
+        await this.comment.save({ ...pinned, phase: "paused", reason: reasons.branchChanged(this.branch) });
+        return { phase: "paused" };
+      }
+      this.plan = pinned;
+    }
+    if (this.comment.exists && !this.plan && this.comment.body?.includes("<!-- l2mac:state")) {
+      // An edit left the comment unreadable (every item removed); the edit handler puts it back.
+      log.warn("the plan comment holds no readable program; not advancing");
+      return { phase: "paused" };
+    }
+    return undefined;
   }
-  if (comment && !plan && comment.body.includes("<!-- l2mac:state")) {
-    // An edit left the comment unreadable (every item removed); the edit handler puts it back.
-    log.warn("the plan comment holds no readable program; not advancing");
+
+  async consent(): Promise<Advance | undefined> {
+    const { octokit, job, log } = this.deps;
+    const { issue, task, plan, comment } = this;
+    const consent = await checkTaskConsent({ octokit, job, issue, task, comment, plan, log, fresh: () => this.freshPlan() });
+    if (!consent.ok) return { phase: consent.phase };
+    this.plan = consent.plan;
+    // What this call spends, from planning to the last instruction, is counted on from what the run has spent.
+    this.meter = new Meter(budgetsOf(this.deps.config), pricesFor(this.deps.llm.model, this.deps.prices), consent.plan.usage);
+    return undefined;
+  }
+
+  async refuseUncountableBudget(): Promise<Advance | undefined> {
+    const { config, llm, prices } = this.deps;
+    // Every model of a per-role setup must be priced for a cost budget to count.
+    const unpriced = config.budgets.max_cost_usd !== undefined ? modelsOf(llm).find((m) => !pricesFor(m, prices)) : undefined;
+    if (!unpriced || (this.plan && isStopped(this.plan.phase))) return undefined;
+    await this.comment.save({ ...(this.plan ?? this.freshPlan()), phase: "paused", reason: reasons.unpricedBudget(unpriced) });
     return { phase: "paused" };
   }
-  // Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
-  const consent = await checkTaskConsent({
-    octokit,
-    job,
-    issue,
-    task,
-    comment,
-    plan,
-    render,
-    log,
-    fresh: () => newPlan(newRunId(), branch, []),
-  });
-  if (!consent.ok) return { phase: consent.phase };
-  ({ comment, plan } = consent);
-  if (unpriced && (!plan || !STOPPED.has(plan.phase))) {
-    // A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
-    const reason = `\`budgets.max_cost_usd\` is set but the price of model \`${unpriced}\` is unknown; the app's operator can set L2MAC_PRICE_INPUT and L2MAC_PRICE_OUTPUT (USD per million tokens)`;
-    const base = plan ?? newPlan(newRunId(), branch, []);
-    if (comment) await savePlan(octokit, issue, comment.id, { ...base, phase: "paused", reason }, render);
-    else await createPlanComment(octokit, issue, { ...base, phase: "paused", reason }, render);
-    return { phase: "paused" };
-  }
-  if (!comment || !plan || plan.phase === "planning") {
-    const planning: Plan = { ...(plan ?? newPlan(newRunId(), branch, [])), phase: "planning" };
+
+  async planIfNeeded(): Promise<Advance | undefined> {
+    if (this.comment.exists && this.plan && this.plan.phase !== "planning") return undefined;
+    const planning: Plan = { ...(this.plan ?? this.freshPlan()), phase: "planning" };
     // A queued `/l2mac stop` is applied before planning, not after a plan it did not want.
-    const control = job.commands?.filter((c) => c.name === "stop" || c.name === "continue").at(-1);
+    const control = this.deps.job.commands?.filter((c) => c.name === "stop" || c.name === "continue").at(-1);
     if (control?.name === "stop") {
-      const stopped: Plan = { ...planning, phase: "paused", reason: `stopped by @${control.actor}` };
-      if (comment) await savePlan(octokit, issue, comment.id, stopped, render);
-      else await createPlanComment(octokit, issue, stopped, render);
+      await this.comment.save({ ...planning, phase: "paused", reason: reasons.stoppedBy(control.actor) });
       return { phase: "paused" };
     }
-    comment ??= await createPlanComment(octokit, issue, planning, render);
-    const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), planning.usage);
-    const fail = async (reason: string, phase: Plan["phase"] = "failed"): Promise<Advance> => {
-      await savePlan(octokit, issue, comment!.id, { ...planning, usage: meter.total, phase, reason }, render);
+    if (!this.comment.exists) await this.comment.save(planning);
+    return this.planFrom(planning);
+  }
+
+  async applyCommands(): Promise<Advance | undefined> {
+    for (const command of this.deps.job.commands ?? []) this.plan = await this.applyCommand(this.plan!, command);
+    const plan = this.plan!;
+    // `/l2mac continue` on a run stopped before it had a plan: plan it now.
+    if (plan.phase === "planning") return advanceRun({ ...this.deps, job: { ...this.deps.job, commands: undefined } });
+    if (isStopped(plan.phase)) return { phase: plan.phase };
+    return undefined;
+  }
+
+  async execute(): Promise<Advance> {
+    const { deps, comment, meter, title } = this;
+    const loop = new InstructionLoop({ deps, comment, meter, title, task: this.prompted.task.text, plan: this.plan! });
+    try {
+      return await loop.run();
+    } catch (e) {
+      // Whatever broke, the comment must not keep saying "running" once no retry will come.
+      if (deps.finalAttempt !== false) {
+        await loop
+          .recordFailure(e)
+          .catch((saveError: unknown) =>
+            deps.log.warn({ err: saveError }, "could not record the unexpected error on the plan comment; it may still say running"),
+          );
+      }
+      throw e;
+    }
+  }
+
+  /** Plans the program from the task; the plan is written once, with what planning cost and cut. */
+  private async planFrom(planning: Plan): Promise<Advance | undefined> {
+    const { config, llm, signal, log } = this.deps;
+    const meter = this.meter;
+    const fail = async (reason: string, phase: Phase = "failed"): Promise<Advance> => {
+      await this.comment.save({ ...planning, usage: meter.total, phase, reason });
       return { phase };
     };
-    if (!prompted.ok) return fail(prompted.reason);
+    if (!this.prompted.ok) return fail(this.prompted.reason);
     let steps: string[];
     try {
-      steps = await planProgram({
-        llm: deps.llm,
-        prompts: defaultPrompts("codebase"),
-        task: prompted.task.text,
-        maxSteps: config.max_instructions,
-        meter,
-        signal: deps.signal,
-      });
+      const task = this.prompted.task.text;
+      steps = await planProgram({ llm, prompts: defaultPrompts("codebase"), task, maxSteps: config.max_instructions, meter, signal });
     } catch (e) {
-      const aborted = deps.signal?.aborted ? String(deps.signal.reason) : undefined;
+      const aborted = signal?.aborted ? String(signal.reason) : undefined;
       // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
       if (aborted) return fail(aborted, aborted === SHUTDOWN_REASON ? "planning" : "paused");
-      return fail(`planning failed: ${plainText((e as Error).message, 500)}`);
+      return fail(reasons.planningFailed(plainText(errorMessage(e), 500)));
     }
-    plan = {
+    const plan: Plan = {
       ...newPlan(planning.runId, planning.branch, steps),
       usage: meter.total,
       phase: config.require_approval ? "awaiting-approval" : "running",
-      taskHash: taskHashOf(task),
-      notes: plannedNotes(prompted.task, steps),
+      taskHash: taskHashOf(this.task),
+      notes: plannedNotes(this.prompted.task, steps),
     };
     try {
-      plan = await savePlan(octokit, issue, comment.id, plan, render);
+      this.plan = await this.comment.save(plan);
     } catch (e) {
       if (!(e instanceof PlanTooLargeError)) throw e;
       // Said once, with what it cost: a plan left at "planning" would be planned again on every event.
-      return fail(
-        `the planned program (${steps.length} instructions) is too long for one GitHub comment; lower \`max_instructions\` in \`.github/l2mac.yml\` or shorten the issue, then comment \`/l2mac continue\``,
-      );
+      return fail(reasons.planTooLong(steps.length));
     }
-    log.info({ instructions: plan.instructions.length }, "planned");
+    log.info({ instructions: this.plan.instructions.length }, "planned");
+    return undefined;
   }
-  const commentId = comment.id;
-  for (const command of job.commands ?? []) {
-    plan = await applyCommand(deps, issue, commentId, plan, command, prompted.task.text, render);
+
+  /** Applies one queued command to the run's state and writes it; replies when there is something to say. */
+  private async applyCommand(plan: Plan, command: RunCommand): Promise<Plan> {
+    if (command.name === "replan") return this.replan(plan, command.actor);
+    if (command.name === "status") {
+      const saved = await this.comment.save(plan);
+      if (saved.phase === "paused" || saved.phase === "failed") await this.reply(replies.status(saved.phase, saved.reason));
+      return saved;
+    }
+    const { plan: next, reply } = applyRunCommand(plan, command, new Date((this.deps.now ?? Date.now)()));
+    if (reply) await this.reply(reply);
+    return next === plan ? plan : this.comment.save(next);
   }
-  // `/l2mac continue` on a run stopped before it had a plan: plan it now.
-  if (plan.phase === "planning") return advanceRun({ ...deps, job: { ...job, commands: undefined } });
-  if (STOPPED.has(plan.phase)) return { phase: plan.phase };
 
-  let latest = plan;
-  const save = async (next: Plan) => (latest = await savePlan(octokit, issue, commentId, next, render));
-  try {
-    return await execute(deps, issue, prompted.task.text, plan, save);
-  } catch (e) {
-    // Whatever broke, the comment must not keep saying "running" once no retry will come.
-    if (deps.finalAttempt !== false) {
-      const message = (e as Error).message?.split("\n")[0] ?? String(e);
-      await save({ ...latest, phase: "failed", current: undefined, reason: `unexpected error: ${message.slice(0, 300)}` }).catch(
-        () => undefined,
-      );
-    }
-    throw e;
-  }
-}
-
-/** Runs and evaluates instructions until the program is finished, paused, failed or waiting for CI. */
-async function execute(deps: RunDeps, issue: IssueRef, task: string, initial: Plan, save: (p: Plan) => Promise<Plan>): Promise<Advance> {
-  const { octokit, job, config, log } = deps;
-  const repo = { owner: job.owner, repo: job.repo };
-  const now = deps.now ?? Date.now;
-  let plan = initial;
-  const store = await BranchStore.checkout({
-    cloneUrl: job.cloneUrl,
-    dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
-    branch: plan.branch,
-    baseBranch: job.defaultBranch,
-    token: deps.token,
-    author: { name: deps.botLogin, email: `${deps.botLogin}@users.noreply.github.com` },
-    deny: pathPolicy(config),
-  });
-  const meter = new Meter(budgetsOf(config), pricesFor(deps.llm.model, deps.prices), plan.usage);
-  const stop = async (phase: "paused" | "failed", reason: string, extra: Partial<Plan> = {}): Promise<Advance> => {
-    // A shutdown is not a pause: the run stays active, says so, and is picked up again by the next worker.
-    if (deps.signal?.aborted && deps.signal.reason === SHUTDOWN_REASON) {
-      const evaluating = Boolean(plan.evaluation && plan.current !== undefined);
-      await save({
-        ...plan,
-        ...extra,
-        phase: evaluating ? "evaluating" : "running",
-        reason: SHUTDOWN_REASON,
-        current: evaluating ? plan.current : undefined,
-      });
-      return { phase: evaluating ? "evaluating" : "running" };
-    }
-    await save({ ...plan, phase, reason, ...extra });
-    return { phase };
-  };
-  const unpushed = await store.pushIfAhead();
-  if (unpushed && !unpushed.ok) {
-    return stop(
-      "paused",
-      `commits here could not be pushed: someone pushed conflicting changes to \`${plan.branch}\` (${unpushed.conflict.join(", ")}); resolve it on the branch, then comment \`/l2mac continue\``,
-    );
-  }
-  plan = await reconcile(plan, store, config.ci.enabled, new Date(now()).toISOString());
-  // A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest.
-  const head = await store.head();
-  if (
-    plan.phase === "evaluating" &&
-    plan.evaluation &&
-    head &&
-    head !== plan.evaluation.sha &&
-    (await store.isAncestor(plan.evaluation.sha, head))
-  ) {
-    plan = { ...plan, evaluation: { ...plan.evaluation, sha: head, since: new Date(now()).toISOString() } };
-    if (plan.current !== undefined) plan = setInstruction(plan, plan.current, { commit: head });
-  }
-  const runAgent = (instruction: PlanInstruction, feedback?: string): Promise<InstructionOutcome> => {
-    const index = position(plan, instruction.id);
-    log.info({ instruction: index, of: plan.instructions.length, fix: Boolean(feedback) }, "instruction started");
-    return executeInstruction({
-      llm: deps.llm,
-      store,
-      prompts: defaultPrompts("codebase"),
-      task,
-      instruction,
-      index,
-      total: plan.instructions.length,
-      earlierSummaries: earlierSummaries(plan, instruction.id),
-      feedback,
-      meter,
-      budgets: budgetsOf(config),
-      signal: deps.signal,
-    });
-  };
-  /** Commits and pushes an agent's work; undefined when it changed nothing, or a reason to pause. */
-  const commitAndPush = async (
-    instruction: PlanInstruction,
-    message: string,
-    trailers: Record<string, string>,
-  ): Promise<{ sha?: string; conflict?: string }> => {
-    const committed = await store.commit(commitMessageText(message), {
-      [RUN_TRAILER]: plan.runId,
-      [INSTRUCTION_TRAILER]: String(instruction.id),
-      ...trailers,
-    });
-    if (!committed) return {};
-    const pushed = await store.push();
-    if (!pushed.ok) {
-      const index = position(plan, instruction.id);
-      return {
-        conflict: `someone pushed to \`${plan.branch}\` changes that conflict with instruction ${index} (${pushed.conflict.join(", ") || "unknown files"}); resolve it on the branch, then comment \`/l2mac continue\` to redo the instruction`,
-      };
-    }
-    return { sha: pushed.sha };
-  };
-  const withUsage = (instruction: PlanInstruction, outcome: InstructionOutcome): Plan => ({
-    ...plan,
-    usage: meter.total,
-    instructions: plan.instructions.map((i) =>
-      i.id === instruction.id ? { ...i, usage: addUsage(i.usage ?? zeroUsage(), outcome.usage) } : i,
-    ),
-  });
-  /** An agent that stopped early: its work is kept as a partial commit. An interrupted fix attempt keeps its evaluation, so CI is looked at again rather than the instruction taken as done. */
-  const unfinished = async (
-    instruction: PlanInstruction,
-    outcome: Extract<InstructionOutcome, { status: "paused" | "failed" }>,
-    fixing = false,
-  ): Promise<Advance> => {
-    if (outcome.touched.length > 0)
-      await commitAndPush(instruction, `${commitSubject(instruction.text)} (partial)\n\n${outcome.reason}`, { [PARTIAL_TRAILER]: "true" });
-    log.warn({ instruction: position(plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
-    return stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
-  };
-
-  for (;;) {
-    plan = await save(plan);
-    const current = plan.instructions.find((i) => i.id === plan.current);
-    if (plan.phase === "evaluating" && plan.evaluation && current) {
-      const step = await checkCi({
-        octokit,
-        repo,
-        plan,
-        config,
-        now: now(),
-        pollBaseMs: deps.ciPollMs ?? 30_000,
-        feedbackTokens: Math.floor(deps.llm.contextWindow * 0.15),
-      });
-      if (step.action === "wait") return { phase: "evaluating", pollInMs: step.pollInMs };
-      if (step.action === "pause") {
-        plan = setInstruction(plan, current.id, step.ci ? { ci: step.ci } : {});
-        return stop("paused", step.reason, { detail: step.detail });
-      }
-      if (step.action === "accept") {
-        plan = setInstruction(
-          {
-            ...plan,
-            phase: "running",
-            current: undefined,
-            evaluation: undefined,
-            detail: undefined,
-            notes: step.note ? [...(plan.notes ?? []), step.note] : plan.notes,
-          },
-          current.id,
-          { status: "done", commit: plan.evaluation.sha, ci: step.ci, redo: undefined },
-        );
-        log.info({ instruction: position(plan, current.id), ci: step.ci.r }, "instruction accepted");
-        continue;
-      }
-      // The same instruction, a fresh agent, the failure as feedback.
-      const attempt = plan.evaluation.attempt + 1;
-      await save({ ...plan, detail: step.feedback.slice(-6000) });
-      const outcome = await runAgent(current, step.feedback);
-      plan = withUsage(current, outcome);
-      if (outcome.status !== "complete") return unfinished(current, outcome, true);
-      const pushed = await commitAndPush(current, `Fix CI: ${commitSubject(current.text)}\n\n${outcome.summary}`, {
-        [ATTEMPT_TRAILER]: String(attempt),
-      });
-      if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
-      if (!pushed.sha)
-        return stop("paused", `fix attempt ${attempt} for instruction ${position(plan, current.id)} changed nothing while CI still fails`, {
-          detail: step.feedback.slice(-6000),
-        });
-      plan = { ...plan, evaluation: { sha: pushed.sha, attempt, since: new Date(now()).toISOString() } };
-      plan = setInstruction(plan, current.id, { commit: pushed.sha });
-      continue;
-    }
-
-    const next = nextPending(plan);
-    if (!next) return finish(deps, issue, store, plan, save);
-    if (deps.signal?.aborted) return stop("paused", typeof deps.signal.reason === "string" ? deps.signal.reason : "stopped");
-    const exceeded = meter.exceeded();
-    if (exceeded) return stop("paused", exceeded);
-    if (config.ci.enabled && !plan.base) {
-      const base = await baseline(octokit, repo, job.defaultBranch);
-      const note = base.red
-        ? `The default branch's CI is already failing (${base.failingJobs.join(", ") || "see its runs"}); those failures are not sent to the agent to fix.`
-        : undefined;
-      plan = { ...plan, base, notes: note ? [...(plan.notes ?? []), note] : plan.notes };
-    }
-
-    plan = await save({ ...plan, phase: "running", current: next.id, reason: undefined });
-    const outcome = await runAgent(next);
-    plan = withUsage(next, outcome);
-    if (outcome.status !== "complete") return unfinished(next, outcome);
-    const pushed = await commitAndPush(next, `${commitSubject(next.text)}\n\n${outcome.summary}`, {});
-    if (pushed.conflict) return stop("paused", pushed.conflict, { current: undefined });
-    plan = setInstruction(plan, next.id, { summary: outcome.summary, ...(pushed.sha ? { commit: pushed.sha } : {}) });
-    if (pushed.sha && config.ci.enabled) {
-      plan = { ...plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: new Date(now()).toISOString() } };
-    } else {
-      plan = setInstruction({ ...plan, current: undefined }, next.id, { status: "done", redo: undefined });
-    }
-    log.info({ instruction: position(plan, next.id), commit: pushed.sha }, "instruction committed");
-  }
-}
-
-/** Applies one queued command to the run's state and writes it; replies when there is something to say. */
-async function applyCommand(
-  deps: RunDeps,
-  issue: IssueRef,
-  commentId: number,
-  plan: Plan,
-  command: RunCommand,
-  task: string,
-  render: PlanContext,
-): Promise<Plan> {
-  const reply = (body: string) => deps.octokit.rest.issues.createComment({ ...issue, body });
-  if (command.name === "replan") {
-    const meter = new Meter(budgetsOf(deps.config), pricesFor(deps.llm.model, deps.prices), plan.usage);
+  private async replan(plan: Plan, actor: string): Promise<Plan> {
+    const { llm, config, signal } = this.deps;
     try {
+      const task = this.prompted.task.text;
       const next = await replan({
         plan,
         task,
-        llm: deps.llm,
+        llm,
         prompts: defaultPrompts("codebase"),
-        maxInstructions: deps.config.max_instructions,
-        meter,
-        signal: deps.signal,
+        maxInstructions: config.max_instructions,
+        meter: this.meter,
+        signal,
       });
-      return savePlan(
-        deps.octokit,
-        issue,
-        commentId,
-        { ...next, notes: [...(plan.notes ?? []), `Re-planned by @${command.actor}: the unchecked items were replaced.`] },
-        render,
-      );
+      // A failed write is not a failed re-plan: it is not answered as one.
+      return this.comment.save({ ...next, notes: [...(plan.notes ?? []), notes.replanned(actor)] });
     } catch (e) {
-      await reply(`@${command.actor} re-planning failed, the program is unchanged: ${(e as Error).message}`);
+      await this.reply(replies.replanFailed(actor, errorMessage(e)));
       return plan;
     }
   }
-  if (command.name === "status") {
-    plan = await savePlan(deps.octokit, issue, commentId, plan, render);
-    if (plan.phase === "paused" || plan.phase === "failed") {
-      await reply(`The run is ${plan.phase}: ${plan.reason ?? "no reason recorded"}. Comment \`/l2mac continue\` to resume it.`);
-    }
-    return plan;
+
+  private async reply(body: string): Promise<void> {
+    await this.deps.octokit.rest.issues.createComment({ ...this.issue, body });
   }
-  const { plan: next, message } = applyRunCommand(plan, command, new Date((deps.now ?? Date.now)()));
-  if (message) await reply(`@${command.actor} ${message}`);
-  return next === plan ? plan : savePlan(deps.octokit, issue, commentId, next, render);
+
+  private freshPlan(): Plan {
+    return newPlan(newRunId(), this.branch, []);
+  }
 }
 
-const setInstruction = (plan: Plan, id: number, patch: Partial<PlanInstruction>): Plan => updateInstruction(plan, id, patch);
-
-/** The task as prompts carry it, or why there is no room for it. */
-function promptedTask(task: string, llm: LLM): { ok: true; task: BoundedTask } | { ok: false; reason: string; task: BoundedTask } {
-  const budget = taskTokenBudget(llm, defaultPrompts("codebase"));
+function promptedTask(task: string, deps: Pick<RunDeps, "llm">): PromptedTask {
+  const budget = taskTokenBudget(deps.llm, defaultPrompts("codebase"));
   const bounded = boundTask(task, Math.max(budget, 0));
   if (budget >= MIN_TASK_TOKENS) return { ok: true, task: bounded };
-  return {
-    ok: false,
-    task: bounded,
-    reason: `the model's context window (${llm.contextWindow.toLocaleString("en-US")} tokens) leaves only ${budget} tokens for the issue's description, too few to plan from; the app's operator can configure a model with a larger window`,
-  };
+  return { ok: false, task: bounded, reason: reasons.windowTooSmall(deps.llm.contextWindow, budget) };
 }
 
 /** Notes on what planning cut: the issue's description to the window, instructions to the comment's bounds. */
 function plannedNotes(task: BoundedTask, steps: readonly string[]): string[] | undefined {
-  const notes: string[] = [];
-  if (task.cut)
-    notes.push(
-      `The issue's description is ${task.tokens.toLocaleString("en-US")} tokens; only the first ${task.keptTokens.toLocaleString("en-US")} fit the model's context window, so the rest was not used.`,
-    );
+  const out: string[] = [];
+  if (task.cut) out.push(notes.taskCut(task.tokens, task.keptTokens));
   const long = steps.filter((s) => normaliseItemText(s).length > MAX_ITEM_CHARS).length;
-  if (long > 0)
-    notes.push(
-      `${long === 1 ? "One planned instruction was" : `${long} planned instructions were`} longer than ${MAX_ITEM_CHARS.toLocaleString("en-US")} characters and ${long === 1 ? "was" : "were"} cut.`,
-    );
-  return notes.length > 0 ? notes : undefined;
+  if (long > 0) out.push(notes.instructionsCut(long));
+  return out.length > 0 ? out : undefined;
 }
-
-const BRANCH_CHANGED = (branch: string) =>
-  `the plan's hidden state named another branch; this run pushes only to \`${branch}\` (\`branch_prefix\` and the issue number), so it was set back. Comment \`/l2mac continue\` to go on there`;
 
 /** The plan on its own branch, with a note of the branch its state block named instead. */
 const pinBranch = (plan: Plan, branch: string): Plan => ({
   ...plan,
   branch,
-  notes: [
-    ...(plan.notes ?? []),
-    `The plan's hidden state named branch \`${plan.branch.slice(0, 100)}\`; this run pushes only to \`${branch}\`.`,
-  ],
+  notes: [...(plan.notes ?? []), notes.branchPinned(plan.branch, branch)],
 });
-
-function budgetsOf(config: RepoConfig): Budgets {
-  return {
-    maxTokens: config.budgets.max_tokens,
-    maxCostUsd: config.budgets.max_cost_usd,
-    maxTurnsPerInstruction: config.budgets.max_turns_per_instruction,
-    maxContextRestarts: 30,
-  };
-}
-
-/**
- * An instruction already committed on the branch (the worker died before saving) is not redone. The
- * instruction under evaluation is left alone: its commit is there, but CI has not accepted it yet.
- */
-async function reconcile(plan: Plan, store: BranchStore, ciEnabled: boolean, now: string): Promise<Plan> {
-  const commits = await store.instructionCommits(plan.runId);
-  let out = plan;
-  for (const i of plan.instructions) {
-    const found = commits.get(i.id);
-    if (i.status !== "pending" || i.redo || !found || i.ci?.r === "failed") continue;
-    if (i.id === plan.current) {
-      if (plan.evaluation) continue;
-      // Pushed, then the worker died before saving: CI has not looked at it yet.
-      if (ciEnabled) {
-        out = setInstruction({ ...out, phase: "evaluating", evaluation: { sha: found.sha, attempt: 0, since: now } }, i.id, {
-          commit: found.sha,
-          summary: i.summary ?? found.summary,
-        });
-        continue;
-      }
-    }
-    out = setInstruction(out, i.id, { status: "done", commit: found.sha, summary: i.summary ?? found.summary });
-  }
-  return out;
-}
-
-async function finish(deps: RunDeps, issue: IssueRef, store: BranchStore, plan: Plan, save: (p: Plan) => Promise<Plan>): Promise<Advance> {
-  const { octokit, job } = deps;
-  plan = await save({ ...plan, phase: "finishing", current: undefined });
-  if ((await store.aheadOfBase()) === 0) {
-    await save({ ...plan, phase: "done", reason: "the instructions made no changes, so there is no pull request" });
-    return { phase: "done" };
-  }
-  const { data: issueData } = await octokit.rest.issues.get(issue);
-  const pr = await upsertPullRequest(
-    octokit,
-    { owner: job.owner, repo: job.repo },
-    {
-      branch: plan.branch,
-      base: job.defaultBranch,
-      title: `L2MAC: ${issueData.title}`.slice(0, 250),
-      body: renderPullRequestBody(plan, job.issueNumber, job.htmlUrl),
-    },
-  );
-  await save({ ...plan, phase: "done", pr: pr.number });
-  deps.log.info({ pr: pr.number }, "pull request ready");
-  return { phase: "done" };
-}

@@ -13,6 +13,9 @@ export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): 
 export const againKey = (prefix: string, id: string): string => `${prefix}:again:${id}`;
 export const abortChannel = (prefix: string): string => `${prefix}:abort`;
 
+/** A job that moved between its read and the call on it: not an error, the next read of the loop sees its state. */
+const alreadyMoved = (): undefined => undefined;
+
 export interface BullMqOptions {
   /** A connection for commands; the queue duplicates what it needs. */
   redis: Redis;
@@ -37,7 +40,8 @@ export class BullMqQueue implements RunQueue {
       const state = existing ? await existing.getState() : "missing";
       if (existing && (state === "waiting" || state === "prioritized" || state === "delayed")) {
         if (job.commands?.length) await existing.updateData(mergeJobs(existing.data, job));
-        if (state === "delayed") await existing.promote().catch(() => undefined);
+        // It may have been promoted or taken since it was read: then it runs soon anyway.
+        if (state === "delayed") await existing.promote().catch(alreadyMoved);
         return;
       }
       if (existing && state === "active") {
@@ -45,7 +49,8 @@ export class BullMqQueue implements RunQueue {
         // The job may have finished between the two reads: then nobody would read the wake-up.
         if (await this.queue.getJob(id)) return;
       }
-      if (existing && (state === "completed" || state === "failed")) await existing.remove().catch(() => undefined);
+      // Removed by its own worker meanwhile, or taken again: the add below (and the retry) finds out which.
+      if (existing && (state === "completed" || state === "failed")) await existing.remove().catch(alreadyMoved);
       const added = await this.queue.add("advance", job, {
         jobId: id,
         attempts: 5,

@@ -12,6 +12,8 @@ export interface BullWorkerOptions {
   lockMs: number;
   process: RunProcessor;
   onError?: (job: RunJob, error: unknown) => void;
+  /** Where problems that end no run are told (the abort channel closing badly at shutdown). */
+  warn?: (what: object, message: string) => void;
 }
 
 /**
@@ -24,24 +26,13 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
   const { redis, prefix } = options;
   const controllers = new Map<string, AbortController>();
   const shutdown = new AbortController();
-  const subscriber = redis.duplicate();
-  void subscriber.subscribe(abortChannel(prefix));
-  subscriber.on("message", (_channel, message: string) => {
-    const { id, reason } = JSON.parse(message) as { id: string; reason: string };
-    controllers.get(id)?.abort(reason);
-  });
-
-  const takeAgain = async (id: string): Promise<RunJob[]> => {
-    const [[, items]] = (await redis.multi().lrange(againKey(prefix, id), 0, -1).del(againKey(prefix, id)).exec()) as [[unknown, string[]]];
-    return items.map((s) => JSON.parse(s) as RunJob);
-  };
-
+  const subscriber = listenForAborts(redis, prefix, controllers);
   const worker = new Worker<RunJob>(
     QUEUE_NAME,
     async (job: Job<RunJob>, token?: string) => {
       const id = job.id!;
       let data = job.data;
-      const woken = await takeAgain(id);
+      const woken = await takeWakeUps(redis, prefix, id);
       for (const extra of woken) data = mergeJobs(data, extra);
       // Kept in the job itself before any work, so a crash or a retry does not lose these commands.
       if (woken.length > 0) await job.updateData(data);
@@ -81,7 +72,24 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
     async close() {
       shutdown.abort(SHUTDOWN_REASON);
       await worker.close();
-      await subscriber.quit().catch(() => undefined);
+      await subscriber.quit().catch((e: unknown) => options.warn?.({ err: e }, "could not close the abort channel's Redis connection"));
     },
   };
+}
+
+/** Stops asked for by any server process (`/l2mac stop`) reach the job's controller here, if it runs here. */
+function listenForAborts(redis: Redis, prefix: string, controllers: Map<string, AbortController>): Redis {
+  const subscriber = redis.duplicate();
+  void subscriber.subscribe(abortChannel(prefix));
+  subscriber.on("message", (_channel, message: string) => {
+    const { id, reason } = JSON.parse(message) as { id: string; reason: string };
+    controllers.get(id)?.abort(reason);
+  });
+  return subscriber;
+}
+
+/** The wake-ups queued for a job while it was active, taken (read and removed) at once. */
+async function takeWakeUps(redis: Redis, prefix: string, id: string): Promise<RunJob[]> {
+  const [[, items]] = (await redis.multi().lrange(againKey(prefix, id), 0, -1).del(againKey(prefix, id)).exec()) as [[unknown, string[]]];
+  return items.map((s) => JSON.parse(s) as RunJob);
 }

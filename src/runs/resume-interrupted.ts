@@ -1,12 +1,10 @@
 import type { Probot } from "probot";
 import type { Octokit } from "../github/octokit.js";
+import { isActive } from "../github/phase.js";
 import { findPlanComment, readPlan } from "../github/plan-comment.js";
-import type { Plan } from "../github/plan.js";
 import { loadRepoConfig } from "../github/repo-config.js";
-import type { Logger } from "./advance-run.js";
+import type { Logger } from "./run-deps.js";
 import { jobFor, type RunJob } from "./run-job.js";
-
-const ACTIVE = new Set<Plan["phase"]>(["planning", "running", "evaluating", "finishing"]);
 
 export interface ScanLimits {
   repositories: number;
@@ -48,7 +46,7 @@ export async function resumeInterruptedRuns(
         if (issue.pull_request) continue;
         const comment = await findPlanComment(octokit, { ...repo, issue_number: issue.number }, bot);
         const plan = comment && readPlan(comment);
-        if (!plan || !ACTIVE.has(plan.phase)) continue;
+        if (!plan || !isActive(plan.phase)) continue;
         await enqueue(jobFor(installation.id, repository, issue.number));
         resumed++;
       }

@@ -1,5 +1,7 @@
-import type { Plan } from "../github/plan.js";
 import type { CommandName } from "../github/commands.js";
+import { isStopped } from "../github/phase.js";
+import type { Plan } from "../github/plan.js";
+import { reasons, replies } from "./reasons.js";
 
 /** A command for a run, as carried by a queued job. */
 export interface RunCommand {
@@ -8,21 +10,19 @@ export interface RunCommand {
   actor: string;
 }
 
-const STOPPED = new Set<Plan["phase"]>(["paused", "failed", "done", "awaiting-approval"]);
-
 /**
  * The state changes of `/l2mac continue` and `/l2mac stop` (pure). Continue re-evaluates a commit whose
  * CI paused the run (someone may have fixed or re-run it) and otherwise resumes at the first unchecked item.
- * Returns a message when there is nothing to do.
+ * Returns a reply when there is nothing to do.
  */
-export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { plan: Plan; message?: string } {
+export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { plan: Plan; reply?: string } {
   if (command.name === "stop") {
-    if (STOPPED.has(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
+    if (isStopped(plan.phase) && plan.phase !== "awaiting-approval") return { plan };
     return {
-      plan: { ...plan, phase: "paused", reason: `stopped by @${command.actor}`, current: plan.evaluation ? plan.current : undefined },
+      plan: { ...plan, phase: "paused", reason: reasons.stoppedBy(command.actor), current: plan.evaluation ? plan.current : undefined },
     };
   }
-  if (command.name !== "continue" || !STOPPED.has(plan.phase)) return { plan };
+  if (command.name !== "continue" || !isStopped(plan.phase)) return { plan };
   // Stopped before a plan existed: continuing means planning.
   if (plan.instructions.length === 0) return { plan: { ...plan, phase: "planning", reason: undefined } };
   const pending = plan.instructions.some((i) => i.status === "pending");
@@ -34,7 +34,7 @@ export function applyRunCommand(plan: Plan, command: RunCommand, now: Date): { p
     };
   }
   if (!pending && plan.phase === "done") {
-    return { plan, message: "Nothing to continue: every item of the program is done. Add or untick items first." };
+    return { plan, reply: replies.nothingToContinue(command.actor) };
   }
   return { plan: { ...plan, phase: "running", reason: undefined, current: undefined, evaluation: undefined, detail: undefined } };
 }

@@ -1,9 +1,11 @@
 import type { IssueRef, Octokit } from "../github/octokit.js";
+import { isStopped } from "../github/phase.js";
 import { taskHashOf, type Plan } from "../github/plan.js";
-import { createPlanComment, savePlan, type PlanComment, type PlanContext } from "../github/plan-comment.js";
+import type { PlanCommentStore } from "../github/plan-comment.js";
 import { taskDiff } from "../github/task-diff.js";
-import type { Logger } from "./advance-run.js";
-import { applyRunCommand } from "./run-commands.js";
+import type { Logger } from "./run-deps.js";
+import { notes, reasons, replies } from "./reasons.js";
+import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import type { RunJob } from "./run-job.js";
 
 /**
@@ -13,11 +15,7 @@ import type { RunJob } from "./run-job.js";
  * is taken only with `/l2mac accept` from a writer (commands are authorised before they are queued).
  */
 
-export const TASK_CHANGED_REASON =
-  "the issue's title or description changed after it was approved; someone with write access can comment `/l2mac accept` to go on with the new text";
-
 const DIFF_MARKER = "<!-- l2mac:task-change -->";
-const STOPPED = new Set<Plan["phase"]>(["done", "failed", "paused"]);
 
 export interface ConsentInput {
   octokit: Octokit;
@@ -25,87 +23,109 @@ export interface ConsentInput {
   issue: IssueRef;
   /** The task as the issue says now (sanitised title and body). */
   task: string;
-  comment: PlanComment | undefined;
+  /** The issue's plan comment (created here when there is none yet). */
+  comment: PlanCommentStore;
   plan: Plan | undefined;
   /** A new plan for an issue that has none yet (run id, branch). */
   fresh: () => Plan;
-  render: PlanContext;
   log: Logger;
 }
 
 export type Consent =
-  /** Go on with this comment and plan (a new planning comment when there was none). */
-  | { ok: true; comment: PlanComment; plan: Plan }
+  /** Go on with this plan (in a new planning comment when there was none). */
+  | { ok: true; plan: Plan }
   /** Stop here: nothing a writer approved can run now. */
   | { ok: false; phase: Plan["phase"] };
 
-export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
-  const { octokit, job, issue, task, render, log } = input;
-  const current = taskHashOf(task);
-  const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
+/** What the task's state calls for; decided without GitHub (decideConsent), done by checkTaskConsent. */
+export type ConsentDecision =
+  /** No writer asked for a run on this issue (e.g. a wake-up for a branch that only looks like ours). */
+  | { kind: "unapproved" }
+  /** The task is the approved one, or the writer who labelled it again approved it (`relabelledBy`). */
+  | { kind: "approved"; approved: string; relabelledBy?: string; nothingToAccept?: string }
+  /** A writer accepts the change whose diff they saw. */
+  | { kind: "accepted"; approved: string; by: string }
+  /** The task changed and nobody accepted it: the commands it refuses, whether its diff is new, whether the run pauses. */
+  | { kind: "changed"; approved: string; changedAgain?: string; refused: RunCommand[]; newChange: boolean; pause: boolean };
+
+/** The decision for a task whose hash is `current`, given the run's plan (if any) and the job that woke it. */
+export function decideConsent(current: string, plan: Plan | undefined, job: Pick<RunJob, "approvedTask" | "commands">): ConsentDecision {
   const commands = job.commands ?? [];
   const accept = commands.find((c) => c.name === "accept");
-  let { comment, plan } = input;
-
   const approved = plan?.taskHash ?? job.approvedTask?.hash;
-  if (!approved) {
-    // No writer asked for a run on this issue (e.g. a wake-up for a branch that only looks like ours).
-    log.warn("no approved task for this issue; nothing to run");
-    return { ok: false, phase: plan?.phase ?? "paused" };
-  }
-  if (!plan) {
-    // Written before planning, so a run interrupted while planning still knows what was approved.
-    plan = { ...input.fresh(), phase: "planning", taskHash: approved };
-    if (comment) plan = await savePlan(octokit, issue, comment.id, plan, render);
-    else comment = await createPlanComment(octokit, issue, plan, render);
-  }
-  if (!comment) throw new Error("unreachable: a plan without its comment");
-
+  if (!approved) return { kind: "unapproved" };
   // A writer who labels the issue again approves the text they labelled.
   const relabelled = job.approvedTask !== undefined && job.approvedTask.hash === current && current !== approved;
-  if (current === approved || relabelled) {
-    if (accept && !relabelled) await reply(`@${accept.actor} there is no changed title or description to accept.`);
-    if (relabelled) plan = await savePlan(octokit, issue, comment.id, accepted(plan, job.approvedTask!.by, current), render);
-    else if (plan.pendingTask) plan = await savePlan(octokit, issue, comment.id, { ...plan, pendingTask: undefined }, render);
-    return { ok: true, comment, plan };
-  }
-
+  if (relabelled) return { kind: "approved", approved, relabelledBy: job.approvedTask!.by };
+  if (current === approved) return { kind: "approved", approved, ...(accept ? { nothingToAccept: accept.actor } : {}) };
   // What a writer accepts is the change whose diff they saw; a newer one is shown first.
-  if (accept && plan.pendingTask?.h === current) {
-    plan = await savePlan(octokit, issue, comment.id, accepted(plan, accept.actor, current), render);
-    return { ok: true, comment, plan };
-  }
-  if (accept) await reply(`@${accept.actor} the issue changed again after the diff you saw; review the new diff, then accept again.`);
-  for (const c of commands.filter((c) => c.name === "continue" || c.name === "replan")) {
-    await reply(
-      `@${c.actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${c.name}\` was not done. Review the diff, then comment \`/l2mac accept\`.`,
-    );
-  }
-  if (plan.pendingTask?.h !== current) {
-    const sinceApproved = job.approvedTask?.hash === approved;
-    const diffComment = await showChange(octokit, issue, plan.pendingTask?.comment, {
-      before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
-      after: task,
-      sinceApproved,
-      by: job.taskEdit?.by,
-    });
-    plan = { ...plan, pendingTask: { h: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
-    log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
-  }
-  // A run stopped for another reason stays as it is, with the change recorded.
-  const pause = !STOPPED.has(plan.phase) || plan.reason === TASK_CHANGED_REASON;
-  const next: Plan = pause
-    ? { ...plan, phase: "paused", reason: TASK_CHANGED_REASON, current: plan.evaluation ? plan.current : undefined }
-    : plan;
-  plan = await savePlan(octokit, issue, comment.id, next, render);
-  return { ok: false, phase: plan.phase };
+  if (accept && plan?.pendingTask?.hash === current) return { kind: "accepted", approved, by: accept.actor };
+  // A run stopped for another reason stays as it is, with the change recorded; one waiting for approval pauses.
+  const phase = plan?.phase ?? "planning";
+  const halted = isStopped(phase) && phase !== "awaiting-approval";
+  return {
+    kind: "changed",
+    approved,
+    ...(accept ? { changedAgain: accept.actor } : {}),
+    refused: commands.filter((c) => c.name === "continue" || c.name === "replan"),
+    newChange: plan?.pendingTask?.hash !== current,
+    pause: !halted || plan?.reason === reasons.taskChanged(),
+  };
 }
+
+export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
+  const { octokit, job, issue, task, comment, log } = input;
+  const current = taskHashOf(task);
+  const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
+  const decision = decideConsent(current, input.plan, job);
+  if (decision.kind === "unapproved") {
+    log.warn("no approved task for this issue; nothing to run");
+    return { ok: false, phase: input.plan?.phase ?? "paused" };
+  }
+  // Written before planning, so a run interrupted while planning still knows what was approved.
+  let plan = input.plan ?? (await comment.save({ ...input.fresh(), phase: "planning", taskHash: decision.approved }));
+  switch (decision.kind) {
+    case "approved":
+      if (decision.nothingToAccept) await reply(replies.nothingToAccept(decision.nothingToAccept));
+      if (decision.relabelledBy) plan = await comment.save(accepted(plan, decision.relabelledBy, current));
+      else if (plan.pendingTask) plan = await comment.save({ ...plan, pendingTask: undefined });
+      return { ok: true, plan };
+    case "accepted":
+      return { ok: true, plan: await comment.save(accepted(plan, decision.by, current)) };
+    case "changed":
+      if (decision.changedAgain) await reply(replies.changedAgain(decision.changedAgain));
+      for (const c of decision.refused) await reply(replies.notAccepted(c.actor, c.name));
+      if (decision.newChange) plan = await recordChange(input, plan, decision.approved, current);
+      plan = await comment.save(decision.pause ? pausedForChange(plan) : plan);
+      return { ok: false, phase: plan.phase };
+  }
+}
+
+/** Shows the change (a diff comment, updated when there is one) and records it as pending. */
+async function recordChange(input: ConsentInput, plan: Plan, approved: string, current: string): Promise<Plan> {
+  const { octokit, issue, job, task, log } = input;
+  const sinceApproved = job.approvedTask?.hash === approved;
+  const diffComment = await showChange(octokit, issue, log, plan.pendingTask?.comment, {
+    before: sinceApproved ? job.approvedTask!.text : job.taskEdit?.before,
+    after: task,
+    sinceApproved,
+    by: job.taskEdit?.by,
+  });
+  log.warn({ by: job.taskEdit?.by }, "the task changed after it was approved; paused until a writer accepts it");
+  return { ...plan, pendingTask: { hash: current, ...(diffComment !== undefined ? { comment: diffComment } : {}) } };
+}
+
+const pausedForChange = (plan: Plan): Plan => ({
+  ...plan,
+  phase: "paused",
+  reason: reasons.taskChanged(),
+  current: plan.evaluation ? plan.current : undefined,
+});
 
 /** The new text becomes the approved one; a run paused only for the change goes on. */
 function accepted(plan: Plan, by: string, hash: string): Plan {
-  const note = `The changed issue description was accepted by @${by}.`;
-  const base: Plan = { ...plan, taskHash: hash, pendingTask: undefined, notes: [...(plan.notes ?? []), note] };
-  if (plan.phase !== "paused" || plan.reason !== TASK_CHANGED_REASON) return base;
+  const base: Plan = { ...plan, taskHash: hash, pendingTask: undefined, notes: [...(plan.notes ?? []), notes.taskAccepted(by)] };
+  if (plan.phase !== "paused" || plan.reason !== reasons.taskChanged()) return base;
   return applyRunCommand(base, { name: "continue", actor: by }, new Date()).plan;
 }
 
@@ -113,6 +133,7 @@ function accepted(plan: Plan, by: string, hash: string): Plan {
 async function showChange(
   octokit: Octokit,
   issue: IssueRef,
+  log: Logger,
   previous: number | undefined,
   change: { before: string | undefined; after: string; sinceApproved: boolean; by: string | undefined },
 ): Promise<number | undefined> {
@@ -133,7 +154,10 @@ async function showChange(
     const updated = await octokit.rest.issues
       .updateComment({ owner: issue.owner, repo: issue.repo, comment_id: previous, body })
       .then(() => true)
-      .catch(() => false);
+      .catch((e: unknown) => {
+        log.warn({ comment: previous, err: e }, "could not update the earlier task-change comment; posting a new one");
+        return false;
+      });
     if (updated) return previous;
   }
   const { data } = await octokit.rest.issues.createComment({ ...issue, body });

@@ -1,10 +1,12 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LRUCache } from "lru-cache";
 import type { Probot } from "probot";
 import type { ServerEnv } from "../config.js";
-import { LRUCache } from "lru-cache";
-import { EndpointMemory } from "../engine/endpoint-memory.js";
+import type { EndpointMemory } from "../engine/endpoint-memory.js";
 import { connectLlm } from "../engine/llm-connection.js";
+import type { SyntaxChecker } from "../engine/syntax-checker.js";
+import type { WorkflowRunsCache } from "../github/actions.js";
 import type { Octokit } from "../github/octokit.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
@@ -22,15 +24,19 @@ export function botLoginOf(app: Probot): () => Promise<string> {
     }));
 }
 
-/** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
-export function createWorker(
-  app: Probot,
-  env: ServerEnv,
-  bot: () => Promise<string>,
-  planTrust: PlanTrust,
+/** What every run of one app instance shares: created once in createApp (or the worker process), passed down. */
+export interface RunShared {
+  /** The app's bot login, asked of GitHub once. */
+  botLogin: () => Promise<string>;
+  planTrust: PlanTrust;
+  checkSyntax: SyntaxChecker;
+  ciRuns: WorkflowRunsCache;
   /** What the process has learned of the LLM endpoint (shared with the start-up check). */
-  memory: EndpointMemory = new EndpointMemory(),
-): RunProcessor {
+  llmMemory: EndpointMemory;
+}
+
+/** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
+export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShared): RunProcessor {
   // An assumed window is said once per model, not on every advance of every run.
   const warned = new LRUCache<string, true>({ max: 100 });
   const warnOnce = (warning: string, say: () => void) => {
@@ -60,7 +66,7 @@ export function createWorker(
       ...connection,
       apiKey: connection.apiKey ?? "",
       prices,
-      memory,
+      memory: shared.llmMemory,
       warn: (warning) => warnOnce(warning, () => log.warn(warning)),
     });
     const { phase, pollInMs } = await advanceRun({
@@ -69,8 +75,10 @@ export function createWorker(
       config: config.config,
       llm,
       workdir: env.L2MAC_WORKDIR ?? join(tmpdir(), "l2mac-work"),
-      botLogin: await bot(),
-      planTrust,
+      botLogin: await shared.botLogin(),
+      planTrust: shared.planTrust,
+      checkSyntax: shared.checkSyntax,
+      ciRuns: shared.ciRuns,
       token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { REPO, startHarness, type Harness } from "../support/app-harness.js";
+import { describe, expect, it } from "vitest";
+import { REPO } from "../support/app-harness.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
 import { scriptedAgent, write } from "../support/scripted-agent.js";
 
 const agent = () =>
@@ -8,17 +9,13 @@ const agent = () =>
     steps: [{ match: "notes.md", actions: [write({ "notes.md": "notes\n" })], summary: "Wrote notes." }],
   });
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const app = useHarness();
 
-const comments = (h: Harness, n: number) => h.gh.issue(REPO, n).comments;
+const comments = (h: Scenario, n: number) => h.gh.issue(REPO, n).comments;
 
 describe("abuse costs the attacker, not the installation", () => {
   it("handles a signed delivery replayed under new delivery ids once", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     // A label event captured once and sent again under fresh ids (any holder of one signed body can).
     const empty = h.gh.createIssue(REPO, { title: "Notes", body: "" });
     const labeled = h.gh.issueLabeledPayload(REPO, empty.number, "l2mac");
@@ -36,25 +33,17 @@ describe("abuse costs the attacker, not the installation", () => {
   });
 
   it("answers a reader once per hour on an issue, however many commands they post, and reacts to the rest", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "Notes", body: "Write some notes." });
     const posted = [];
-    for (let i = 0; i < 5; i++) {
-      const c = h.gh.addComment(REPO, issue.number, "/l2mac continue", "rita");
-      posted.push(c);
-      await h.deliver("issue_comment", h.gh.issueCommentPayload(REPO, issue.number, "created", { id: c.id, body: c.body, user: "rita" }));
-    }
+    for (let i = 0; i < 5; i++) posted.push((await h.command(issue.number, "/l2mac continue", "rita")).comment);
     await h.idle();
     const replies = comments(h, issue.number).filter((c) => c.user.type === "Bot");
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toMatch(/^@rita only people with write access/);
     expect(posted.slice(1).map((c) => c.reactions.map((r) => r.content))).toEqual([["-1"], ["-1"], ["-1"], ["-1"]]);
     // Someone else is answered in their own right.
-    const other = h.gh.addComment(REPO, issue.number, "/l2mac stop", "otto");
-    await h.deliver(
-      "issue_comment",
-      h.gh.issueCommentPayload(REPO, issue.number, "created", { id: other.id, body: other.body, user: "otto" }),
-    );
+    await h.command(issue.number, "/l2mac stop", "otto");
     await h.idle();
     expect(comments(h, issue.number).filter((c) => c.user.type === "Bot" && c.body.startsWith("@otto"))).toHaveLength(1);
     expect(h.llm.requests).toHaveLength(0);

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { REPO, startHarness, type Harness, type HarnessOptions } from "../support/app-harness.js";
+import { describe, expect, it } from "vitest";
+import { REPO, type HarnessOptions } from "../support/app-harness.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
 import { complete, kindOf, scriptedAgent, write, type StepScript } from "../support/scripted-agent.js";
 import type { RecordedRequest } from "../support/scripted-llm-server.js";
 
@@ -17,19 +18,15 @@ const WITH_CI = { ".github/workflows/ci.yml": workflow("CI", "sh check.sh"), "ch
 const greet = (text: string) => write({ "src/greet.txt": `${text}\n` });
 const PLAN = ["Write src/greet.txt with a greeting."];
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const app = useHarness();
 
 async function runIssue(
-  options: Omit<HarnessOptions, "llm"> & { steps: StepScript[]; plan?: string[]; before?: (h: Harness) => Promise<void> },
+  options: Omit<HarnessOptions, "llm"> & { steps: StepScript[]; plan?: string[]; before?: (h: Scenario) => Promise<void> },
 ) {
-  h = await startHarness({ ...options, llm: scriptedAgent({ plan: options.plan ?? PLAN, steps: options.steps }) });
+  const h = await app.start({ ...options, llm: scriptedAgent({ plan: options.plan ?? PLAN, steps: options.steps }) });
   await options.before?.(h);
   const issue = h.gh.createIssue(REPO, { title: "Greeting", body: "Write a greeting file." });
-  await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+  await h.label(issue.number);
   await h.idle();
   await h.gh.actionsIdle();
   return { h, issue, comment: h.planComment(issue.number)!.body };
@@ -163,11 +160,7 @@ describe("GitHub Actions as the evaluator", () => {
     expect(comment).toMatch(/\*\*Status:\*\* paused: CI still fails/);
     await h.gh.pushAs(REPO, `l2mac/issue-${issue.number}`, { "src/greet.txt": "hello\n" }, "Fix the greeting by hand");
     await h.gh.actionsIdle();
-    const c = h.gh.addComment(REPO, issue.number, "/l2mac continue");
-    await h.deliver(
-      "issue_comment",
-      h.gh.issueCommentPayload(REPO, issue.number, "created", { id: c.id, body: c.body, user: "alice" }, "alice"),
-    );
+    await h.command(issue.number, "/l2mac continue");
     await h.idle();
     await h.gh.actionsIdle();
     const body = h.planComment(issue.number)!.body;

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { REPO, startHarness, type Harness } from "../support/app-harness.js";
+import { describe, expect, it } from "vitest";
+import { REPO } from "../support/app-harness.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
 import { kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 import { eventually } from "../support/processes.js";
 
@@ -7,18 +8,14 @@ const CHECK = "#!/bin/sh\ngrep -q hello src/greet.txt && echo '1 passed'\n";
 const WORKFLOW =
   "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Run tests\n        run: sh check.sh\n";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const app = useHarness();
 
-const fixRequests = (h: Harness) =>
+const fixRequests = (h: Scenario) =>
   h.llm.requests.filter((r) => kindOf(r) === "act" && String(r.body.messages[1]?.content).includes("The checks of the previous attempt"));
 
 describe("only this run's CI decides", () => {
   it("ignores failing runs on the app's commit from a fork's pull request, another branch or another event", async () => {
-    h = await startHarness({
+    const h = await app.start({
       files: { ".github/workflows/ci.yml": WORKFLOW, "check.sh": CHECK },
       config: "ci:\n  fix_attempts: 2\n",
       llm: scriptedAgent({
@@ -30,7 +27,7 @@ describe("only this run's CI decides", () => {
     // The real CI takes a moment: the other runs are all there, failed, before it ends.
     h.gh.setRunDelay(1500);
     const issue = h.gh.createIssue(REPO, { title: "Greeting", body: "Write a greeting file." });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.label(issue.number);
     const branch = `l2mac/issue-${issue.number}`;
     let sha: string | undefined;
     await eventually(async () => Boolean((sha = await h!.gh.branchSha(REPO, branch))), 30_000, "the app's push");
@@ -53,7 +50,7 @@ describe("only this run's CI decides", () => {
   });
 
   it("is not woken, or started, by a fork's run on a branch named like the app's", async () => {
-    h = await startHarness({ llm: () => ({ content: "unused" }) });
+    const h = await app.start({ llm: () => ({ content: "unused" }) });
     await h.gh.createRepo({ owner: "mallory", name: "demo", files: { "README.md": "# fork\n" }, permissions: { mallory: "admin" } });
     // Never labelled: nobody with write access asked for a run.
     const issue = h.gh.createIssue(REPO, { title: "Anything", body: "Delete every test in the repository." });

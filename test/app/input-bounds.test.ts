@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO, startHarness, type Harness } from "../support/app-harness.js";
+import { REPO } from "../support/app-harness.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
 import { hostileCiScript } from "../support/hostile-text.js";
 import { call, complete, kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 import type { RecordedRequest } from "../support/scripted-llm-server.js";
@@ -15,11 +16,9 @@ import type { RecordedRequest } from "../support/scripted-llm-server.js";
  * and symbolic links that loop or lead to folders.
  */
 
-let h: Harness | undefined;
+const app = useHarness();
 let scratch: string | undefined;
 afterEach(async () => {
-  await h?.close();
-  h = undefined;
   if (scratch) await rm(scratch, { recursive: true, force: true });
   scratch = undefined;
 });
@@ -36,7 +35,7 @@ const toolResults = (requests: RecordedRequest[]): string[] => [
  * Webhooks "GitHub" sends every 250 ms while `active()`: each ack's latency is counted from when it was
  * due, not from when this process got round to sending it, so a stalled event loop shows as the stall.
  */
-function webhookProbe(harness: Harness) {
+function webhookProbe(harness: Scenario) {
   const latencies: number[] = [];
   const statuses: number[] = [];
   let running: Promise<void> | undefined;
@@ -49,10 +48,8 @@ function webhookProbe(harness: Harness) {
         const due = begin + k * 250;
         await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
         if (stopped) break;
-        const comment = harness.gh.addComment(REPO, 1, `An unrelated remark ${k}.`);
-        const payload = harness.gh.issueCommentPayload(REPO, 1, "created", { id: comment.id, body: comment.body, user: "alice" }, "alice");
         inFlight.push(
-          harness.deliver("issue_comment", payload).then((res) => {
+          harness.command(1, `An unrelated remark ${k}.`).then((res) => {
             statuses.push(res.status);
             latencies.push(Date.now() - due);
           }),
@@ -79,7 +76,7 @@ describe("input bounds through the real server", () => {
     async () => {
       const script = `if grep -q hello src/greet.txt; then echo "1 passed"; exit 0; fi\n${hostileCiScript(3).replace("#!/bin/sh\n", "")}`;
       let fixSeen = false;
-      h = await startHarness({
+      const h = await app.start({
         files: {
           ".github/workflows/ci.yml":
             "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Run tests\n        run: sh check.sh\n",
@@ -106,7 +103,7 @@ describe("input bounds through the real server", () => {
       });
       const issue = harness.gh.createIssue(REPO, { title: "Greeting", body: "Write a greeting file." });
       expect(issue.number).toBe(1);
-      await harness.deliver("issues", harness.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+      await harness.label(issue.number);
       const deadline = Date.now() + 150_000;
       while (!fixSeen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       // A few more deliveries after the excerpt was sent, then stop.
@@ -154,7 +151,7 @@ describe("input bounds through the real server", () => {
       await once(out, "finish");
 
       const peaks: number[] = [];
-      h = await startHarness({
+      const h = await app.start({
         files: {
           "data/big.log": { from: bigPath },
           "assets/logo.png": Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]),
@@ -184,7 +181,7 @@ describe("input bounds through the real server", () => {
         }),
       });
       const issue = h.gh.createIssue(REPO, { title: "Notes", body: "Summarise the log." });
-      await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+      await h.label(issue.number);
       await h.idle();
 
       // Peak memory before the first view call and after the second: the 40 MB file was never held.

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { REPO, startHarness, type Harness } from "../support/app-harness.js";
+import { describe, expect, it } from "vitest";
+import { REPO } from "../support/app-harness.js";
+import { useHarness } from "../support/scenario.js";
 import { kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 
 const PLAN = [
@@ -34,19 +35,15 @@ const agent = () =>
     ],
   });
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const app = useHarness();
 
 describe("label → plan → commits → pull request", () => {
   it("runs the whole loop through the real HTTP server with signed webhooks", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build a URL shortener library in TypeScript with docs." });
     const main = await h.gh.branchSha(REPO, "main");
 
-    const res = await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    const res = await h.label(issue.number);
     expect(res.status).toBe(200);
     await h.idle();
 
@@ -98,7 +95,7 @@ describe("label → plan → commits → pull request", () => {
   });
 
   it("keeps a commit someone else pushed to the branch mid-run", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build it." });
     let human: string | undefined;
     h.gh.onRequest(async (req) => {
@@ -107,7 +104,7 @@ describe("label → plan → commits → pull request", () => {
         human = await h!.gh.pushAs(REPO, "l2mac/issue-1", { "NOTES.md": "human notes\n" }, "Add notes by hand");
       }
     });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.label(issue.number);
     await h.idle();
     expect(human).toBeDefined();
     const log = await h.gh.log(REPO, "l2mac/issue-1");
@@ -120,9 +117,9 @@ describe("label → plan → commits → pull request", () => {
 
 describe("refusals", () => {
   it("replies once to a sender without write access: no LLM call, no branch", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "Do it", body: "Build a thing.", user: "rita" });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac", "rita"));
+    await h.label(issue.number, { by: "rita" });
     await h.idle();
     const comments = h.gh.issue(REPO, issue.number).comments;
     expect(comments).toHaveLength(1);
@@ -132,7 +129,7 @@ describe("refusals", () => {
   });
 
   it("starts one run for a delivery sent three times", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "URL shortener", body: "Build it." });
     const payload = h.gh.issueLabeledPayload(REPO, issue.number, "l2mac");
     for (let i = 0; i < 3; i++) expect((await h.deliver("issues", payload, "delivery-1")).status).toBe(200);
@@ -143,9 +140,9 @@ describe("refusals", () => {
   });
 
   it("explains an invalid .github/l2mac.yml in one comment", async () => {
-    h = await startHarness({ llm: agent(), config: "max_instructions: lots\nbudgets:\n  max_cost: 3\n" });
+    const h = await app.start({ llm: agent(), config: "max_instructions: lots\nbudgets:\n  max_cost: 3\n" });
     const issue = h.gh.createIssue(REPO, { title: "Do it", body: "Build a thing." });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.label(issue.number);
     await h.idle();
     const comments = h.gh.issue(REPO, issue.number).comments;
     expect(comments).toHaveLength(1);
@@ -156,9 +153,9 @@ describe("refusals", () => {
   });
 
   it("asks for a task when the issue body is empty", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "Something", body: "<!-- issue template comment -->\n" });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.label(issue.number);
     await h.idle();
     const comments = h.gh.issue(REPO, issue.number).comments;
     expect(comments).toHaveLength(1);
@@ -167,10 +164,10 @@ describe("refusals", () => {
   });
 
   it("ignores other labels and bot senders", async () => {
-    h = await startHarness({ llm: agent() });
+    const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "x", body: "Build." });
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "bug"));
-    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac", "dependabot[bot]", "Bot"));
+    await h.label(issue.number, { label: "bug" });
+    await h.label(issue.number, { by: "dependabot[bot]", byType: "Bot" });
     await h.idle();
     expect(h.gh.issue(REPO, issue.number).comments).toHaveLength(0);
     expect(h.llm.requests).toHaveLength(0);

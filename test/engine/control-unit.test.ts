@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSyntaxChecker } from "../../src/checks/syntax.js";
 import { Meter } from "../../src/engine/budget.js";
 import { executeInstruction, type ExecuteInstructionInput } from "../../src/engine/control-unit.js";
 import { DirectoryFileStore } from "../../src/engine/directory-file-store.js";
@@ -53,6 +54,7 @@ async function run(script: Responder | ScriptReply[], overrides: Partial<Execute
     earlierSummaries: [],
     meter: new Meter({ maxTurnsPerInstruction: 40, maxContextRestarts: 30 }, { input: 1, output: 1 }),
     budgets: { maxTurnsPerInstruction: 40, maxContextRestarts: 30 },
+    checkSyntax: createSyntaxChecker(),
     ...overrides,
   });
   return { outcome, requests: server.requests, violations: server.violations, store };

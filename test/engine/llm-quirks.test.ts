@@ -1,3 +1,4 @@
+import { createSyntaxChecker } from "../../src/checks/syntax.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,8 @@ import {
   type ScriptedLlm,
   type ScriptedServerOptions,
 } from "../support/scripted-llm-server.js";
+
+const checkSyntax = createSyntaxChecker();
 
 /** Each tolerated quirk of docs/providers.md, through the real SDK against the scripted server playing it. */
 
@@ -124,6 +127,7 @@ describe("tool-call ids", () => {
       { content: "Wrote a.ts and b.ts." },
     ]);
     const outcome = await executeInstruction({
+      checkSyntax,
       llm,
       store,
       prompts: defaultPrompts("codebase"),
@@ -466,6 +470,7 @@ describe("a forced choice that is ignored, a tool-free turn that is not", () => 
     // Not told it is Ollama (no discovery): it learns that "none" is ignored from the reply.
     const llm = new OpenAiLlm({ apiKey: "k", baseURL: started.baseURL, model: started.personality.model, contextWindow: 8192 });
     const outcome = await executeInstruction({
+      checkSyntax,
       llm,
       store: new DirectoryFileStore(join(dir, "repo")),
       prompts: defaultPrompts("codebase"),
@@ -641,6 +646,7 @@ describe("context-length wordings: the summarise-and-restart path", () => {
       return agent(r, i);
     });
     const outcome = await executeInstruction({
+      checkSyntax,
       llm,
       store: new DirectoryFileStore(join(dir, "repo")),
       prompts: defaultPrompts("codebase"),

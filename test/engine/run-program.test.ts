@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSyntaxChecker } from "../../src/checks/syntax.js";
 import { OpenAiLlm } from "../../src/engine/openai-llm.js";
 import { MemoryProgramStore } from "../../src/engine/program-store.js";
 import { runProgram, type RunProgramOptions } from "../../src/engine/run-program.js";
@@ -26,7 +27,7 @@ async function start(script: Responder, options: Partial<RunProgramOptions> = {}
   const llm = new OpenAiLlm({ apiKey: "k", baseURL: server.baseURL, model: "gpt-4o", maxRetries: 1 });
   const store = await GitWorkspace.open(join(dir, "ws"));
   const programStore = new MemoryProgramStore();
-  const result = await runProgram({ task: "Write things.", llm, store, programStore, ...options });
+  const result = await runProgram({ task: "Write things.", llm, store, programStore, checkSyntax: createSyntaxChecker(), ...options });
   return { ...result, store, programStore, requests: server.requests, violations: server.violations };
 }
 
@@ -62,7 +63,13 @@ describe("runProgram", () => {
     expect(log.latest?.message).toBe("Write the first file. (partial)");
 
     const llm = new OpenAiLlm({ apiKey: "k", baseURL: server!.baseURL, model: "gpt-4o" });
-    const again = await runProgram({ task: "Write things.", llm, store: first.store, programStore: first.programStore });
+    const again = await runProgram({
+      task: "Write things.",
+      llm,
+      store: first.store,
+      programStore: first.programStore,
+      checkSyntax: createSyntaxChecker(),
+    });
     expect(again.program.status).toBe("done");
     expect(await first.store.list()).toEqual(["one.txt", "two.txt"]);
     expect(again.program.instructions.map((i) => i.status)).toEqual(["done", "done"]);

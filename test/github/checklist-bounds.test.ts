@@ -19,7 +19,7 @@ describe("a program within the bounds", () => {
       commit: "f".repeat(40),
       summary: "s".repeat(600),
       usage: { promptTokens: 123_456_789, completionTokens: 12_345_678, costUsd: 1234.123456789, calls: 999 },
-      ci: { r: "passed", url: `${ctx.repoUrl}/actions/runs/12345678901` },
+      ci: { result: "passed", url: `${ctx.repoUrl}/actions/runs/12345678901` },
     }));
     const full: Plan = {
       ...plan,

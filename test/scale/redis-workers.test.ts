@@ -1,19 +1,16 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { QUEUE_NAME } from "../../src/runs/bullmq-queue.js";
-import { instructionStarts, planPhase, startCluster, taskAgent, type Cluster } from "../support/cluster.js";
+import { instructionStarts, planPhase, taskAgent, type Cluster } from "../support/cluster.js";
+import { driver, useCluster } from "../support/scenario.js";
 import { eventually, reachableRedis } from "../support/processes.js";
 import { instructionText, kindOf } from "../support/scripted-agent.js";
 
 const REPO = "acme/demo";
 const redisUrl = await reachableRedis();
 
-let cluster: Cluster | undefined;
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const clusters = useCluster();
 
 async function commitsByInstruction(c: Cluster, repo: string, issue: number): Promise<string[]> {
   const log = await c.gh.log(repo, `l2mac/issue-${issue}`);
@@ -25,8 +22,7 @@ async function commitsByInstruction(c: Cluster, repo: string, issue: number): Pr
 
 describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
   it("lets two worker processes share five concurrent runs, each completing exactly once", async () => {
-    cluster = await startCluster({ llm: taskAgent({ delayMs: 30 }), redisUrl });
-    const c = cluster;
+    const c = await clusters.start({ llm: taskAgent({ delayMs: 30 }), redisUrl });
     await c.startServerHere();
     const workers = [c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" }), c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" })];
     await Promise.all(workers.map((w) => w.waitFor(/worker started/)));
@@ -34,7 +30,7 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
       { length: 5 },
       (_, i) => c.gh.createIssue(REPO, { title: `Task ${i + 1}`, body: `Write the files for task ${i + 1}.` }).number,
     );
-    await Promise.all(issues.map((n) => c.deliver("issues", c.gh.issueLabeledPayload(REPO, n, "l2mac"))));
+    await Promise.all(issues.map((n) => c.label(n)));
     await eventually(() => issues.every((n) => planPhase(c.gh, REPO, n) === "done"), 90_000, "all five runs done");
 
     for (const n of issues) expect(await commitsByInstruction(c, REPO, n)).toEqual(["1", "2"]);
@@ -51,7 +47,7 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
     let killed = false;
     // Set once the worker is spawned; the LLM script reaches it through this holder.
     const first: { process?: ReturnType<Cluster["spawn"]> } = {};
-    cluster = await startCluster({
+    const c = await clusters.start({
       redisUrl,
       llm: taskAgent({
         onRequest: (r) => {
@@ -64,12 +60,11 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
         },
       }),
     });
-    const c = cluster;
     await c.startServerHere();
     first.process = c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" });
     await first.process.waitFor(/worker started/);
     const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
-    await c.deliver("issues", c.gh.issueLabeledPayload(REPO, issue, "l2mac"));
+    await c.label(issue);
     await eventually(() => killed, 30_000, "the first worker to reach instruction 2");
     await first.process.exited;
     const second = c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" });
@@ -84,8 +79,7 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
   });
 
   it("enqueues nothing new for a duplicate delivery, and collapses wake-ups of one issue", async () => {
-    cluster = await startCluster({ llm: taskAgent(), redisUrl });
-    const c = cluster;
+    const c = await clusters.start({ llm: taskAgent(), redisUrl });
     await c.startServerHere();
     const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
     const payload = c.gh.issueLabeledPayload(REPO, issue, "l2mac");
@@ -107,7 +101,7 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
 
   it("holds no worker while a run waits for CI", async () => {
     const slowCi = "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 4\n";
-    cluster = await startCluster({
+    const c = await clusters.start({
       llm: taskAgent(),
       redisUrl,
       repos: [
@@ -115,15 +109,14 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
         { name: "fast" },
       ],
     });
-    const c = cluster;
     await c.startServerHere();
     const worker = c.spawn("worker", { L2MAC_WORKER_CONCURRENCY: "1" });
     await worker.waitFor(/worker started/);
     const a = c.gh.createIssue("acme/slow", { title: "Task 1", body: "Write the files for task 1." }).number;
-    await c.deliver("issues", c.gh.issueLabeledPayload("acme/slow", a, "l2mac"));
+    await driver(c, "acme/slow").label(a);
     await eventually(() => planPhase(c.gh, "acme/slow", a) === "evaluating", 30_000, "run A to wait for CI");
     const b = c.gh.createIssue("acme/fast", { title: "Task 2", body: "Write the files for task 2." }).number;
-    await c.deliver("issues", c.gh.issueLabeledPayload("acme/fast", b, "l2mac"));
+    await driver(c, "acme/fast").label(b);
     // With one slot, B can only finish now if A's wait holds no worker.
     await eventually(() => planPhase(c.gh, "acme/fast", b) === "done", 30_000, "run B to finish");
     expect(planPhase(c.gh, "acme/slow", a)).toBe("evaluating");

@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { instructionStarts, planPhase, startCluster, taskAgent, type Cluster } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { instructionStarts, planPhase, taskAgent, type Cluster } from "../support/cluster.js";
+import { useCluster } from "../support/scenario.js";
 import { eventually, type AppProcess } from "../support/processes.js";
 import { instructionText, kindOf } from "../support/scripted-agent.js";
 import type { RecordedRequest } from "../support/scripted-llm-server.js";
 
 const REPO = "acme/demo";
 
-let cluster: Cluster | undefined;
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const clusters = useCluster();
 
 const instructionCommits = async (c: Cluster, issue: number) =>
   (await c.gh.log(REPO, `l2mac/issue-${issue}`)).map((commit) => commit.message).filter((m) => /L2MAC-Instruction/.test(m));
@@ -24,7 +21,7 @@ const act = (r: RecordedRequest, file: string) => kindOf(r) === "act" && instruc
 async function interruptServer(signal: NodeJS.Signals, when: (r: RecordedRequest) => boolean) {
   const server: { process?: AppProcess } = {};
   let sent = false;
-  cluster = await startCluster({
+  const c = await clusters.start({
     llm: taskAgent({
       onRequest: (r) => {
         if (sent || !when(r)) return undefined;
@@ -34,11 +31,10 @@ async function interruptServer(signal: NodeJS.Signals, when: (r: RecordedRequest
       },
     }),
   });
-  const c = cluster;
   server.process = c.spawn("server");
   await server.process.waitFor(/Listening on/);
   const issue = c.gh.createIssue(REPO, { title: "Task 1", body: "Write the files for task 1." }).number;
-  await c.deliver("issues", c.gh.issueLabeledPayload(REPO, issue, "l2mac"));
+  await c.label(issue);
   await eventually(() => sent, 30_000, `the server to get ${signal}`);
   return { c, issue, exitCode: await server.process.exited };
 }

@@ -6,6 +6,7 @@ import { formatSyntaxProblem, type SyntaxChecker } from "../syntax-checker.js";
 import { AGENT_TOOL_NAMES, AgentToolArgs, type AgentToolName } from "./definitions.js";
 import { renderListing } from "./listing.js";
 import { viewFiles, type ViewRequest } from "./view.js";
+import { errorMessage } from "../error-message.js";
 
 /** What a tool needs from the instruction being executed. */
 export interface ToolContext {
@@ -59,7 +60,7 @@ export async function runToolCall(call: ToolCall, ctx: ToolContext): Promise<Too
   } catch (e) {
     return fail(
       call,
-      `the arguments of ${name} are not valid JSON (${(e as Error).message}); the reply was probably cut off. ` +
+      `the arguments of ${name} are not valid JSON (${errorMessage(e)}); the reply was probably cut off. ` +
         "Send smaller calls, for example fewer files per write_files call.",
     );
   }

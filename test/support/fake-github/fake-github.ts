@@ -19,7 +19,7 @@ import { attachFakeServer } from "./server.js";
 import type { RecordedRequest, RequestListener } from "./server.js";
 import { FakeState, isPull } from "./state.js";
 import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
-import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload } from "./webhooks.js";
+import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload, type WebhookPayload } from "./webhooks.js";
 
 /**
  * A loopback GitHub (Enterprise-style: REST under /api/v3, git smart HTTP at /<owner>/<repo>.git) for
@@ -292,23 +292,34 @@ export class FakeGitHub {
     return deliverWebhook(url, event, payload, options.secret ?? this.options.webhookSecret, options.id);
   }
 
-  issueLabeledPayload(repo: string, issueNumber: number, label: string, sender?: string, senderType?: "User" | "Bot"): object {
+  issueLabeledPayload(
+    repo: string,
+    issueNumber: number,
+    label: string,
+    sender?: string,
+    senderType?: "User" | "Bot",
+  ): WebhookPayload<"issues.labeled"> {
     return issueLabeledPayload(this.ctx, repo, issueNumber, label, sender, senderType);
   }
 
   /** Edits the issue in state and returns the `issues.edited` payload announcing it. */
-  issueEditedPayload(repo: string, issueNumber: number, edit: { title?: string; body?: string }, sender?: string): object {
+  issueEditedPayload(
+    repo: string,
+    issueNumber: number,
+    edit: { title?: string; body?: string },
+    sender?: string,
+  ): WebhookPayload<"issues.edited"> {
     return issueEditedPayload(this.ctx, repo, issueNumber, edit, sender);
   }
 
-  issueCommentPayload(
+  issueCommentPayload<A extends "created" | "edited">(
     repo: string,
     issueNumber: number,
-    action: "created" | "edited",
+    action: A,
     comment: { id: number; body: string; user: string },
     sender?: string,
     changes?: { body: { from: string } },
-  ): object {
+  ): WebhookPayload<`issue_comment.${A}`> {
     return issueCommentPayload(this.ctx, repo, issueNumber, action, comment, sender, changes);
   }
 

@@ -1,5 +1,6 @@
 /** A loopback fake GitHub (REST + git smart HTTP + signed webhooks) for the app's scenario tests. */
 export { FakeGitHub, startFakeGitHub } from "./fake-github.js";
+export type { WebhookEventName, WebhookPayload } from "./webhooks.js";
 export type { CreateRepoInput, FakeGitHubOptions } from "./fake-github.js";
 export type { RecordedRequest, RequestListener } from "./server.js";
 export type { FakeComment, FakeIssue, FakePull, FakeReaction, FakeRepo, FakeUser, ReactionContent, RepoPermission } from "./state.js";

@@ -1,11 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
+import type { Context } from "probot";
 import type { FakeContext } from "./context.js";
 import { authorAssociation, commentJson, issueJson, labelJson } from "./shapes-issue.js";
 import { repoJson, userJson } from "./shapes-repo.js";
 import type { FakeComment, FakeRepo, FakeUser } from "./state.js";
 
 /** Webhook payloads in GitHub's shapes, built from the fake's state, and their signed delivery. */
+
+export type WebhookEventName = "issues.labeled" | "issues.edited" | "issue_comment.created" | "issue_comment.edited";
+
+/** A webhook event's payload as Probot types it for the handlers (from GitHub's webhook schemas). */
+export type WebhookPayload<E extends WebhookEventName> = Context<E>["payload"];
+
+/**
+ * The fake builds payloads from the REST shapes it serves (shapes-*.ts), which GitHub's webhook schemas
+ * type more strictly in places (ids as plain numbers, a comment's body never absent, lock reasons as an
+ * enum); the values are the same, so the payload is typed as what the handlers receive, here, once.
+ */
+const asPayload = <E extends WebhookEventName>(payload: object): WebhookPayload<E> => payload as WebhookPayload<E>;
 
 function envelope(ctx: FakeContext, repo: FakeRepo, sender: FakeUser) {
   return {
@@ -31,16 +44,16 @@ export function issueLabeledPayload(
   label: string,
   sender = "alice",
   senderType?: "User" | "Bot",
-): object {
+): WebhookPayload<"issues.labeled"> {
   const repo = ctx.state.requireRepo(repoName);
   const issue = ctx.state.requireIssue(repoName, issueNumber);
   if (!issue.labels.includes(label)) issue.labels.push(label);
-  return {
+  return asPayload<"issues.labeled">({
     action: "labeled",
     issue: issueJson(ctx, repo, issue),
     label: labelJson(ctx, repo, label),
     ...envelope(ctx, repo, senderUser(ctx, sender, senderType)),
-  };
+  });
 }
 
 /**
@@ -53,7 +66,7 @@ export function issueEditedPayload(
   issueNumber: number,
   edit: { title?: string; body?: string },
   sender = "alice",
-): object {
+): WebhookPayload<"issues.edited"> {
   const repo = ctx.state.requireRepo(repoName);
   const issue = ctx.state.requireIssue(repoName, issueNumber);
   const changes: Record<string, { from: string }> = {};
@@ -66,22 +79,27 @@ export function issueEditedPayload(
     issue.body = edit.body;
   }
   issue.updatedAt = ctx.state.stamp();
-  return { action: "edited", issue: issueJson(ctx, repo, issue), changes, ...envelope(ctx, repo, ctx.state.user(sender)) };
+  return asPayload<"issues.edited">({
+    action: "edited",
+    issue: issueJson(ctx, repo, issue),
+    changes,
+    ...envelope(ctx, repo, ctx.state.user(sender)),
+  });
 }
 
 /**
  * The comment is described by the test; when it exists in state (see addComment/editComment) its
  * timestamps and app attribution are used, but the payload's body is always the one given.
  */
-export function issueCommentPayload(
+export function issueCommentPayload<A extends "created" | "edited">(
   ctx: FakeContext,
   repoName: string,
   issueNumber: number,
-  action: "created" | "edited",
+  action: A,
   comment: { id: number; body: string; user: string },
   sender?: string,
   changes?: { body: { from: string } },
-): object {
+): WebhookPayload<`issue_comment.${A}`> {
   const repo = ctx.state.requireRepo(repoName);
   const issue = ctx.state.requireIssue(repoName, issueNumber);
   const author = ctx.state.user(comment.user);
@@ -101,13 +119,13 @@ export function issueCommentPayload(
     ...commentJson(ctx, repo, { ...base, body: comment.body, user: author }),
     author_association: authorAssociation(repo, author),
   };
-  return {
+  return asPayload<`issue_comment.${A}`>({
     action,
     issue: issueJson(ctx, repo, issue),
     comment: commentBody,
     ...(action === "edited" ? { changes: changes ?? {} } : {}),
     ...envelope(ctx, repo, ctx.state.user(sender ?? comment.user)),
-  };
+  });
 }
 
 export async function deliverWebhook(

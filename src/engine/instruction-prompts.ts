@@ -1,0 +1,108 @@
+import { CONTROL_LISTING_TOKENS, FEEDBACK_SHARE, LISTING_MAX_TOKENS, LISTING_SHARE, shareOf, SUMMARIES_SHARE } from "./context-budget.js";
+import type { FileStore } from "./file-store.js";
+import { system, user, type ChatMessage } from "./messages.js";
+import type { Instruction } from "./program.js";
+import { fillPrompt, placeholdersIn, type Placeholder, type Prompts } from "./prompts.js";
+import { clipTail } from "./text.js";
+import { countText } from "./token-counter.js";
+import { AGENT_TOOL_NAMES } from "./tools/definitions.js";
+import { renderListing } from "./tools/listing.js";
+
+export interface InstructionPromptsInput {
+  prompts: Prompts;
+  task: string;
+  instruction: Instruction;
+  earlierSummaries: readonly string[];
+  feedback?: string;
+  store: FileStore;
+}
+
+const FUNCTIONS = AGENT_TOOL_NAMES.map((n) => `\`${n}\``).join(", ");
+
+/**
+ * The prompts of one instruction's agent, filled from the templates: the conversation's fixed head (the
+ * system prompt and the instruction with its context), and the control messages between turns. Each
+ * part takes a share of the prompt budget it is given (see context-budget.ts).
+ */
+export class InstructionPrompts {
+  private listingCache?: { key: number; paths: string[]; text: string };
+  /** Changes to the store so far: the listing is walked again only after one. */
+  private changes = 0;
+
+  constructor(private readonly input: InstructionPromptsInput) {}
+
+  /** The agent changed the store: the next listing is read again. */
+  storeChanged(): void {
+    this.changes++;
+  }
+
+  /** The head of a fresh conversation; `progressNote` carries what a restarted agent had done. */
+  async head(budget: number, progressNote?: string): Promise<ChatMessage[]> {
+    const { prompts, task, instruction, feedback } = this.input;
+    const values = await this.values(budget, progressNote);
+    let text = fillPrompt(prompts.control_unit_execute_instruction, values);
+    // Prompt files written for the reference have no {prompt_task} here: it kept the planning message in view.
+    if (!placeholdersIn(prompts.control_unit_execute_instruction).includes("prompt_task")) {
+      text = `The overall task, as background:\n${task}\n\n${text}`;
+    }
+    if (instruction.redo) {
+      text +=
+        "\n\nThis step was finished before and is being redone at the maintainer's request. Its earlier output is already in the files: review it and change what the step now asks for.";
+    }
+    if (feedback) {
+      text += `\n\nThe checks of the previous attempt at this step failed. Fix the cause:\n${clipTail(feedback, shareOf(budget, FEEDBACK_SHARE))}`;
+    }
+    return [system(fillPrompt(prompts.system, { ...values, prompt_task: task })), user(text)];
+  }
+
+  /** After a turn without a completed step: is the instruction done? */
+  async cycleMessage(budget: number): Promise<string> {
+    const values = { ...(await this.values(budget)), file_names: await this.listing(CONTROL_LISTING_TOKENS) };
+    return fillPrompt(this.input.prompts.control_unit_cycle_message_to_check_if_instruction_complete, values);
+  }
+
+  /** After a completion claim that failed its checks: fix what they said. */
+  async fixMessage(budget: number, failure: string): Promise<string> {
+    const values = { ...(await this.values(budget)), file_names: await this.listing(CONTROL_LISTING_TOKENS), error_message: failure };
+    return fillPrompt(this.input.prompts.control_unit_instruction_erroring_fix_the_code, values);
+  }
+
+  private async values(budget: number, progressNote?: string): Promise<Partial<Record<Placeholder, string>>> {
+    const { prompts, task, instruction } = this.input;
+    let summaries = this.summariesText(budget);
+    if (progressNote) summaries += `\n\nProgress on this step before the context was reset: ${progressNote}`;
+    return {
+      prompt_task: task,
+      step: instruction.text,
+      file_names: await this.listing(Math.min(LISTING_MAX_TOKENS, shareOf(budget, LISTING_SHARE))),
+      test_writing_advice: prompts.test_writing_advice,
+      previous_step_output_summary: summaries.trim() || "(none: this is the first instruction)",
+      functions_provided: FUNCTIONS,
+    };
+  }
+
+  /** Earlier summaries, newest kept when they would take more than their share of the budget. */
+  private summariesText(budget: number): string {
+    const all = this.input.earlierSummaries.map((s, i) => `${i + 1}. ${s}`);
+    const limit = shareOf(budget, SUMMARIES_SHARE);
+    const kept: string[] = [];
+    for (let i = all.length - 1; i >= 0; i--) {
+      if (countText([all[i], ...kept].join("\n")) > limit) {
+        kept.unshift(`(${i + 1} earlier step summaries omitted)`);
+        break;
+      }
+      kept.unshift(all[i] ?? "");
+    }
+    return kept.join("\n");
+  }
+
+  private async listing(budgetTokens: number): Promise<string> {
+    // The store is walked once per change to it, not once per prompt.
+    if (this.listingCache?.key !== this.changes) {
+      const paths = await this.input.store.list();
+      this.listingCache = { key: this.changes, paths, text: renderListing(paths, 1_000_000) };
+    }
+    const { paths, text } = this.listingCache;
+    return countText(text) <= budgetTokens ? text : renderListing(paths, budgetTokens);
+  }
+}

@@ -1,0 +1,15 @@
+import { newPlan, type Plan } from "../../src/github/plan.js";
+import type { Phase } from "../../src/github/phase.js";
+
+/** A run of three instructions, the first done, at `phase`: the fixture the table tests of src/runs vary. */
+export function planAt(phase: Phase, extra: Partial<Plan> = {}): Plan {
+  const plan = newPlan("run1", "l2mac/issue-1", ["Write a.txt.", "Write b.txt.", "Write c.txt."]);
+  return {
+    ...plan,
+    phase,
+    instructions: plan.instructions.map((i) => (i.id === 1 ? { ...i, status: "done" as const, commit: "c1", summary: "Wrote a.txt." } : i)),
+    ...extra,
+  };
+}
+
+export const PHASES: Phase[] = ["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed"];

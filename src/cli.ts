@@ -36,7 +36,8 @@ Options:
   --context-window N       the model's context window in tokens (default: $L2MAC_CONTEXT_WINDOW, else asked of the server)
   --max-cost USD           pause when the run has cost this much
   --max-tokens N           pause when the run has used this many tokens
-  --max-turns N            turns per instruction before pausing (default: 40)
+  --max-turns N            turns per instruction in one context before pausing (default: 40); each of the
+                           up to 30 context restarts starts a new count
   --max-retries N          retries of a failed LLM request (default: 5)
   --resume                 continue the run in --workspace (or the newest unfinished one) at its first unfinished instruction
   -h, --help               show this help

@@ -32,7 +32,8 @@ Options:
                             the report says so
   --max-cost USD            per run: stop generating when the run has cost this much
   --max-tokens N            per run: stop generating when the run has used this many tokens
-  --max-turns N             turns per instruction before a run stops (default: 40)
+  --max-turns N             turns per instruction in one context before a run stops (default: 40); each
+                            of the up to 30 context restarts starts a new count
   --max-retries N           retries of a failed LLM request (default: 5)
   -h, --help                show this help
 

@@ -257,9 +257,26 @@ describe("control unit", () => {
     expect((outcome as { reason: string }).reason).toMatch(/ran out of context 3 times/);
   });
 
+  it("counts the turn cap per context, so the r_max context restarts are the limit that binds", async () => {
+    // Each act turn adds ~400 tokens: a 4k window fills in a few turns, well under the cap of 6 per context.
+    let act = 0;
+    const { outcome, requests } = await run(
+      (r) =>
+        kindOf(r) === "progress-note" ? { content: "Still working." } : { content: `Attempt ${++act}: ${"more thinking ".repeat(200)}` },
+      { contextWindow: 4000, budgets: { maxTurnsPerInstruction: 6, maxContextRestarts: 3 } },
+    );
+    const acts = requests.filter((r) => kindOf(r) === "act").length;
+    expect(requests.filter((r) => kindOf(r) === "progress-note")).toHaveLength(3);
+    // More turns in all than the cap: counted across restarts, the cap would have paused the run first.
+    expect(acts).toBeGreaterThan(6);
+    expect(acts).toBeLessThanOrEqual(6 * (3 + 1));
+    expect(outcome).toMatchObject({ status: "failed" });
+    expect((outcome as { reason: string }).reason).toMatch(/ran out of context 3 times/);
+  });
+
   it("pauses when the turn cap is reached", async () => {
     const { outcome } = await run(() => ({ content: "Thinking…" }), { budgets: { maxTurnsPerInstruction: 3, maxContextRestarts: 30 } });
-    expect(outcome).toMatchObject({ status: "paused", reason: "instruction 1 used all 3 turns without completing" });
+    expect(outcome).toMatchObject({ status: "paused", reason: "instruction 1 used all 3 turns of one context without completing" });
   });
 
   it("raises the temperature when the agent repeats itself and lowers it again after", async () => {

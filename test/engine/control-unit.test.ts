@@ -9,7 +9,7 @@ import { DirectoryFileStore } from "../../src/engine/directory-file-store.js";
 import type { Evaluator } from "../../src/engine/evaluator.js";
 import { OpenAiLlm } from "../../src/engine/openai-llm.js";
 import { denyPrefixes } from "../../src/engine/paths.js";
-import { defaultPrompts } from "../../src/engine/prompts.js";
+import { defaultPrompts, loadPromptsFile } from "../../src/engine/prompts.js";
 import { call, complete, kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 import {
   startScriptedLlm,
@@ -255,6 +255,41 @@ describe("control unit", () => {
     );
     expect(outcome).toMatchObject({ status: "failed" });
     expect((outcome as { reason: string }).reason).toMatch(/ran out of context 3 times/);
+  });
+
+  it("gives agents the filled first_message of a prompts file written for the reference, as the reference does", async () => {
+    // The reference's layout: the coding guidance and the task live in first_message; the instruction
+    // template has no {prompt_task}, because the reference keeps first_message in every agent's context.
+    const file = join(dir, "reference-prompts.yaml");
+    const reference = {
+      ...defaultPrompts("codebase"),
+      first_message:
+        "Useful to know: for Python always create requirements.txt.\nObjective: ```{prompt_task}```\nUse no more than {steps} steps.",
+      control_unit_execute_instruction:
+        "Objective: Execute sub task step: ```{step}```. Existing files: {file_names}. {test_writing_advice} " +
+        'Summary output of previous step: ""{previous_step_output_summary}"". Respond with one of {functions_provided}.',
+    };
+    await writeFile(
+      file,
+      Object.entries(reference)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join("\n"),
+    );
+    const { requests } = await run([complete, { content: "Done." }], { prompts: await loadPromptsFile(file), total: 4 });
+    const head = requests[0]!.body.messages as Array<{ role: string; content: string }>;
+    expect(head.map((m) => m.role)).toEqual(["system", "user"]);
+    const text = head[1]!.content;
+    expect(text).toContain("Useful to know: for Python always create requirements.txt.");
+    expect(text).toContain("Objective: ```Build a greeter.```\nUse no more than 4 steps.");
+    // The planning message comes first, then the instruction, as in the reference's [system, first_message, instruction].
+    expect(text.indexOf("requirements.txt")).toBeLessThan(text.indexOf(INSTRUCTION));
+
+    // The built-in templates carry the task in the instruction itself: no planning message for agents.
+    await server?.close();
+    const builtIn = await run([complete, { content: "Done." }]);
+    const userText = (builtIn.requests[0]!.body.messages as Array<{ content: string }>)[1]!.content;
+    expect(userText).toContain("Build a greeter.");
+    expect(userText).not.toContain("Plan how a team of coding agents");
   });
 
   it("counts the turn cap per context, so the r_max context restarts are the limit that binds", async () => {

@@ -124,17 +124,36 @@ describe("control unit", () => {
     expect(lastToolResult(requests, 4)).toMatch(/invalid arguments for view_files/);
   });
 
-  it.each([
-    ["src/app.ts", "export function f( {\n  return 1;\n}\n", /src\/app\.ts:1:\d+:/],
-    ["tool.py", "import os\ndef f(:\n    pass\n", /tool\.py:2:\d+:/],
-    ["package.json", '{\n  "name": "x",\n  "version": 1,\n}\n', /package\.json:4:\d+:/],
-  ])("reports a syntax error in %s with its line, and refuses completion once", async (path, contents, pattern) => {
-    const { outcome, requests } = await run([write({ [path]: contents }), complete, complete, { content: "Summary." }]);
+  it("reports a syntax error in a grammar with known false positives with its line, and refuses completion once", async () => {
+    const pattern = /src\/app\.ts:1:\d+:/;
+    const { outcome, requests } = await run([
+      write({ "src/app.ts": "export function f( {\n  return 1;\n}\n" }),
+      complete,
+      complete,
+      { content: "Summary." },
+    ]);
     expect(lastToolResult(requests, 1)).toMatch(pattern);
     expect(lastToolResult(requests, 2)).toMatch(/not complete: syntax problems remain/);
     expect(lastToolResult(requests, 2)).toMatch(pattern);
-    // The same problems again, files unchanged, is taken as the agent overriding a checker it knows is wrong.
+    // TypeScript's grammar rejects some valid code: the same problems again, files unchanged, is taken as
+    // the agent overriding a checker it knows is wrong.
     expect(outcome.status).toBe("complete");
+  });
+
+  it.each([
+    ["tool.py", "import os\ndef f(:\n    pass\n", /tool\.py:2:\d+:/],
+    ["package.json", '{\n  "name": "x",\n  "version": 1,\n}\n', /package\.json:4:\d+:/],
+    ["main.go", 'package main\n\nfunc main() {\n\tprintln("hi"\n}\n', /main\.go:4:\d+:/],
+  ])("never accepts a real syntax error in %s, whose checker has no known false positives", async (path, contents, pattern) => {
+    const { outcome, requests } = await run([write({ [path]: contents }), complete, complete, complete], {
+      budgets: { maxTurnsPerInstruction: 4, maxContextRestarts: 30 },
+    });
+    for (const i of [2, 3]) {
+      expect(lastToolResult(requests, i)).toMatch(/not complete: syntax problems remain/);
+      expect(lastToolResult(requests, i)).toMatch(pattern);
+      expect(lastToolResult(requests, i)).toMatch(/no known false positives/);
+    }
+    expect(outcome.status).toBe("paused");
   });
 
   it("refuses path escapes with an error to the model and touches nothing outside the store", async () => {

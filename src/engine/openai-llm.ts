@@ -126,7 +126,7 @@ export class OpenAiLlm implements LLM {
   }
 
   /**
-   * Asks the server for the model's window unless one was configured (see context-window.ts), and learns
+   * Asks the server for the model's window unless one was configured (see window-discovery.ts), and learns
    * what kind of server it is. Remembered per endpoint for a while, so runs do not each ask again.
    */
   async discoverWindow(configured?: number): Promise<Discovery> {

@@ -117,8 +117,9 @@ export const RepoConfigSchema = z
           .max(500)
           .default(40)
           .describe(
-            "LLM turns one instruction may take in one context before the run pauses. Each of the up to 30 context restarts " +
-              "(the paper's r_max) starts a new count, so r_max is the limit that binds; an instruction takes at most 31 times this many turns in all.",
+            "LLM turns one instruction may take in one context before the run pauses. Each of the up to 30 " +
+              "context restarts (the paper's r_max) starts a new count, so r_max is the limit that binds; " +
+              "an instruction takes at most 31 times this many turns in all.",
           ),
       })
       .strict()

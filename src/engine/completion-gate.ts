@@ -61,7 +61,8 @@ export class CompletionGate {
 function refusal(problems: string, overridable: boolean): string {
   const head = `The step is not complete: syntax problems remain in files written during this step:\n${problems}\nFix them.`;
   return overridable
-    ? `${head} If you are certain the code is valid and the checker is wrong, call sub_task_step_complete again without changing those files.`
+    ? `${head} If you are certain the code is valid and the checker is wrong, ` +
+        "call sub_task_step_complete again without changing those files."
     : `${head} The checker of these files has no known false positives on current code, so they cannot be overridden` +
         " (if you used syntax from the language's newest release, write it the older way).";
 }

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Meter } from "../engine/budget.js";
 import { CI_FEEDBACK_SHARE } from "../engine/context-budget.js";
 import { errorMessage } from "../engine/error-message.js";

@@ -27,7 +27,8 @@ Options:
   --prompt-program FILE|LIST  run this program instead of planning one: a file with a YAML or JSON list of
                            instructions, or the list itself, e.g. '["step one", "step two"]'
   --prompts-file FILE      YAML with the nine prompt templates, overriding the built-in ones
-  --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository
+  --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository. An existing
+                           project is worked on in place, on a new branch l2mac/<task> (its tree must be clean)
   --test-cmd CMD           opt-in: run CMD in the workspace when an agent claims completion; it must pass.
                            This executes the generated code on your machine.
   --test-timeout SECONDS   time limit for --test-cmd (default: 300); a timeout fails
@@ -133,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const progress = progressReporter(io.stdout);
     say(`${flags.resume ? "Resuming" : "Workspace"}: ${workspace} · model ${llm.model}`);
     if (flags["test-cmd"]) say(`Evaluator: \`${flags["test-cmd"]}\` runs the generated code on this machine.`);
-    const { program } = await runLocal({
+    const { program, branch } = await runLocal({
       task: task || undefined,
       domain: flags.domain,
       steps: flags.steps,
@@ -153,6 +154,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       onEvent: progress.listener,
     }).finally(() => progress.close());
 
+    if (branch) say(`Commits are on branch ${branch.branch}; your branch ${branch.base} is unchanged.`);
     const done = program.instructions.filter((i) => i.status === "done").length;
     const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, ${formatCost(program.usage, 4)}`;
     if (program.status === "done") {

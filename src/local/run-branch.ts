@@ -31,12 +31,12 @@ async function refuseDirty(git: SimpleGit, root: string): Promise<void> {
   // Untracked files count: the run commits everything it finds, and they are not the run's to commit.
   const status = (await git.raw(["status", "--porcelain", "--untracked-files=all"])).split("\n").filter(Boolean);
   if (status.length === 0) return;
-  const sample = status
+  const sample = `${status
     .slice(0, 3)
     .map((l) => l.slice(3))
-    .join(", ");
+    .join(", ")}${status.length > 3 ? ", …" : ""}`;
   throw new DirtyTreeError(
-    `${root} has uncommitted changes (${status.length} file${status.length === 1 ? "" : "s"}: ${sample}${status.length > 3 ? ", …" : ""}). ` +
+    `${root} has uncommitted changes (${status.length} file${status.length === 1 ? "" : "s"}: ${sample}). ` +
       "Commit or stash them first: l2mac works on a new branch and leaves your branch and your changes alone.",
   );
 }

@@ -47,7 +47,8 @@ export async function searchFiles(store: FileStore, args: SearchArgs, budgetToke
     used += cost;
   }
   const more = result.total - lines.length;
-  const header = `${result.counted ? result.total : `More than ${result.total}`} matching line${result.total === 1 ? "" : "s"} for ${what}:`;
+  const count = result.counted ? String(result.total) : `More than ${result.total}`;
+  const header = `${count} matching line${result.total === 1 ? "" : "s"} for ${what}:`;
   if (more > 0) {
     lines.push(
       `… ${result.counted ? "" : "more than "}${more} more matched, not shown; narrow the search with a path or a more specific pattern.`,

@@ -44,7 +44,9 @@ const several = (text: string, at: number[], how: string): EditResult => {
   const more = at.length > LISTED_MATCHES ? ` and ${at.length - LISTED_MATCHES} more` : "";
   return {
     ok: false,
-    reason: `old_text occurs ${at.length} times${how} (at lines ${lines.join(", ")}${more}); include more of the surrounding lines so it occurs once.`,
+    reason:
+      `old_text occurs ${at.length} times${how} (at lines ${lines.join(", ")}${more}); ` +
+      "include more of the surrounding lines so it occurs once.",
   };
 };
 

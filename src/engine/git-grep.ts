@@ -19,6 +19,13 @@ export interface GrepOptions {
   hidden?: PathDenial;
 }
 
+/** Only what git needs to run: the server's secrets and the caller's GIT_* variables stay out of the child. */
+function grepEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", GIT_CONFIG_NOSYSTEM: "1" };
+  for (const key of ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"]) if (process.env[key] !== undefined) env[key] = process.env[key];
+  return env;
+}
+
 /**
  * The pathspec for a directory or a glob, always with explicit magic so nothing the model wrote is read as
  * git's own (`:(top)`, `:(exclude)`): a directory literally, a glob as a path (a bare `*.ts` at any depth).
@@ -47,7 +54,7 @@ export async function gitGrep(query: SearchQuery, options: GrepOptions): Promise
   const child = spawn("git", grepArgs(query, options.scope), {
     cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+    env: grepEnv(),
   });
   const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
   let stderr = "";

@@ -226,6 +226,7 @@ describe("l2mac CLI", () => {
       expect(log).toEqual(["Change greet() in greet.py to say Hi instead of Hello.", "Add agent rules", "Add greet"]);
       expect(await readFile(join(repo, "greet.py"), "utf8")).toBe(GREET.replace("Hello", "Hi"));
       expect(run.out()).toContain("Commits are on branch l2mac/say-hi-in-greet; your branch main is unchanged.");
+      expect(run.out()).toContain("Following the repository's instructions for agents: AGENTS.md");
       const plan = llm.requests.find((r) => kindOf(r) === "plan")!;
       expect(JSON.stringify(plan.body.messages)).toContain("greet.py");
       expect(JSON.stringify(plan.body.messages)).toContain("Keep functions small.");

@@ -57,6 +57,13 @@ describe("edit_files", () => {
     expect(await read("src/app.ts")).toBe(APP);
   });
 
+  it("says so when the old text carries view_files' line numbers", async () => {
+    const out = await edit([{ file_path: "src/app.ts", old_text: "2 |   return a + b;\n3 | }", new_text: "x" }]);
+    expect(out.ok).toBe(false);
+    expect(out.text).toContain('it holds the line numbers and " | " that view_files shows');
+    expect(await read("src/app.ts")).toBe(APP);
+  });
+
   it("lists the line numbers when the old text occurs several times, and applies nothing", async () => {
     await writeFile(join(root, "src", "dup.ts"), "let x = 1;\nlet y = 2;\nlet x2 = 1;\nx = 1;\n");
     const out = await edit([{ file_path: "src/dup.ts", old_text: "= 1;", new_text: "= 3;" }]);

@@ -135,8 +135,15 @@ function similarity(a: string, b: string): number {
   return (2 * shared) / (x.length + y.length - 2);
 }
 
+// The gutter view_files puts before each line ("  12 | "), copied by mistake.
+const GUTTER = /^\s*\d+ \|( |$)/;
+
 /** "not found", with the file's lines most like the old text quoted with their numbers, for a retry. */
 function notFound(text: string, oldText: string): string {
+  const oldLines = oldText.split(/\r?\n/).filter((l) => l !== "");
+  if (oldLines.length > 0 && oldLines.every((l) => GUTTER.test(l))) {
+    return 'old_text was not found: it holds the line numbers and " | " that view_files shows before each line. Leave them out and copy only the text.';
+  }
   const lines = fileLines(text);
   const wanted = oldText.split(/\r?\n/).filter((l) => l.trim() !== "");
   const compared = wanted.slice(0, COMPARED_LINES);

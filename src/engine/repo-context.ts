@@ -94,10 +94,22 @@ const PLAN_README = { share: 0.05, max: 1000 };
 const PLAN_INSTRUCTIONS = { share: 0.1, max: 3000 };
 const part = (budget: number, p: { share: number; max: number }): number => Math.min(p.max, Math.floor(budget * p.share));
 
-/** What the planner is told of the repository it changes; undefined for an empty one (it is planned as a new project). */
+// What a repository created on GitHub starts with: a repository of only these has no code to change yet.
+const STARTER_FILE =
+  /^(?:(?:readme|licen[cs]e|copying|changelog|contributing|agents|claude|code_of_conduct|security)(?:\.[a-z]+)?|\.gitignore|\.gitattributes|\.editorconfig|\.github\/.*)$/i;
+
+/**
+ * What the planner is told of the repository it changes. A repository without code (nothing, or only a
+ * README, a licence and the like) is planned as a new project, as before: then only its instruction
+ * files, if any, are given, and undefined when it has none.
+ */
 export async function planningContext(store: FileStore, budget: number): Promise<PlanningContext | undefined> {
   const paths = await store.list();
-  if (paths.length === 0) return undefined;
+  if (!paths.some((p) => !STARTER_FILE.test(p))) {
+    const instructions = await readInstructionFiles(store, part(budget, PLAN_INSTRUCTIONS));
+    if (instructions.loaded.length === 0) return undefined;
+    return { text: instructionFilesSection(instructions), instructionFiles: instructions.loaded };
+  }
   const sections = [
     "This task changes an existing repository. Plan changes to its code, not a new project: keep what works, " +
       "follow its language, layout and conventions, and do not rewrite files or add scaffolding (a new README, " +

@@ -59,6 +59,16 @@ describe("planning context", () => {
     expect(await planningContext(new DirectoryFileStore(dir), 10_000)).toBeUndefined();
   });
 
+  it("plans a repository with only a README and a licence as a new project, with its instruction files", async () => {
+    expect(
+      await planningContext(await seed({ "README.md": "# new\n", LICENSE: "MIT\n", ".github/l2mac.yml": "" }), 10_000),
+    ).toBeUndefined();
+    const withRules = await planningContext(await seed({ "AGENTS.md": "Use Go.\n" }), 10_000);
+    expect(withRules?.instructionFiles).toEqual(["AGENTS.md"]);
+    expect(withRules?.text).toContain("Use Go.");
+    expect(withRules?.text).not.toContain("existing repository");
+  });
+
   it("carries the listing, the README's start and the instruction files into the planning request", async () => {
     const store = await seed({
       "README.md": "# Billing\nComputes invoices.\n",

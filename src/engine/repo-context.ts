@@ -95,8 +95,8 @@ const PLAN_INSTRUCTIONS = { share: 0.1, max: 3000 };
 const part = (budget: number, p: { share: number; max: number }): number => Math.min(p.max, Math.floor(budget * p.share));
 
 // What a repository created on GitHub starts with: a repository of only these has no code to change yet.
-const STARTER_FILE =
-  /^(?:(?:readme|licen[cs]e|copying|changelog|contributing|agents|claude|code_of_conduct|security)(?:\.[a-z]+)?|\.gitignore|\.gitattributes|\.editorconfig|\.github\/.*)$/i;
+const STARTER_NAMES = "readme|licen[cs]e|copying|changelog|contributing|agents|claude|code_of_conduct|security";
+const STARTER_FILE = new RegExp(`^(?:(?:${STARTER_NAMES})(?:\\.[a-z]+)?|\\.gitignore|\\.gitattributes|\\.editorconfig|\\.github/.*)$`, "i");
 
 /**
  * What the planner is told of the repository it changes. A repository without code (nothing, or only a

@@ -28,7 +28,8 @@ Options:
   --prompt-program FILE|LIST  run this program instead of planning one: a file with a YAML or JSON list of
                            instructions, or the list itself, e.g. '["step one", "step two"]'
   --prompts-file FILE      YAML with the nine prompt templates, overriding the built-in ones
-  --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository
+  --workspace DIR          where the files go (default: ./workspace/<task>-<time>); a git repository. An existing
+                           project is worked on in place, on a new branch l2mac/<task> (its tree must be clean)
   --test-cmd CMD           opt-in: run CMD in the workspace when an agent claims completion; it must pass.
                            This executes the generated code on your machine.
   --test-timeout SECONDS   time limit for --test-cmd (default: 300); a timeout fails
@@ -158,7 +159,7 @@ async function runTask({ flags, task }: CommandLine, workspace: string, io: CliI
   const progress = progressReporter(io.stdout);
   say(`${flags.resume ? "Resuming" : "Workspace"}: ${workspace} · model ${llm.model}`);
   if (flags["test-cmd"]) say(`Evaluator: \`${flags["test-cmd"]}\` runs the generated code on this machine.`);
-  const { program } = await runLocal({
+  const { program, branch } = await runLocal({
     task: task || undefined,
     domain: flags.domain,
     steps: flags.steps,
@@ -177,6 +178,7 @@ async function runTask({ flags, task }: CommandLine, workspace: string, io: CliI
     signal: io.signal,
     onEvent: progress.listener,
   }).finally(() => progress.close());
+  if (branch) say(`Commits are on branch ${branch.branch}; your branch ${branch.base} is unchanged.`);
   return program;
 }
 

@@ -17,7 +17,7 @@ export interface GenerateOptions extends LlmSettings {
   promptProgram?: readonly string[];
   /** A YAML file with the nine prompt templates. */
   promptsFile?: string;
-  /** Where the files go (a git repository); default ./workspace/<task-slug>-<timestamp>. */
+  /** Where the files go (a git repository); default ./workspace/<task-slug>-<timestamp>. An existing repository with history is changed on a new branch `l2mac/<task-slug>` (a dirty tree is refused). */
   workspace?: string;
   /** Opt-in: a shell command run in the workspace on each completion claim. It executes generated code. */
   testCommand?: string;

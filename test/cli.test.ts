@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { simpleGit } from "simple-git";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
-import { instructionMessage, kindOf, scriptedAgent, write } from "./support/scripted-agent.js";
+import { call, instructionMessage, kindOf, scriptedAgent, write } from "./support/scripted-agent.js";
 import { startScriptedLlm, type ScriptedLlm } from "./support/scripted-llm-server.js";
 
 const PLAN = [
@@ -183,5 +183,72 @@ describe("l2mac CLI", () => {
     const again = io(env(llm.baseURL));
     expect(await main(["docs", "--workspace", ws], again.io)).toBe(1);
     expect(again.err()).toContain("--resume");
+  });
+
+  describe("on an existing git repository", () => {
+    const GREET = 'def greet(name):\n    return "Hello " + name\n\n\ndef other():\n    return 1\n';
+    async function existingRepo(): Promise<{ repo: string; mainHead: string }> {
+      const repo = join(dir, "project");
+      const git = simpleGit(await mkdir(repo, { recursive: true }).then(() => repo));
+      await git.init(["--initial-branch=main"]);
+      await git.addConfig("user.name", "Dev");
+      await git.addConfig("user.email", "dev@example.com");
+      await writeFile(join(repo, "greet.py"), GREET);
+      await git.add(".");
+      await git.commit("Add greet");
+      await writeFile(join(repo, "AGENTS.md"), "Keep functions small.\n");
+      await git.add(".");
+      await git.commit("Add agent rules");
+      return { repo, mainHead: (await git.revparse(["HEAD"])).trim() };
+    }
+    const EDIT_PLAN = ["Change greet() in greet.py to say Hi instead of Hello."];
+    const editStep = {
+      match: "greet.py",
+      actions: [
+        call("search_files", { pattern: "def greet" }),
+        call("edit_files", { edits: [{ file_path: "greet.py", old_text: 'return "Hello " + name', new_text: 'return "Hi " + name' }] }),
+      ],
+      summary: "greet() now says Hi.",
+    };
+
+    it("commits on a new branch on top of its history, plans from its files and leaves the user's branch alone", async () => {
+      const { repo, mainHead } = await existingRepo();
+      llm = await startScriptedLlm(scriptedAgent({ plan: EDIT_PLAN, steps: [editStep] }));
+      const run = io(env(llm.baseURL));
+      const code = await main(["say hi in greet", "--workspace", repo], run.io);
+      expect(run.err()).toBe("");
+      expect(code).toBe(0);
+      expect(llm.violations).toEqual([]);
+      const git = simpleGit(repo);
+      expect((await git.raw(["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("l2mac/say-hi-in-greet");
+      expect((await git.revparse(["main"])).trim()).toBe(mainHead);
+      const log = (await git.log()).all.map((c) => c.message);
+      expect(log).toEqual(["Change greet() in greet.py to say Hi instead of Hello.", "Add agent rules", "Add greet"]);
+      expect(await readFile(join(repo, "greet.py"), "utf8")).toBe(GREET.replace("Hello", "Hi"));
+      expect(run.out()).toContain("Commits are on branch l2mac/say-hi-in-greet; your branch main is unchanged.");
+      expect(run.out()).toContain("Following the repository's instructions for agents: AGENTS.md");
+      const plan = llm.requests.find((r) => kindOf(r) === "plan")!;
+      expect(JSON.stringify(plan.body.messages)).toContain("greet.py");
+      expect(JSON.stringify(plan.body.messages)).toContain("Keep functions small.");
+      const acts = llm.requests.filter((r) => kindOf(r) === "act");
+      expect(acts.every((r) => instructionMessage(r).includes("Keep functions small."))).toBe(true);
+      // The search found the function for the agent.
+      expect(JSON.stringify(acts[1]!.body.messages)).toContain("greet.py:1: def greet(name):");
+    });
+
+    it("refuses a dirty tree with a clear message and changes nothing", async () => {
+      const { repo, mainHead } = await existingRepo();
+      await writeFile(join(repo, "greet.py"), GREET + "# my work in progress\n");
+      llm = await startScriptedLlm(scriptedAgent({ plan: EDIT_PLAN, steps: [editStep] }));
+      const run = io(env(llm.baseURL));
+      const code = await main(["say hi in greet", "--workspace", repo], run.io);
+      expect(code).not.toBe(0);
+      expect(run.err()).toContain("has uncommitted changes (1 file: greet.py). Commit or stash them first");
+      expect(llm.requests).toHaveLength(0);
+      const git = simpleGit(repo);
+      expect((await git.raw(["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
+      expect((await git.revparse(["HEAD"])).trim()).toBe(mainHead);
+      expect(await readFile(join(repo, "greet.py"), "utf8")).toBe(GREET + "# my work in progress\n");
+    });
   });
 });

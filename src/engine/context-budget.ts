@@ -16,6 +16,9 @@ export const LISTING_SHARE = 0.15;
 export const LISTING_MAX_TOKENS = 2000;
 /** The file listing in a control message between turns. */
 export const CONTROL_LISTING_TOKENS = 400;
+/** The repository's instruction files (AGENTS.md …) in the instruction's prompt, up to INSTRUCTION_FILES_MAX_TOKENS. */
+export const INSTRUCTION_FILES_SHARE = 0.08;
+export const INSTRUCTION_FILES_MAX_TOKENS = 2000;
 /** Summaries of the earlier instructions (the newest are kept). */
 export const SUMMARIES_SHARE = 0.1;
 /** One turn's tool results, of what the conversation leaves free (the rest is for the next control message). */

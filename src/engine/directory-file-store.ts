@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { splitLines } from "./file-lines.js";
-import type { FileInfo, FileLine, FileStore } from "./file-store.js";
+import type { FileInfo, FileLine, SearchableFileStore, SearchQuery, SearchResult } from "./file-store.js";
+import { gitGrep, type GrepOptions } from "./git-grep.js";
 import { normaliseStorePath, PathError, type PathDenial } from "./paths.js";
 
 export interface DirectoryFileStoreOptions {
@@ -47,7 +48,7 @@ function storeError(e: unknown, rel: string): unknown {
 }
 
 /** A file store over a directory on disk: the local workspace and the GitHub working copy both use it. */
-export class DirectoryFileStore implements FileStore {
+export class DirectoryFileStore implements SearchableFileStore {
   private realRoot?: string;
 
   constructor(
@@ -78,6 +79,13 @@ export class DirectoryFileStore implements FileStore {
     await walk("");
     return out.sort();
   }
+
+  /** Searches the files' contents with `git grep --no-index` (a plain directory has no index). */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    return gitGrep(query, { cwd: await this.rootReal(), scope: this.grepScope, hidden: this.options.hidden });
+  }
+
+  protected readonly grepScope: GrepOptions["scope"] = "directory";
 
   async read(path: string): Promise<string | undefined> {
     return this.guard(path, "read", async (full, rel) => ((await this.fileAt(full, rel)) ? await readFile(full, "utf8") : undefined));

@@ -3,7 +3,8 @@ import type { Usage } from "./usage.js";
 
 /** What a run reports as it goes: progress displays, transcripts and the GitHub status line listen. */
 export type RunEvent =
-  | { type: "planned"; steps: string[] }
+  /** `instructionFiles`: the repository's instruction files for agents that planning read (AGENTS.md …). */
+  | { type: "planned"; steps: string[]; instructionFiles?: string[] }
   /** The task was longer than the model's window allows: only its first `keptTokens` go into prompts. */
   | { type: "task-cut"; tokens: number; keptTokens: number }
   | { type: "instruction-started"; index: number; total: number; instruction: Instruction }

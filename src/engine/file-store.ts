@@ -42,3 +42,41 @@ export interface VersionedFileStore extends FileStore {
 
 export const isVersioned = (store: FileStore): store is VersionedFileStore =>
   typeof (store as Partial<VersionedFileStore>).commit === "function";
+
+/** What `search_files` asks of a store. */
+export interface SearchQuery {
+  pattern: string;
+  /** An extended regular expression (POSIX ERE, as `git grep -E`) rather than a literal string. */
+  regex: boolean;
+  caseSensitive: boolean;
+  /** A normalised directory or glob the search is confined to; the whole store when absent. */
+  under?: string;
+  /** Matches returned at most; the rest are only counted. */
+  maxMatches: number;
+}
+
+export interface SearchMatch {
+  path: string;
+  /** 1-based. */
+  line: number;
+  text: string;
+  /** The line was longer than shown. */
+  cut: boolean;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  /** Matching lines in all (at least this many when `counted` is false). */
+  total: number;
+  /** False when counting stopped early (very many matches). */
+  counted: boolean;
+}
+
+/** A store that can search its files' contents (both directory stores can, through `git grep`). */
+export interface SearchableFileStore extends FileStore {
+  /** Throws a PathError the model can read for a pattern that is not a valid expression. */
+  search(query: SearchQuery): Promise<SearchResult>;
+}
+
+export const isSearchable = (store: FileStore): store is SearchableFileStore =>
+  typeof (store as Partial<SearchableFileStore>).search === "function";

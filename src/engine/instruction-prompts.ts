@@ -1,4 +1,13 @@
-import { CONTROL_LISTING_TOKENS, FEEDBACK_SHARE, LISTING_MAX_TOKENS, LISTING_SHARE, shareOf, SUMMARIES_SHARE } from "./context-budget.js";
+import {
+  CONTROL_LISTING_TOKENS,
+  FEEDBACK_SHARE,
+  INSTRUCTION_FILES_MAX_TOKENS,
+  INSTRUCTION_FILES_SHARE,
+  LISTING_MAX_TOKENS,
+  LISTING_SHARE,
+  shareOf,
+  SUMMARIES_SHARE,
+} from "./context-budget.js";
 import type { FileStore } from "./file-store.js";
 import { system, user, type ChatMessage } from "./messages.js";
 import type { Instruction } from "./program.js";
@@ -7,6 +16,7 @@ import { clipTail } from "./text.js";
 import { countText } from "./token-counter.js";
 import { AGENT_TOOL_NAMES } from "./tools/definitions.js";
 import { renderListing } from "./tools/listing.js";
+import { instructionFilesSection, readInstructionFiles } from "./repo-context.js";
 
 export interface InstructionPromptsInput {
   prompts: Prompts;
@@ -28,6 +38,7 @@ const FUNCTIONS = AGENT_TOOL_NAMES.map((n) => `\`${n}\``).join(", ");
  */
 export class InstructionPrompts {
   private listingCache?: { key: number; paths: string[]; text: string };
+  private rulesCache?: { tokens: number; text: string };
   /** Changes to the store so far: the listing is walked again only after one. */
   private changes = 0;
 
@@ -49,6 +60,8 @@ export class InstructionPrompts {
       text +=
         "\n\nThis step was finished before and is being redone at the maintainer's request. Its earlier output is already in the files: review it and change what the step now asks for.";
     }
+    const rules = await this.repositoryRules(budget);
+    if (rules) text += `\n\n${rules}`;
     if (feedback) {
       text += `\n\nThe checks of the previous attempt at this step failed. Fix the cause:\n${clipTail(feedback, shareOf(budget, FEEDBACK_SHARE))}`;
     }
@@ -69,6 +82,15 @@ export class InstructionPrompts {
     // A planning message without the task would leave the agent without it.
     if (placeholdersIn(prompts.first_message).includes("prompt_task")) return first;
     return [`The overall task, as background:\n${task}`, first].filter(Boolean).join("\n\n");
+  }
+
+  /** The repository's instruction files, read once per instruction (a restart gets the same rules). */
+  private async repositoryRules(budget: number): Promise<string> {
+    const tokens = Math.min(INSTRUCTION_FILES_MAX_TOKENS, shareOf(budget, INSTRUCTION_FILES_SHARE));
+    if (this.rulesCache?.tokens !== tokens) {
+      this.rulesCache = { tokens, text: instructionFilesSection(await readInstructionFiles(this.input.store, tokens)) };
+    }
+    return this.rulesCache.text;
   }
 
   /** After a turn without a completed step: is the instruction done? */

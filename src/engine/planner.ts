@@ -50,12 +50,15 @@ export async function planProgram(input: {
   task: string;
   maxSteps: number;
   meter: Meter;
+  /** What the planner is told of the existing repository (see repo-context.ts); absent for an empty one. */
+  codebase?: string;
   signal?: AbortSignal;
 }): Promise<string[]> {
   const { llm, prompts, task, maxSteps, meter } = input;
+  const first = fillPrompt(prompts.first_message, { prompt_task: task, steps: maxSteps });
   const messages: ChatMessage[] = [
     system(fillPrompt(prompts.system, { prompt_task: task, steps: maxSteps })),
-    user(fillPrompt(prompts.first_message, { prompt_task: task, steps: maxSteps })),
+    user(input.codebase ? `${first}\n\n${input.codebase}` : first),
   ];
   for (let attempt = 1; attempt <= 2; attempt++) {
     const exceeded = meter.exceeded();

@@ -5,6 +5,8 @@ import { isVersioned, type FileStore } from "./file-store.js";
 import { alreadyCommitted, runAndCommit, type StepContext } from "./instruction-step.js";
 import { LlmError, type LLM } from "./llm.js";
 import { PlanError, planProgram } from "./planner.js";
+import { planningContext } from "./repo-context.js";
+import { promptBudget } from "./context-budget.js";
 import { createProgram, nextInstruction, position, updateInstruction, type Domain, type Program } from "./program.js";
 import type { ProgramStore } from "./program-store.js";
 import { defaultPrompts, type Prompts } from "./prompts.js";
@@ -90,18 +92,29 @@ class ProgramRun {
     const task = boundTask(options.task, this.taskBudget);
     if (task.cut) options.onEvent?.({ type: "task-cut", tokens: task.tokens, keptTokens: task.keptTokens });
     let steps: string[];
+    let instructionFiles: string[] | undefined;
     if (options.instructions) {
       steps = options.instructions.map((s) => s.trim()).filter(Boolean);
     } else {
       try {
         const maxSteps = options.steps ?? 10;
-        steps = await planProgram({ llm: options.llm, prompts: this.prompts, task: task.text, maxSteps, meter, signal: options.signal });
+        const codebase = await planningContext(options.store, promptBudget(options.llm));
+        steps = await planProgram({
+          llm: options.llm,
+          prompts: this.prompts,
+          task: task.text,
+          maxSteps,
+          meter,
+          codebase: codebase?.text,
+          signal: options.signal,
+        });
+        instructionFiles = codebase?.instructionFiles;
       } catch (e) {
         if (!(e instanceof PlanError) && !(e instanceof LlmError)) throw e;
         const reason = `planning failed: ${e.message}`;
         return { failed: { ...createProgram(options.task, this.domain, []), status: "failed", reason, usage: meter.total } };
       }
-      options.onEvent?.({ type: "planned", steps });
+      options.onEvent?.({ type: "planned", steps, ...(instructionFiles?.length ? { instructionFiles } : {}) });
     }
     if (steps.length === 0) throw new PlanError("The prompt program has no instructions.");
     const program = { ...createProgram(options.task, this.domain, steps), usage: meter.total };

@@ -17,6 +17,9 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     super(root, options);
   }
 
+  // What git tracks or would track is what is searched, as it is what is listed.
+  protected override readonly grepScope = "repository" as const;
+
   override async list(): Promise<string[]> {
     const out = await this.git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
     const listed = new Set(out.split("\0").filter(Boolean));

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CheckRepoActions, simpleGit } from "simple-git";
+import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { combineDenials, denyPrefixes, type PathDenial } from "../engine/paths.js";
 import { GitFileStore } from "../git/git-file-store.js";
 
@@ -11,6 +11,11 @@ const hideMeta = denyPrefixes([META_DIR], "it holds the run's own state");
 
 /** The local file store: a directory that is its own git repository, one commit per instruction. */
 export class GitWorkspace extends GitFileStore {
+  /** The workspace's git, for the run's branch (run-branch.ts). */
+  get repository(): SimpleGit {
+    return this.git;
+  }
+
   static async open(root: string, options: { deny?: PathDenial } = {}): Promise<GitWorkspace> {
     await mkdir(root, { recursive: true });
     const git = simpleGit(root);

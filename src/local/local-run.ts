@@ -9,6 +9,7 @@ import { runProgram } from "../engine/run-program.js";
 import { createSyntaxChecker } from "../checks/syntax.js";
 import type { Prices } from "../engine/usage.js";
 import { GitWorkspace, META_DIR } from "./git-workspace.js";
+import { DirtyTreeError, prepareRunBranch, taskSlug, type RunBranch } from "./run-branch.js";
 import { ProgramFile } from "./program-file.js";
 import { ShellEvaluator } from "./shell-evaluator.js";
 import { recordTranscript } from "./transcript.js";
@@ -44,13 +45,7 @@ export const programPath = (workspace: string): string => join(workspace, META_D
 
 /** `./workspace/<slug-of-the-task>-<timestamp>`, like the reference's workspace folders. */
 export function defaultWorkspace(task: string, now = new Date()): string {
-  const slug =
-    task
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 40)
-      .replace(/-$/, "") || "run";
+  const slug = taskSlug(task);
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return resolve("workspace", `${slug}-${stamp}`);
 }
@@ -68,7 +63,7 @@ export async function latestUnfinishedWorkspace(base = resolve("workspace")): Pr
 }
 
 /** Runs (or resumes) a program in a local git workspace: the engine behind both the CLI and the library. */
-export async function runLocal(options: LocalRunOptions): Promise<{ program: Program; workspace: GitWorkspace }> {
+export async function runLocal(options: LocalRunOptions): Promise<{ program: Program; workspace: GitWorkspace; branch?: RunBranch }> {
   const programStore = new ProgramFile(programPath(options.workspace));
   const existing = await programStore.load();
   if (existing && !options.resume) {
@@ -80,6 +75,10 @@ export async function runLocal(options: LocalRunOptions): Promise<{ program: Pro
   const task = existing?.task ?? options.task;
   if (!task?.trim()) throw new UsageError('No task given: describe what to build, e.g. l2mac "a URL shortener with tests".');
   const workspace = await GitWorkspace.open(options.workspace);
+  // An existing project is worked on in place, on a branch of the run's own.
+  const branch = await prepareRunBranch(workspace.repository, options.workspace, task, Boolean(existing)).catch((e: unknown) => {
+    throw e instanceof DirtyTreeError ? new UsageError(e.message) : e;
+  });
   const prompts = options.promptsFile ? await loadPromptsFile(options.promptsFile) : undefined;
   const { program } = await runProgram({
     task,
@@ -98,5 +97,5 @@ export async function runLocal(options: LocalRunOptions): Promise<{ program: Pro
     signal: options.signal,
     onEvent: options.onEvent,
   });
-  return { program, workspace };
+  return { program, workspace, branch };
 }

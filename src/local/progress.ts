@@ -26,6 +26,7 @@ export function progressReporter(out: NodeJS.WritableStream & { isTTY?: boolean 
       case "planned":
         line(`Planned ${e.steps.length} instructions:`);
         e.steps.forEach((s, i) => line(`  ${i + 1}. ${commitSubject(s)}`));
+        if (e.instructionFiles?.length) line(`Following the repository's instructions for agents: ${e.instructionFiles.join(", ")}`);
         break;
       case "task-cut":
         line(

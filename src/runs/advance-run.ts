@@ -1,6 +1,8 @@
 import { Meter } from "../engine/budget.js";
 import { errorMessage } from "../engine/error-message.js";
 import { planProgram } from "../engine/planner.js";
+import { planningContext } from "../engine/repo-context.js";
+import { promptBudget } from "../engine/context-budget.js";
 import { newRunId } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
@@ -14,6 +16,7 @@ import { MAX_ITEM_CHARS, newPlan, normaliseItemText, taskHashOf, type Plan } fro
 import { PlanCommentStore } from "../github/plan-comment.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { InstructionLoop } from "./instruction-loop.js";
+import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
@@ -179,9 +182,12 @@ class IssueRun {
     };
     if (!this.prompted.ok) return fail(this.prompted.reason);
     let steps: string[];
+    // The branch is read before planning: the planner sees the repository it changes (a failed checkout is retried).
+    const codebase = await planningContext(await checkoutRunBranch(this.deps, planning.branch), promptBudget(llm));
     try {
       const task = this.prompted.task.text;
-      steps = await planProgram({ llm, prompts: defaultPrompts("codebase"), task, maxSteps: config.max_instructions, meter, signal });
+      const prompts = defaultPrompts("codebase");
+      steps = await planProgram({ llm, prompts, task, maxSteps: config.max_instructions, meter, codebase: codebase?.text, signal });
     } catch (e) {
       const aborted = signal?.aborted ? String(signal.reason) : undefined;
       // A shutdown leaves the run in planning (it is picked up again); a stop pauses it; anything else failed.
@@ -193,7 +199,7 @@ class IssueRun {
       usage: meter.total,
       phase: config.require_approval ? "awaiting-approval" : "running",
       taskHash: taskHashOf(this.task),
-      notes: plannedNotes(this.prompted.task, steps),
+      notes: plannedNotes(this.prompted.task, steps, codebase?.instructionFiles ?? []),
     };
     try {
       this.plan = await this.comment.save(plan);
@@ -256,9 +262,10 @@ function promptedTask(task: string, deps: Pick<RunDeps, "llm">): PromptedTask {
   return { ok: false, task: bounded, reason: reasons.windowTooSmall(deps.llm.contextWindow, budget) };
 }
 
-/** Notes on what planning cut: the issue's description to the window, instructions to the comment's bounds. */
-function plannedNotes(task: BoundedTask, steps: readonly string[]): string[] | undefined {
+/** Notes on what planning read (instruction files) and cut: the issue's description to the window, instructions to the comment's bounds. */
+function plannedNotes(task: BoundedTask, steps: readonly string[], instructionFiles: readonly string[]): string[] | undefined {
   const out: string[] = [];
+  if (instructionFiles.length > 0) out.push(notes.instructionFilesRead(instructionFiles));
   if (task.cut) out.push(notes.taskCut(task.tokens, task.keptTokens));
   const long = steps.filter((s) => normaliseItemText(s).length > MAX_ITEM_CHARS).length;
   if (long > 0) out.push(notes.instructionsCut(long));

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Meter } from "../engine/budget.js";
 import { CI_FEEDBACK_SHARE } from "../engine/context-budget.js";
 import { errorMessage } from "../engine/error-message.js";
@@ -7,8 +6,8 @@ import { position } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
 import { ATTEMPT_TRAILER } from "../engine/trailers.js";
 import { baseline } from "../github/actions.js";
-import { BranchStore } from "../github/branch-store.js";
-import { pathPolicy } from "../github/path-policy.js";
+import type { BranchStore } from "../github/branch-store.js";
+import { checkoutRunBranch } from "./branch-checkout.js";
 import { MAX_DETAIL_CHARS, nextPending, setInstruction, type CiEvaluation, type Plan, type PlanInstruction } from "../github/plan.js";
 import type { PlanCommentStore } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
@@ -256,17 +255,7 @@ export class InstructionLoop {
   }
 
   private checkout(): Promise<BranchStore> {
-    const { deps } = this.input;
-    const { job } = deps;
-    return BranchStore.checkout({
-      cloneUrl: job.cloneUrl,
-      dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
-      branch: this.plan.branch,
-      baseBranch: job.defaultBranch,
-      token: deps.token,
-      author: { name: deps.botLogin, email: `${deps.botLogin}@users.noreply.github.com` },
-      deny: pathPolicy(deps.config),
-    });
+    return checkoutRunBranch(this.input.deps, this.plan.branch);
   }
 
   private async save(next: Plan): Promise<Plan> {

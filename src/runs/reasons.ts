@@ -54,6 +54,8 @@ export const notes = {
     `No GitHub Actions run appeared for \`${sha}\` within ${minutes} minutes: no CI covers \`${branch}\`, so the run continues on syntax checks alone.`,
   failsAsOnBase: (sha: string, jobs: readonly string[]) =>
     `CI for \`${sha}\` fails only in jobs that also fail on the default branch (${jobs.join(", ")}); not blamed on this run.`,
+  instructionFilesRead: (files: readonly string[]) =>
+    `Read the repository's instructions for agents: ${files.map((f) => `\`${f}\``).join(", ")}; every instruction follows them.`,
   replanned: (actor: string) => `Re-planned by @${actor}: the unchecked items were replaced.`,
   taskAccepted: (actor: string) => `The changed issue description was accepted by @${actor}.`,
 };

@@ -117,7 +117,7 @@ describe("control unit", () => {
     expect(violations).toEqual([]);
     expect(outcome.status).toBe("complete");
     expect(lastToolResult(requests, 1)).toMatch(
-      /no tool named "run_python_file".*list_files, view_files, write_files, delete_files, sub_task_step_complete/,
+      /no tool named "run_python_file".*list_files, view_files, search_files, edit_files, write_files, delete_files, sub_task_step_complete/,
     );
     expect(lastToolResult(requests, 2)).toMatch(/not valid JSON.*cut off/s);
     expect(lastToolResult(requests, 3)).toMatch(/invalid arguments for write_files[\s\S]*file_contents/);

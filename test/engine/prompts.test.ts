@@ -25,7 +25,7 @@ const allValues: Record<Placeholder, string | number> = {
   file_names: "src/\n  app.py\n  store.py",
   test_writing_advice: "Keep tests small.",
   previous_step_output_summary: "Created app.py.",
-  functions_provided: "`list_files`, `view_files`, `write_files`, `delete_files`, `sub_task_step_complete`",
+  functions_provided: "`list_files`, `view_files`, `search_files`, `edit_files`, `write_files`, `delete_files`, `sub_task_step_complete`",
   error_message: "1 test failed: test_store.py::test_get",
 };
 
@@ -99,6 +99,17 @@ describe("default prompts", () => {
     }
     expect(system).toMatch(/never delete or weaken a test/i);
     expect(system).toMatch(/data/);
+  });
+
+  it("tells the codebase agent how to work in an existing repository", () => {
+    const { system, control_unit_execute_instruction, first_message } = defaultPrompts("codebase");
+    expect(system).toMatch(/Read before you write/);
+    expect(system).toMatch(/Change existing files with `edit_files`/);
+    expect(system).toMatch(/change only what the instruction asks for/);
+    expect(system).toMatch(/instruction files \(AGENTS\.md/);
+    expect(system).toMatch(/cannot run commands/);
+    expect(control_unit_execute_instruction).toMatch(/search_files[\s\S]*edit_files/);
+    expect(first_message).toMatch(/name in each step the existing files it changes/);
   });
 
   it("writes the book in text, not code", () => {

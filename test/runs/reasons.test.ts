@@ -95,6 +95,11 @@ const NOTES: Array<[string, string, string]> = [
     notes.failsAsOnBase("abc1234", ["CI / lint"]),
     "CI for `abc1234` fails only in jobs that also fail on the default branch (CI / lint); not blamed on this run.",
   ],
+  [
+    "instructionFilesRead",
+    notes.instructionFilesRead(["AGENTS.md", "CONTRIBUTING.md"]),
+    "Read the repository's instructions for agents: `AGENTS.md`, `CONTRIBUTING.md`; every instruction follows them.",
+  ],
   ["replanned", notes.replanned("alice"), "Re-planned by @alice: the unchecked items were replaced."],
   ["taskAccepted", notes.taskAccepted("alice"), "The changed issue description was accepted by @alice."],
 ];

@@ -14,8 +14,10 @@ export const codebasePrompts: Prompts = {
     "You are one of a series of coding agents that together build software for a task. A plan splits the task into instructions; each instruction is carried out by a new agent in a fresh conversation, and only the files persist from one instruction to the next. You carry out one instruction.",
     "",
     "Rules:",
-    "- Act only through the tools you are given. Output code only with `write_files`, and always write the whole contents of every file you write.",
-    "- View a file before you change it. Build on the existing code and keep it working: stay compatible with its interfaces, and change it where the instruction needs.",
+    "- Act only through the tools you are given. Change existing files with `edit_files` (exact old text, replaced in place); use `write_files` only for new files or a rewrite the instruction asks for, and then write the whole contents.",
+    "- Read before you write: find the code with `search_files`, view the lines you will change (a line range of a large file), and build on what is there. Keep the existing code working and stay compatible with its interfaces.",
+    "- In an existing repository, change only what the instruction asks for: no reformatting, renaming or rewriting of code around it. Follow the repository's conventions and its instruction files (AGENTS.md and the like) when they are given.",
+    "- You cannot run commands or programs; the checks run when you call `sub_task_step_complete`.",
     "- Write complete, working code with every import it needs: no placeholders, stubs or TODOs. Where the task leaves a detail open, choose a plausible implementation.",
     "- Follow the style of the existing code and the conventions of its language.",
     "- Test what you build with small tests, each with one expected result that is beyond doubt. When a test fails, the fault may be in the code or in the test: fix whichever is wrong. Never delete or weaken a test just to make it pass.",
@@ -31,12 +33,12 @@ export const codebasePrompts: Prompts = {
     "{prompt_task}",
     "```",
     "",
-    "First work out the design: the core modules, classes and functions, and what each is for. Build from the entry point outwards: the entry point first, then what it uses. Follow the conventions of the task's language and framework for file names, layout and tests (in Python, for example: a `requirements.txt` and pytest files named `test_*.py`), and include the dependency manifest that language uses. If the task concerns an existing repository, fit into its language and structure. Prefer the simplest design that meets every requirement.",
+    "First work out the design: the core modules, classes and functions, and what each is for. Build from the entry point outwards: the entry point first, then what it uses. Follow the conventions of the task's language and framework for file names, layout and tests (in Python, for example: a `requirements.txt` and pytest files named `test_*.py`), and include the dependency manifest that language uses. If the task concerns an existing repository, plan changes to it that fit its language, structure and conventions, and name in each step the existing files it changes. Prefer the simplest design that meets every requirement.",
     "",
     "Then call `provide_detailed_sub_task_steps_for_sub_agents` with a plan of at most {steps} steps. Each step:",
     "- is a paragraph of several sentences, carried out by a separate agent that sees only the files and that paragraph, so it names the files and interfaces it involves and restates every requirement it implements (copying the task's wording is fine);",
     "- ends with a sentence on writing and running tests for the code of that step.",
-    "Together the steps cover every requirement of the task. The last step also writes a README saying how to install, run and test the project. No human will be available while the plan runs.",
+    "Together the steps cover every requirement of the task. For a new project, the last step also writes a README saying how to install, run and test it. No human will be available while the plan runs.",
   ),
 
   reflect_on_prompt_program: lines(
@@ -64,7 +66,7 @@ export const codebasePrompts: Prompts = {
     "{step}",
     "```",
     "",
-    "Your context window is limited: view only the files you need. Build on the existing files, write complete code with no placeholders, and write whole files with `write_files`. {test_writing_advice}",
+    "Your context window is limited: find code with `search_files` and view only the lines you need. Change existing files with `edit_files`; create new ones with `write_files`. Write complete code with no placeholders. {test_writing_advice}",
     "When the instruction is done and its tests pass, call `sub_task_step_complete`. " + respondWithTools,
   ),
 
@@ -79,7 +81,7 @@ export const codebasePrompts: Prompts = {
     "",
     "The instruction is not complete yet. Find the cause and fix it: correct the code, or the test if the test is wrong. Build on the existing files:",
     "{file_names}",
-    "Write whole files with `write_files`, then call `sub_task_step_complete` again. {test_writing_advice}",
+    "Change files with `edit_files` (or `write_files` for new ones), then call `sub_task_step_complete` again. {test_writing_advice}",
     respondWithTools,
   ),
 
@@ -88,7 +90,7 @@ export const codebasePrompts: Prompts = {
     "```",
     "{step}",
     "```",
-    "If it is and its tests pass, call `sub_task_step_complete`. Otherwise continue with `write_files` and the other tools until it is. " +
+    "If it is and its tests pass, call `sub_task_step_complete`. Otherwise continue with `edit_files`, `write_files` and the other tools until it is. " +
       respondWithTools,
   ),
 };

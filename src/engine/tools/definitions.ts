@@ -37,6 +37,21 @@ export const AgentToolArgs = {
       .min(1)
       .describe('Paths to show, e.g. ["src/app.ts"], or {"path", "start_line", "end_line"} objects for part of a large file.'),
   }),
+  search_files: z.object({
+    pattern: z.string().describe("The text to find (or, with regex, an extended regular expression)."),
+    path: z
+      .string()
+      .optional()
+      .describe('A directory ("src/billing") or a glob ("src/**/*.ts", "*.py") to search in; omit for everywhere.'),
+    regex: z.boolean().optional().describe("Read the pattern as an extended regular expression; default false (a literal string)."),
+    case_sensitive: z.boolean().optional().describe("Match case exactly; default false."),
+  }),
+  edit_files: z.object({
+    edits: z
+      .array(z.object({ file_path: z.string(), old_text: z.string(), new_text: z.string() }))
+      .min(1)
+      .describe("Replacements, applied in order; each old_text must occur exactly once in its file."),
+  }),
   write_files: z.object({
     list_of_file_objects: z
       .array(z.object({ file_path: z.string(), file_contents: z.string() }))
@@ -55,12 +70,20 @@ export const AGENT_TOOL_NAMES = Object.keys(AgentToolArgs) as AgentToolName[];
 const DESCRIPTIONS: Record<AgentToolName | typeof PLAN_TOOL, string> = {
   [PLAN_TOOL]: "Record the step-by-step plan (the prompt program) that separate sub-agents will execute in order.",
   list_files: "List the files in the repository, or in one directory of it. Large directories are collapsed to counts.",
+  search_files:
+    "Find where text occurs in the repository's files: returns path:line: text for each matching line. " +
+    "Literal and case-insensitive unless you ask otherwise. Use it to find where something is defined or used before viewing.",
+  edit_files:
+    "Change existing files in place: each edit replaces old_text, copied exactly from the file (several whole lines, enough to " +
+    "occur exactly once), with new_text. All edits of a call apply or none do. Each edited file is syntax-checked. " +
+    "Prefer this to write_files for any change to an existing file.",
   view_files:
     'Show the contents of files, each line after its line number and " | " (e.g. "  12 | return x;"). ' +
-    'The line numbers and the " | " are not part of the file: never copy them into what you write. ' +
+    'The line numbers and the " | " are not part of the file: never copy them into what you write or into old_text. ' +
     "Large files are shown in part; ask for a line range to see the rest. Binary files are described, not shown.",
   write_files:
-    "Create or overwrite files. Always give each file's whole contents, not a diff or an excerpt. " +
+    "Create new files or rewrite files whole. Always give each file's whole contents, not a diff or an excerpt; " +
+    "to change part of an existing file use edit_files. " +
     "Each written file is syntax-checked and problems are reported back.",
   delete_files: "Delete files.",
   sub_task_step_complete: "Call when the current step is fully done. Its checks then run; if they fail you get the errors to fix.",

@@ -6,6 +6,8 @@ import { formatSyntaxProblem, type SyntaxChecker } from "../syntax-checker.js";
 import { AGENT_TOOL_NAMES, AgentToolArgs, type AgentToolName } from "./definitions.js";
 import { renderListing } from "./listing.js";
 import { viewFiles, type ViewRequest } from "./view.js";
+import { editFiles, type FileEdit } from "./edit-files.js";
+import { searchFiles, type SearchArgs } from "./search.js";
 import { errorMessage } from "../error-message.js";
 
 /** What a tool needs from the instruction being executed. */
@@ -73,6 +75,12 @@ export async function runToolCall(call: ToolCall, ctx: ToolContext): Promise<Too
         return await listFiles(call, ctx, parsed.data as z.infer<(typeof AgentToolArgs)["list_files"]>);
       case "view_files":
         return await view(call, ctx, parsed.data as z.infer<(typeof AgentToolArgs)["view_files"]>);
+      case "search_files": {
+        const found = await searchFiles(ctx.store, parsed.data as SearchArgs, ctx.resultBudget());
+        return ok(call, found.text);
+      }
+      case "edit_files":
+        return await edit(call, ctx, (parsed.data as { edits: FileEdit[] }).edits);
       case "write_files":
         return await writeFiles(call, ctx, parsed.data as z.infer<(typeof AgentToolArgs)["write_files"]>);
       case "delete_files":
@@ -142,6 +150,13 @@ async function writeFiles(
   else if (written.length > 0) lines.push("Syntax checks passed.");
   const extra = { mutated: written.length > 0 };
   return refused.length > 0 || problems.length > 0 ? fail(call, lines.join("\n"), extra) : ok(call, lines.join("\n"), extra);
+}
+
+async function edit(call: ToolCall, ctx: ToolContext, edits: FileEdit[]): Promise<ToolOutcome> {
+  const result = await editFiles(ctx.store, ctx.checkSyntax, edits);
+  for (const path of result.written) ctx.touched.add(path);
+  const extra = { mutated: result.written.length > 0 };
+  return result.ok ? ok(call, result.text, extra) : fail(call, result.text, extra);
 }
 
 async function deleteFiles(call: ToolCall, ctx: ToolContext, args: { files: string[] }): Promise<ToolOutcome> {

@@ -52,7 +52,7 @@ const CUT_MARK = " [… line cut]";
 export const LINE_NUMBER_NOTE = 'Line numbers and the " | " after them are not part of the files.';
 
 // A fence longer than any backtick run inside the file, so Markdown files cannot break out of it.
-function fenceFor(text: string): string {
+export function fenceFor(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   return "`".repeat(longest + 1);
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
@@ -158,14 +159,28 @@ export async function commitFiles(
   const env = { ...identity(input.author), GIT_INDEX_FILE: path.join(gitDir, `fake-index-${randomUUID()}`) };
   try {
     if (parent) await git(gitDir, ["read-tree", parent], { env });
-    for (const [filePath, content] of Object.entries(input.files)) {
-      const link = typeof content === "object" && "symlink" in content ? content.symlink : undefined;
-      const from = typeof content === "object" && "from" in content ? content.from : undefined;
-      const data = link ?? (typeof content === "string" || Buffer.isBuffer(content) ? content : undefined);
-      const hash = from === undefined ? ["hash-object", "-w", "--stdin"] : ["hash-object", "-w", "--", from];
-      const blob = (await git(gitDir, hash, { input: data })).trim();
-      const mode = link === undefined ? "100644" : "120000";
-      await git(gitDir, ["update-index", "--add", "--cacheinfo", `${mode},${blob},${filePath}`], { env });
+    // Two spawns for the whole commit, however many files: the blobs from files on disk, then the index.
+    const staging = await mkdtemp(path.join(tmpdir(), "fake-blobs-"));
+    try {
+      const entries: Array<{ filePath: string; source: string; mode: string }> = [];
+      for (const [filePath, content] of Object.entries(input.files)) {
+        const link = typeof content === "object" && "symlink" in content ? content.symlink : undefined;
+        const from = typeof content === "object" && "from" in content ? content.from : undefined;
+        const data = link ?? (typeof content === "string" || Buffer.isBuffer(content) ? content : "");
+        const source = from ?? path.join(staging, String(entries.length));
+        // One at a time: thousands of files must not open thousands of descriptors at once.
+        if (from === undefined) await writeFile(source, data);
+        entries.push({ filePath, source, mode: link === undefined ? "100644" : "120000" });
+      }
+      if (entries.length > 0) {
+        const hashes = (await git(gitDir, ["hash-object", "-w", "--stdin-paths"], { input: entries.map((e) => `${e.source}\n`).join("") }))
+          .trim()
+          .split("\n");
+        const info = entries.map((e, i) => `${e.mode} ${hashes[i]}\t${e.filePath}\n`).join("");
+        await git(gitDir, ["update-index", "--add", "--index-info"], { env, input: info });
+      }
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
     const tree = (await git(gitDir, ["write-tree"], { env })).trim();
     const commit = (

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Meter } from "../engine/budget.js";
 import { CI_FEEDBACK_SHARE } from "../engine/context-budget.js";
 import { errorMessage } from "../engine/error-message.js";
@@ -13,10 +12,11 @@ import { MAX_DETAIL_CHARS, nextPending, setInstruction, type CiEvaluation, type 
 import type { PlanCommentStore } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { checkCi, type CiStep } from "./ci-step.js";
-import { notes, reasons } from "./reasons.js";
+import { isEndReason, notes, reasons } from "./reasons.js";
 import { evaluateHead, reconcile } from "./reconcile.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
+import { workingCopyOf } from "./run-end.js";
 
 export interface LoopInput {
   deps: RunDeps;
@@ -211,8 +211,10 @@ export class InstructionLoop {
       });
       return { phase: active };
     }
-    await this.save({ ...this.plan, phase, reason, ...extra });
-    return { phase };
+    // The run's pull request or issue was closed meanwhile: stopped, not paused.
+    const ended = signal?.aborted && isEndReason(signal.reason) ? "stopped" : phase;
+    await this.save({ ...this.plan, phase: ended, reason: ended === "stopped" ? String(signal!.reason) : reason, ...extra });
+    return { phase: ended };
   }
 
   /** Every instruction is done or skipped: open (or update) the pull request, unless nothing changed. */
@@ -260,7 +262,7 @@ export class InstructionLoop {
     const { job } = deps;
     return BranchStore.checkout({
       cloneUrl: job.cloneUrl,
-      dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
+      dir: workingCopyOf(deps),
       branch: this.plan.branch,
       baseBranch: job.defaultBranch,
       token: deps.token,

@@ -1,4 +1,5 @@
-import { MAX_ITEM_CHARS } from "../github/plan.js";
+import { MAX_ITEM_CHARS, MAX_ITEMS, MAX_ITEMS_TEXT } from "../github/plan.js";
+import type { RunEnd } from "./run-job.js";
 
 /**
  * What a run tells people, in one place, so it stays consistent (test/runs/reasons.test.ts holds the
@@ -39,7 +40,19 @@ export const reasons = {
     `CI still fails on \`${sha}\` after ${attempts} fix attempt${attempts === 1 ? "" : "s"} (${jobs.join(", ") || "see the run"}); fix it on the branch or edit the instruction, then ${CONTINUE}`,
   noChanges: () => "the instructions made no changes, so there is no pull request",
   unexpectedError: (message: string) => `unexpected error: ${message.slice(0, 300)}`,
+  /** Why a run stopped by itself: shown as "stopped: …"; reopening and `/l2mac continue` resume it. */
+  ended: (why: RunEnd) => ENDED[why],
 };
+
+const ENDED: Record<RunEnd, string> = {
+  "pull-closed": "the pull request was closed",
+  "pull-merged": "the pull request was merged",
+  "issue-closed": "the issue was closed",
+  unlabeled: "the L2MAC label was removed",
+};
+
+/** Whether an abort's reason is a run's end (the run is then stopped, not paused). */
+export const isEndReason = (reason: unknown): boolean => Object.values(ENDED).includes(reason as string);
 
 export const notes = {
   branchPinned: (named: string, branch: string) =>
@@ -56,6 +69,8 @@ export const notes = {
     `CI for \`${sha}\` fails only in jobs that also fail on the default branch (${jobs.join(", ")}); not blamed on this run.`,
   replanned: (actor: string) => `Re-planned by @${actor}: the unchecked items were replaced.`,
   taskAccepted: (actor: string) => `The changed issue description was accepted by @${actor}.`,
+  reviewItemsLeftOut: (count: number) =>
+    `${count === 1 ? "One request" : `${count} requests`} of a review did not fit the program (at most ${MAX_ITEMS} items and ${MAX_ITEMS_TEXT.toLocaleString("en-US")} characters of them) and ${count === 1 ? "was" : "were"} left out.`,
 };
 
 export const replies = {
@@ -65,6 +80,11 @@ export const replies = {
   nothingToContinue: (actor: string) => `@${actor} Nothing to continue: every item of the program is done. Add or untick items first.`,
   nothingToAccept: (actor: string) => `@${actor} there is no changed title or description to accept.`,
   changedAgain: (actor: string) => `@${actor} the issue changed again after the diff you saw; review the new diff, then accept again.`,
+  /** In a line comment's thread, once its instruction is done. */
+  threadDone: (commit: string, url: string, summary: string) => `Done in [\`${commit.slice(0, 7)}\`](${url}): ${summary}`,
+  threadSkipped: () => "Skipped: the item was ticked off in the checklist without being run.",
+  threadDoneNoChange: (summary: string) => `Done, with no change to the files: ${summary}`,
+  threadUnfinished: (reason: string) => `Not done yet, the run stopped on it: ${reason}`,
   notAccepted: (actor: string, command: string) =>
     `@${actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${command}\` was not done. Review the diff, then ${ACCEPT}.`,
 };

@@ -15,6 +15,7 @@ import { checkCi, type CiStep } from "./ci-step.js";
 import { isEndReason, notes, reasons } from "./reasons.js";
 import { evaluateHead, reconcile } from "./reconcile.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
+import { answerThreads, answerUnfinished, reviewContext } from "./review-replies.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
 import { workingCopyOf } from "./run-end.js";
 
@@ -172,6 +173,7 @@ export class InstructionLoop {
       program: this.plan,
       instruction,
       feedback: fix?.feedback,
+      context: await reviewContext(deps.octokit, this.repo, instruction, deps.log),
       ...(fix ? { subjectPrefix: "Fix CI: ", trailers: { [ATTEMPT_TRAILER]: String(fix.attempt) } } : {}),
     });
     this.plan = { ...setInstruction(this.plan, instruction.id, { usage: outcome.usage }), usage: meter.total };
@@ -192,6 +194,8 @@ export class InstructionLoop {
    */
   private async unfinished(instruction: PlanInstruction, outcome: Unfinished, fixing = false): Promise<Advance> {
     await this.push(instruction, outcome.partialCommit);
+    const { deps } = this.input;
+    if (!deps.signal?.aborted) await answerUnfinished(deps.octokit, this.repo, instruction, outcome.reason, deps.log);
     this.input.deps.log.warn({ instruction: position(this.plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
     return this.stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
   }
@@ -272,8 +276,16 @@ export class InstructionLoop {
   }
 
   private async save(next: Plan): Promise<Plan> {
-    this.saved = await this.input.comment.save(next);
+    const { deps } = this.input;
+    // A line comment's thread is answered once its instruction is done or skipped.
+    const answered = await answerThreads(deps.octokit, { ...this.repo, url: deps.job.htmlUrl }, next, deps.log);
+    if (answered !== next) this.plan = answered;
+    this.saved = await this.input.comment.save(answered);
     return this.saved;
+  }
+
+  private get repo(): { owner: string; repo: string } {
+    return { owner: this.input.deps.job.owner, repo: this.input.deps.job.repo };
   }
 
   private isoNow(): string {

@@ -5,7 +5,17 @@ import { z } from "zod";
  * failed from anywhere; stopped when its pull request was closed, its issue closed or its label removed. An active phase moves on by itself (and is woken again after a restart); every
  * other phase waits for a person: a command, an edit of the checklist, a new label.
  */
-export const PhaseSchema = z.enum(["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed", "stopped"]);
+export const PhaseSchema = z.enum([
+  "planning",
+  "awaiting-approval",
+  "running",
+  "evaluating",
+  "finishing",
+  "done",
+  "paused",
+  "failed",
+  "stopped",
+]);
 export type Phase = z.infer<typeof PhaseSchema>;
 
 const ACTIVE: ReadonlySet<Phase> = new Set(["planning", "running", "evaluating", "finishing"]);

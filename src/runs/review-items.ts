@@ -25,7 +25,10 @@ export async function reviewItems(octokit: Octokit, repo: RepoRef, requests: rea
       continue;
     }
     if (request.kind === "review" && request.body.trim()) {
-      items.push({ text: itemText(`Review by @${request.by}: ${request.body}`), origin: { by: request.by, url: request.url, pr: request.pr } });
+      items.push({
+        text: itemText(`Review by @${request.by}: ${request.body}`),
+        origin: { by: request.by, url: request.url, pr: request.pr },
+      });
     }
     for (const comment of await commentsOf(octokit, repo, request, log)) {
       if (!comment.body.trim()) continue;

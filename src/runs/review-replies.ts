@@ -8,7 +8,12 @@ import type { Logger } from "./run-deps.js";
 /** The diff hunk (and its place) an instruction's line comment was made on, for the agent: data, bounded. */
 const MAX_HUNK_CHARS = 4_000;
 
-export async function reviewContext(octokit: Octokit, repo: RepoRef, instruction: PlanInstruction, log: Logger): Promise<string | undefined> {
+export async function reviewContext(
+  octokit: Octokit,
+  repo: RepoRef,
+  instruction: PlanInstruction,
+  log: Logger,
+): Promise<string | undefined> {
   const comment = instruction.origin?.c;
   if (!comment) return undefined;
   try {
@@ -59,7 +64,13 @@ export async function answerUnfinished(
 
 async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: number, body: string, log: Logger): Promise<void> {
   try {
-    await octokit.rest.pulls.createReplyForReviewComment({ owner: repo.owner, repo: repo.repo, pull_number: pr, comment_id: comment, body });
+    await octokit.rest.pulls.createReplyForReviewComment({
+      owner: repo.owner,
+      repo: repo.repo,
+      pull_number: pr,
+      comment_id: comment,
+      body,
+    });
   } catch (e) {
     if ((e as { status?: number }).status !== 404) throw e;
     log.info({ comment }, "the review comment's thread is gone; not answered");

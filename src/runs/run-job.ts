@@ -54,7 +54,8 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   // An end that came after a's commands and reviews overrides them (a closed pull request is not continued).
   const earlier: Pick<RunJob, "reviews" | "commands"> = b.end ? {} : a;
   const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])];
-  const end = b.end ?? a.end;
+  // A merge is final: the issue closing with it does not make the run merely stopped.
+  const end = a.end === "pull-merged" ? a.end : (b.end ?? a.end);
   return {
     ...b,
     commands: [...(earlier.commands ?? []), ...(b.commands ?? [])],

@@ -19,7 +19,9 @@ export interface ReviewItem {
 /** The items the requests ask for; line comments are read from GitHub (a review's payload has none). */
 export async function reviewItems(octokit: Octokit, repo: RepoRef, requests: readonly ReviewRequest[], log: Logger): Promise<ReviewItem[]> {
   const items: ReviewItem[] = [];
-  for (const request of requests) {
+  // A review's own order (its body, then its comments) wins over the order its events came in.
+  const ordered = [...requests].sort((a, b) => Number(b.kind === "review") - Number(a.kind === "review"));
+  for (const request of ordered) {
     if (request.kind === "instruction") {
       items.push({ text: itemText(request.text), origin: { by: request.by, url: request.url, pr: request.pr } });
       continue;

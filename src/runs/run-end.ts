@@ -7,13 +7,14 @@ import type { RunEnd } from "./run-job.js";
 
 /**
  * The run's pull request closed or merged, or its issue closed or unlabelled (pure): merged, the run is
- * done; otherwise it is stopped with why (a done run stays done: the merge closes the issue too). A
- * stopped run resumes with `/l2mac continue`.
+ * done; otherwise it is stopped with why (a done run stays done when only its issue closes: the merge
+ * closes it too). A stopped run resumes with `/l2mac continue`.
  */
 export function applyEnd(plan: Plan, end: RunEnd): Plan {
   const idle = { current: plan.evaluation ? plan.current : undefined };
   if (end === "pull-merged") return { ...plan, ...idle, phase: "done", reason: reasons.ended(end) };
-  if (plan.phase === "done") return plan;
+  // The issue closed by the merge (or by hand) after the run finished: it stays done.
+  if (plan.phase === "done" && (end === "issue-closed" || end === "unlabeled")) return plan;
   return { ...plan, ...idle, phase: "stopped", reason: reasons.ended(end) };
 }
 

@@ -237,13 +237,32 @@ describe("the pull request's life ends the run", () => {
     expect(h.llm.requests.length).toBe(count);
   });
 
-  it("marks the run done when its pull request is merged, and stops it when the issue is closed", async () => {
-    const { h, issue, pr } = await finishedRun();
-    await h.closePull(pr, { merged: true });
-    await h.endIssue(issue, "closed");
+  it("marks the run done when its pull request is merged mid-instruction, and keeps it done when the merge closes the issue", async () => {
+    const hold = holdAt("Rename greet");
+    const { h, issue, pr } = await finishedRun({ hook: hold.hook });
+    await h.review(pr, { by: "alice", state: "COMMENTED", body: "Rename greet to hello." });
+    await hold.reached();
+    await h.closePull(pr, { merged: true, by: "acme" });
+    await h.endIssue(issue, "closed", "acme");
+    const count = h.llm.requests.length;
+    hold.release();
     await settle(h);
-    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done/);
+    expect(h.llm.requests.length).toBe(count);
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done ·/);
     expect(existsSync(join(h.env.L2MAC_WORKDIR, "acme", "demo", `issue-${issue}`))).toBe(false);
+  });
+
+  it("stops the run when the `l2mac` label is removed from the issue", async () => {
+    const hold = holdAt("Rename greet");
+    const { h, issue, pr } = await finishedRun({ hook: hold.hook });
+    await h.review(pr, { by: "alice", state: "COMMENTED", body: "Rename greet to hello." });
+    await hold.reached();
+    await h.endIssue(issue, "unlabeled", "rita");
+    const count = h.llm.requests.length;
+    hold.release();
+    await settle(h);
+    expect(h.llm.requests.length).toBe(count);
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* stopped: the L2MAC label was removed/);
   });
 
   it("resumes a run stopped by closing after the pull request is reopened and `/l2mac continue`", async () => {

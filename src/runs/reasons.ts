@@ -7,7 +7,8 @@ import type { RunEnd } from "./run-job.js";
  * - reasons: why a run paused, failed or ended, shown after "paused:" in the status line, so a clause
  *   with no final period; one that waits for a person says what to do next;
  * - notes: sentences shown under the status line;
- * - replies: comments on the issue, each a sentence that starts with whom it answers.
+ * - replies: comments on the issue, each a sentence that starts with whom it answers;
+ * - thread replies: answers in a review comment's thread, about the instruction it became.
  */
 
 const n = (count: number): string => count.toLocaleString("en-US");
@@ -80,11 +81,14 @@ export const replies = {
   nothingToContinue: (actor: string) => `@${actor} Nothing to continue: every item of the program is done. Add or untick items first.`,
   nothingToAccept: (actor: string) => `@${actor} there is no changed title or description to accept.`,
   changedAgain: (actor: string) => `@${actor} the issue changed again after the diff you saw; review the new diff, then accept again.`,
-  /** In a line comment's thread, once its instruction is done. */
-  threadDone: (commit: string, url: string, summary: string) => `Done in [\`${commit.slice(0, 7)}\`](${url}): ${summary}`,
-  threadSkipped: () => "Skipped: the item was ticked off in the checklist without being run.",
-  threadDoneNoChange: (summary: string) => `Done, with no change to the files: ${summary}`,
-  threadUnfinished: (reason: string) => `Not done yet, the run stopped on it: ${reason}`,
   notAccepted: (actor: string, command: string) =>
     `@${actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${command}\` was not done. Review the diff, then ${ACCEPT}.`,
+};
+
+/** Replies in a review comment's thread: each about the instruction the comment became. */
+export const threadReplies = {
+  done: (commit: string, url: string, summary: string) => `Done in [\`${commit.slice(0, 7)}\`](${url}): ${summary}`,
+  doneNoChange: (summary: string) => `Done, with no change to the files: ${summary}`,
+  skipped: () => "Skipped: the item was ticked off in the checklist without being run.",
+  unfinished: (reason: string) => `Not done yet, the run stopped on it: ${reason}`,
 };

@@ -2,7 +2,7 @@ import { plainText } from "../github/markdown-text.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { setInstruction, type Plan, type PlanInstruction } from "../github/plan.js";
 import { ReviewCommentSchema } from "../github/pull-payloads.js";
-import { replies } from "./reasons.js";
+import { threadReplies } from "./reasons.js";
 import type { Logger } from "./run-deps.js";
 
 /** The diff hunk (and its place) an instruction's line comment was made on, for the agent: data, bounded. */
@@ -40,10 +40,10 @@ export async function answerThreads(octokit: Octokit, repo: RepoRef & { url: str
     const summary = plainText(i.summary ?? "", 300);
     const body =
       i.status === "skipped"
-        ? replies.threadSkipped()
+        ? threadReplies.skipped()
         : i.commit
-          ? replies.threadDone(i.commit, `${repo.url}/commit/${encodeURIComponent(i.commit)}`, summary)
-          : replies.threadDoneNoChange(summary);
+          ? threadReplies.done(i.commit, `${repo.url}/commit/${encodeURIComponent(i.commit)}`, summary)
+          : threadReplies.doneNoChange(summary);
     await reply(octokit, repo, origin.pr, origin.c, body, log);
     next = setInstruction(next, i.id, { origin: { ...origin, a: true } });
   }
@@ -59,7 +59,7 @@ export async function answerUnfinished(
   log: Logger,
 ): Promise<void> {
   const origin = instruction.origin;
-  if (origin?.c) await reply(octokit, repo, origin.pr, origin.c, replies.threadUnfinished(plainText(reason, 300)), log);
+  if (origin?.c) await reply(octokit, repo, origin.pr, origin.c, threadReplies.unfinished(plainText(reason, 300)), log);
 }
 
 async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: number, body: string, log: Logger): Promise<void> {

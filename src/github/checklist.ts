@@ -216,9 +216,19 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
 /** Under an item a review asked for: who asked, linked to the review, and where (all escaped: the reviewer's text). */
 function originLine(origin: ReviewOriginState, stage: Stage): string {
   const who = `@${plainText(origin.by, 100)}`;
-  const review = stage.compact ? `review by ${who}` : `[review by ${who}](${encodeURI(origin.url).replace(/[()]/g, encodeURIComponent)})`;
+  const link = !stage.compact && /^https?:\/\//.test(origin.url) ? safeUrl(origin.url) : undefined;
+  const review = link ? `[review by ${who}](${link})` : `review by ${who}`;
   const where = origin.p ? ` on ${plainText(origin.p, 200)}${origin.l ? `:${origin.l}` : ""}` : "";
   return `  💬 from the ${review}${where}`;
+}
+
+/** A link target no text can break out of (parentheses, spaces, line breaks are encoded); undefined when not a URL. */
+function safeUrl(url: string): string | undefined {
+  try {
+    return encodeURI(url).replace(/[()]/g, encodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state block as a stage keeps it: shorter summaries and CI failure, and in the last stage no per-item extras. */

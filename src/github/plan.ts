@@ -179,7 +179,7 @@ export function stateOf(plan: Plan): PlanState {
       ...(i.usage ? { u: i.usage } : {}),
       ...(i.redo ? { redo: true } : {}),
       ...(i.ci ? { ci: { r: i.ci.result, url: i.ci.url } } : {}),
-      ...(i.origin ? { rv: i.origin } : {}),
+      ...(i.origin ? { rv: originState(i.origin) } : {}),
     };
   }
   return {
@@ -203,6 +203,14 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.pendingTask ? { pendingTask: pendingTaskState(plan.pendingTask) } : {}),
   };
 }
+
+/** Within the state block's bounds, whatever the payload said. */
+const originState = (o: ReviewOriginState): ReviewOriginState => ({
+  ...o,
+  by: o.by.slice(0, 100),
+  url: o.url.slice(0, 500),
+  ...(o.p !== undefined ? { p: o.p.slice(0, 500) } : {}),
+});
 
 const pendingTaskState = (p: PendingTask): PlanState["pendingTask"] => ({
   h: p.hash,

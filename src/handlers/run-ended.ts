@@ -36,10 +36,12 @@ export function onIssueEnded(deps: EndDeps) {
   return async (context: Context<"issues.closed" | "issues.unlabeled">): Promise<void> => {
     const { payload } = context;
     if (payload.issue.pull_request) return skipped(context, "a pull request, not an issue");
-    if (payload.action === "unlabeled") {
+    // Only an issue that carries (or just lost) the label can have a run: most closed issues cost no request.
+    const names = payload.action === "unlabeled" ? [payload.label?.name ?? ""] : (payload.issue.labels ?? []).map((l) => l.name);
+    if (names.length === 0) return skipped(context, "the issue has no labels");
+    if (!names.includes("l2mac")) {
       const loaded = await loadRepoConfig(context.octokit, context.repo());
-      const label = loaded.ok ? loaded.config.label : "l2mac";
-      if (payload.label?.name !== label) return skipped(context, `the label removed is not \`${label}\``);
+      if (!loaded.ok || !names.includes(loaded.config.label)) return skipped(context, "the issue does not carry the L2MAC label");
     }
     if (!(await findPlanComment(context.octokit, context.issue(), await deps.botLogin())))
       return skipped(context, "no L2MAC run on this issue");

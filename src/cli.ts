@@ -10,6 +10,7 @@ import { createLlm } from "./local/llm-settings.js";
 import { defaultWorkspace, latestUnfinishedWorkspace, runLocal, UsageError } from "./local/local-run.js";
 import { progressReporter } from "./local/progress.js";
 import { readPromptProgram } from "./local/prompt-program.js";
+import type { Program } from "./engine/program.js";
 import { PromptsFileError } from "./engine/prompts.js";
 import { evalMain } from "./eval/eval-command.js";
 import { errorMessage } from "./engine/error-message.js";
@@ -36,7 +37,8 @@ Options:
   --context-window N       the model's context window in tokens (default: $L2MAC_CONTEXT_WINDOW, else asked of the server)
   --max-cost USD           pause when the run has cost this much
   --max-tokens N           pause when the run has used this many tokens
-  --max-turns N            turns per instruction before pausing (default: 40)
+  --max-turns N            turns per instruction in one context before pausing (default: 40); each of the
+                           up to 30 context restarts starts a new count
   --max-retries N          retries of a failed LLM request (default: 5)
   --resume                 continue the run in --workspace (or the newest unfinished one) at its first unfinished instruction
   -h, --help               show this help
@@ -64,6 +66,25 @@ const Flags = z.object({
   help: z.boolean().default(false),
 });
 
+const OPTIONS = {
+  domain: { type: "string" },
+  steps: { type: "string" },
+  "prompt-program": { type: "string" },
+  "prompts-file": { type: "string" },
+  workspace: { type: "string" },
+  "test-cmd": { type: "string" },
+  "test-timeout": { type: "string" },
+  model: { type: "string" },
+  "base-url": { type: "string" },
+  "context-window": { type: "string" },
+  "max-cost": { type: "string" },
+  "max-tokens": { type: "string" },
+  "max-turns": { type: "string" },
+  "max-retries": { type: "string" },
+  resume: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
@@ -72,99 +93,18 @@ export interface CliIo {
 }
 
 /** The `l2mac` command; returns the exit status. */
-// house: kept whole while issues 14 and 15 add `doctor` and `eval` here; split it (flags, run, report) after.
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const say = (text: string) => io.stdout.write(`${text}\n`);
   if (argv[0] === "doctor") return doctor(argv.slice(1), io);
   try {
     if (argv[0] === "eval") return await evalMain(argv.slice(1), io);
-    let raw;
-    try {
-      raw = parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        options: {
-          domain: { type: "string" },
-          steps: { type: "string" },
-          "prompt-program": { type: "string" },
-          "prompts-file": { type: "string" },
-          workspace: { type: "string" },
-          "test-cmd": { type: "string" },
-          "test-timeout": { type: "string" },
-          model: { type: "string" },
-          "base-url": { type: "string" },
-          "context-window": { type: "string" },
-          "max-cost": { type: "string" },
-          "max-tokens": { type: "string" },
-          "max-turns": { type: "string" },
-          "max-retries": { type: "string" },
-          resume: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${errorMessage(e)}\n\n${USAGE}`);
-    }
-    const parsed = Flags.safeParse(raw.values);
-    if (!parsed.success) {
-      throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
-    }
-    const flags = parsed.data;
-    if (flags.help) {
-      say(USAGE);
+    const parsed = parseCommandLine(argv);
+    if (parsed === "help") {
+      io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const task = raw.positionals.join(" ").trim();
-    if (!task && !flags.resume) throw new UsageError(`No task given.\n\n${USAGE}`);
-
-    let workspace = flags.workspace ? resolve(flags.workspace) : undefined;
-    if (flags.resume && !workspace) {
-      workspace = await latestUnfinishedWorkspace();
-      if (!workspace) throw new UsageError("Nothing to resume: no unfinished run under ./workspace. Name one with --workspace DIR.");
-    }
-    workspace ??= defaultWorkspace(task);
-
-    const llm = await createLlm(
-      { model: flags.model, baseURL: flags["base-url"], contextWindow: flags["context-window"], maxRetries: flags["max-retries"] },
-      io.env,
-      (warning) => io.stderr.write(`l2mac: ${warning}\n`),
-    );
-    const instructions = flags["prompt-program"] ? await readPromptProgram(flags["prompt-program"]) : undefined;
-    const progress = progressReporter(io.stdout);
-    say(`${flags.resume ? "Resuming" : "Workspace"}: ${workspace} · model ${llm.model}`);
-    if (flags["test-cmd"]) say(`Evaluator: \`${flags["test-cmd"]}\` runs the generated code on this machine.`);
-    const { program } = await runLocal({
-      task: task || undefined,
-      domain: flags.domain,
-      steps: flags.steps,
-      instructions,
-      promptsFile: flags["prompts-file"],
-      workspace,
-      testCommand: flags["test-cmd"],
-      testTimeoutMs: flags["test-timeout"] ? flags["test-timeout"] * 1000 : undefined,
-      llm,
-      budgets: {
-        maxCostUsd: flags["max-cost"],
-        maxTokens: flags["max-tokens"],
-        ...(flags["max-turns"] ? { maxTurnsPerInstruction: flags["max-turns"] } : {}),
-      },
-      resume: flags.resume,
-      signal: io.signal,
-      onEvent: progress.listener,
-    }).finally(() => progress.close());
-
-    const done = program.instructions.filter((i) => i.status === "done").length;
-    const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, ${formatCost(program.usage, 4)}`;
-    if (program.status === "done") {
-      say(`Done: ${done} instructions, ${spent}. Files in ${workspace}`);
-      return 0;
-    }
-    const verb = program.status === "paused" ? "Paused" : "Failed";
-    io.stderr.write(
-      `${verb} after ${done} of ${program.instructions.length} instructions (${spent}): ${program.reason ?? "unknown reason"}\n`,
-    );
-    if (program.instructions.length > 0) io.stderr.write(`Continue with: l2mac --resume --workspace ${workspace}\n`);
-    return program.status === "paused" ? 2 : 1;
+    const workspace = await chooseWorkspace(parsed);
+    const program = await runTask(parsed, workspace, io);
+    return report(program, workspace, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof PromptsFileError) {
       io.stderr.write(`l2mac: ${e.message}\n`);
@@ -172,6 +112,88 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     throw e;
   }
+}
+
+interface CommandLine {
+  flags: z.infer<typeof Flags>;
+  /** The task from the positional words; "" when resuming. */
+  task: string;
+}
+
+function parseCommandLine(argv: readonly string[]): CommandLine | "help" {
+  let raw;
+  try {
+    raw = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+  } catch (e) {
+    throw new UsageError(`${errorMessage(e)}\n\n${USAGE}`);
+  }
+  const parsed = Flags.safeParse(raw.values);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
+  }
+  const flags = parsed.data;
+  if (flags.help) return "help";
+  const task = raw.positionals.join(" ").trim();
+  if (!task && !flags.resume) throw new UsageError(`No task given.\n\n${USAGE}`);
+  return { flags, task };
+}
+
+/** `--workspace`, else with `--resume` the newest unfinished run, else a new folder named for the task. */
+async function chooseWorkspace({ flags, task }: CommandLine): Promise<string> {
+  if (flags.workspace) return resolve(flags.workspace);
+  if (!flags.resume) return defaultWorkspace(task);
+  const latest = await latestUnfinishedWorkspace();
+  if (!latest) throw new UsageError("Nothing to resume: no unfinished run under ./workspace. Name one with --workspace DIR.");
+  return latest;
+}
+
+async function runTask({ flags, task }: CommandLine, workspace: string, io: CliIo): Promise<Program> {
+  const say = (text: string) => io.stdout.write(`${text}\n`);
+  const llm = await createLlm(
+    { model: flags.model, baseURL: flags["base-url"], contextWindow: flags["context-window"], maxRetries: flags["max-retries"] },
+    io.env,
+    (warning) => io.stderr.write(`l2mac: ${warning}\n`),
+  );
+  const instructions = flags["prompt-program"] ? await readPromptProgram(flags["prompt-program"]) : undefined;
+  const progress = progressReporter(io.stdout);
+  say(`${flags.resume ? "Resuming" : "Workspace"}: ${workspace} · model ${llm.model}`);
+  if (flags["test-cmd"]) say(`Evaluator: \`${flags["test-cmd"]}\` runs the generated code on this machine.`);
+  const { program } = await runLocal({
+    task: task || undefined,
+    domain: flags.domain,
+    steps: flags.steps,
+    instructions,
+    promptsFile: flags["prompts-file"],
+    workspace,
+    testCommand: flags["test-cmd"],
+    testTimeoutMs: flags["test-timeout"] ? flags["test-timeout"] * 1000 : undefined,
+    llm,
+    budgets: {
+      maxCostUsd: flags["max-cost"],
+      maxTokens: flags["max-tokens"],
+      ...(flags["max-turns"] ? { maxTurnsPerInstruction: flags["max-turns"] } : {}),
+    },
+    resume: flags.resume,
+    signal: io.signal,
+    onEvent: progress.listener,
+  }).finally(() => progress.close());
+  return program;
+}
+
+/** What the run came to, and the exit status: 0 finished, 2 paused, 1 failed. */
+function report(program: Program, workspace: string, io: CliIo): number {
+  const done = program.instructions.filter((i) => i.status === "done").length;
+  const spent = `${totalTokens(program.usage).toLocaleString("en-US")} tokens, ${formatCost(program.usage, 4)}`;
+  if (program.status === "done") {
+    io.stdout.write(`Done: ${done} instructions, ${spent}. Files in ${workspace}\n`);
+    return 0;
+  }
+  const verb = program.status === "paused" ? "Paused" : "Failed";
+  io.stderr.write(
+    `${verb} after ${done} of ${program.instructions.length} instructions (${spent}): ${program.reason ?? "unknown reason"}\n`,
+  );
+  if (program.instructions.length > 0) io.stderr.write(`Continue with: l2mac --resume --workspace ${workspace}\n`);
+  return program.status === "paused" ? 2 : 1;
 }
 
 async function isEntryPoint(): Promise<boolean> {

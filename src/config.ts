@@ -110,7 +110,17 @@ export const RepoConfigSchema = z
       .object({
         max_tokens: z.number().int().positive().optional().describe("Prompt and completion tokens per run; reaching it pauses the run."),
         max_cost_usd: positive.optional().describe("USD per run; reaching it pauses the run. Needs a known or configured model price."),
-        max_turns_per_instruction: z.number().int().min(1).max(500).default(40).describe("LLM turns one instruction may take."),
+        max_turns_per_instruction: z
+          .number()
+          .int()
+          .min(1)
+          .max(500)
+          .default(40)
+          .describe(
+            "LLM turns one instruction may take in one context before the run pauses. Each of the up to 30 " +
+              "context restarts (the paper's r_max) starts a new count, so r_max is the limit that binds; " +
+              "an instruction takes at most 31 times this many turns in all.",
+          ),
       })
       .strict()
       .default({ max_turns_per_instruction: 40 })

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Language, LANGUAGE_VERSION, MIN_COMPATIBLE_VERSION, Parser, type Node, type Tree } from "web-tree-sitter";
 import type { SyntaxProblem } from "../engine/syntax-checker.js";
+import { hasFalsePositives } from "./grammar-false-positives.js";
 
 /** Code by tree-sitter (the grammars of tree-sitter-wasms, in web-tree-sitter's wasm runtime). */
 
@@ -163,7 +164,8 @@ export class TreeSitterGrammars {
       return [];
     }
     try {
-      return tree ? collectProblems(path, tree.rootNode, maxProblems) : [];
+      const problems = tree ? collectProblems(path, tree.rootNode, maxProblems) : [];
+      return hasFalsePositives(grammar) ? problems.map((p) => ({ ...p, unsure: true as const })) : problems;
     } finally {
       tree?.delete();
       parser.delete();

@@ -8,6 +8,10 @@ export interface Budgets {
   maxCostUsd?: number;
   /** Instructions executed in one invocation of the run. */
   maxInstructions?: number;
+  /**
+   * LLM turns of one instruction in one context; each context restart starts a new count, so the
+   * restarts bind (the paper's limit) and an instruction takes at most this × (maxContextRestarts + 1).
+   */
   maxTurnsPerInstruction: number;
   /** Summarise-and-restart cycles per instruction before it fails (the paper's r_max). */
   maxContextRestarts: number;

@@ -85,7 +85,10 @@ class ControlUnit {
   private readonly tools = AGENT_TOOL_SPECS;
   /** Shrinks when the server says the context is longer than we counted (other tokenizers count more). */
   private safety = PROMPT_SAFETY;
+  /** Turns over all of the instruction's contexts, for progress reports. */
   private turns = 0;
+  /** Turns in the current context: the turn cap counts these, so the r_max context restarts can all happen. */
+  private contextTurns = 0;
   private restarts = 0;
 
   constructor(private readonly input: ExecuteInstructionInput) {
@@ -101,10 +104,12 @@ class ControlUnit {
   async run(): Promise<InstructionOutcome> {
     let conversation = await this.fresh();
     for (;;) {
-      if (this.turns >= this.input.budgets.maxTurnsPerInstruction) {
+      // Per context: every restart (at most r_max) starts a new count, so an instruction takes at most
+      // maxTurnsPerInstruction × (maxContextRestarts + 1) turns in all.
+      if (this.contextTurns >= this.input.budgets.maxTurnsPerInstruction) {
         throw new Stop(
           "paused",
-          `instruction ${this.input.index} used all ${this.input.budgets.maxTurnsPerInstruction} turns without completing`,
+          `instruction ${this.input.index} used all ${this.input.budgets.maxTurnsPerInstruction} turns of one context without completing`,
         );
       }
       if (countPrompt(conversation.messages, this.tools) > this.budget) {
@@ -127,6 +132,7 @@ class ControlUnit {
         continue;
       }
       this.turns++;
+      this.contextTurns++;
       const reply = normaliseReply(response.message);
       conversation.addReply(reply);
       this.emit({ type: "turn", index: this.input.index, total: this.input.total, turn: this.turns, usage: this.input.meter.total });
@@ -260,6 +266,7 @@ class ControlUnit {
     if (countPrompt(fresh.messages, this.tools) > this.budget) {
       throw new Stop("failed", `the task and instruction ${this.input.index} alone do not fit the model's context window`);
     }
+    this.contextTurns = 0;
     return fresh;
   }
 

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Discovery } from "./context-window.js";
+import type { Discovery } from "./window-discovery.js";
 import { initialQuirks, type Quirks } from "./llm-quirks.js";
 import type { ServerFamily } from "./server-family.js";
 

@@ -12,6 +12,8 @@ export interface InstructionPromptsInput {
   prompts: Prompts;
   task: string;
   instruction: Instruction;
+  /** The program's length: fills `{steps}` of the planning message a reference-style prompts file shows agents. */
+  total: number;
   earlierSummaries: readonly string[];
   feedback?: string;
   /** What the instruction refers to (a reviewer's diff hunk), shown fenced, as data. */
@@ -51,10 +53,8 @@ export class InstructionPrompts {
     const { prompts, task, instruction, feedback, context } = this.input;
     const values = await this.values(budget, progressNote);
     let text = fillPrompt(prompts.control_unit_execute_instruction, values);
-    // Prompt files written for the reference have no {prompt_task} here: it kept the planning message in view.
-    if (!placeholdersIn(prompts.control_unit_execute_instruction).includes("prompt_task")) {
-      text = `The overall task, as background:\n${task}\n\n${text}`;
-    }
+    const background = this.background();
+    if (background) text = `${background}\n\n${text}`;
     if (instruction.redo) {
       text +=
         "\n\nThis step was finished before and is being redone at the maintainer's request. Its earlier output is already in the files: review it and change what the step now asks for.";
@@ -66,6 +66,22 @@ export class InstructionPrompts {
       text += `\n\nThe checks of the previous attempt at this step failed. Fix the cause:\n${clipTail(feedback, shareOf(budget, FEEDBACK_SHARE))}`;
     }
     return [system(fillPrompt(prompts.system, { ...values, prompt_task: task })), user(text)];
+  }
+
+  /**
+   * What a prompts file written for the reference relies on agents seeing besides the instruction. The
+   * reference keeps the filled planning message (`first_message`: the task and, in such files, the coding
+   * guidance) in every agent's context; when the instruction template has no `{prompt_task}` of its own,
+   * agents get that message too. It leads the instruction's message rather than being a user message of
+   * its own: some chat templates (Mistral's, Gemma's) refuse two user messages in a row.
+   */
+  private background(): string | undefined {
+    const { prompts, task, total } = this.input;
+    if (placeholdersIn(prompts.control_unit_execute_instruction).includes("prompt_task")) return undefined;
+    const first = fillPrompt(prompts.first_message, { prompt_task: task, steps: total }).trim();
+    // A planning message without the task would leave the agent without it.
+    if (placeholdersIn(prompts.first_message).includes("prompt_task")) return first;
+    return [`The overall task, as background:\n${task}`, first].filter(Boolean).join("\n\n");
   }
 
   /** After a turn without a completed step: is the instruction done? */

@@ -1,5 +1,6 @@
 import { azureConnection } from "./azure.js";
-import { windowWarning, type Discovery } from "./context-window.js";
+import { windowWarning } from "./context-window.js";
+import type { Discovery } from "./window-discovery.js";
 import { EndpointMemory } from "./endpoint-memory.js";
 import type { LLM } from "./llm.js";
 import { OpenAiLlm } from "./openai-llm.js";

@@ -1,4 +1,4 @@
-import type { Discovery } from "./context-window.js";
+import type { Discovery } from "./window-discovery.js";
 import { sentences, type Where } from "./incompatibility.js";
 import { LlmError, type ChatRequest, type ToolSpec } from "./llm.js";
 import { connectLlm, LlmConfigError, type ConnectOptions } from "./llm-connection.js";

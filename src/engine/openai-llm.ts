@@ -1,24 +1,18 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AzureOpenAI } from "openai";
-import {
-  causeText,
-  chooseWindow,
-  DEFAULT_CONTEXT_WINDOW,
-  discoverContextWindow,
-  knownContextWindow,
-  type ContextWindow,
-  type Discovery,
-} from "./context-window.js";
+import OpenAI, { AzureOpenAI } from "openai";
+import { chooseWindow, DEFAULT_CONTEXT_WINDOW, knownContextWindow, type ContextWindow } from "./context-window.js";
 import { EndpointMemory } from "./endpoint-memory.js";
-import { explainRefusal, rejectedRequest, type Where } from "./incompatibility.js";
-import type { ChatRequest, ChatResponse, LLM, TokenCounts, ToolChoice } from "./llm.js";
+import type { ChatRequest, ChatResponse, LLM, TokenCounts } from "./llm.js";
 import { LlmError } from "./llm.js";
 import { normalisingFetch } from "./llm-error-body.js";
-import { isModelSideToolFailure, learnFrom, observeTokens, type Quirks, type Refusal, type SentShape } from "./llm-quirks.js";
+import { isModelSideToolFailure, learnFrom, observeTokens, type Quirks } from "./llm-quirks.js";
 import { readAssistantMessage } from "./llm-reply.js";
-import type { AssistantMessage, ChatMessage } from "./messages.js";
+import type { AssistantMessage } from "./messages.js";
+import { refusalOf, toLlmError } from "./openai-errors.js";
+import { shapeOf, toCreateParams, type CreateParams } from "./openai-wire.js";
 import { familyOfHost, type ServerFamily } from "./server-family.js";
 import { countMessage, countPrompt } from "./token-counter.js";
 import { costOf, type Prices } from "./usage.js";
+import { discoverContextWindow, type Discovery } from "./window-discovery.js";
 
 /**
  * The LLM port over the official OpenAI SDK, for OpenAI and any OpenAI-compatible server (Azure through
@@ -52,38 +46,13 @@ export interface OpenAiLlmOptions {
   fetch?: typeof fetch;
 }
 
-type CreateParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-type WireMessage = OpenAI.Chat.ChatCompletionMessageParam;
-
 /** The window of a model by name: the table of known models, else the conservative default. */
 export function contextWindowFor(model: string): number {
   return knownContextWindow(model) ?? DEFAULT_CONTEXT_WINDOW;
 }
 
-const bareName = (model: string): string => model.toLowerCase().replace(/^.*\//, "");
-
-// Reasoning models take `max_completion_tokens` and reject any temperature but the default.
-const isReasoningModel = (model: string): boolean => /^(o1|o3|o4|gpt-5)/.test(bareName(model));
-
 // Each refusal teaches at most one change; a request is not re-sent more often than there are changes to make.
 const MAX_ADAPTATIONS = 6;
-
-// OpenAI, vLLM, llama.cpp, LM Studio, Ollama, OpenRouter, DeepSeek, Gemini, Anthropic and Kimi phrasings of "prompt too long".
-const CONTEXT_LENGTH = new RegExp(
-  [
-    "context[ _]length",
-    "maximum context",
-    "context (size|window)",
-    "too many tokens",
-    "exceeds? the (available )?context",
-    "exceeds the maximum number of tokens allowed",
-    "prompt is too long",
-    "exceed context limit",
-    "exceeded model token limit",
-    "context the overflows",
-  ].join("|"),
-  "i",
-);
 
 export class OpenAiLlm implements LLM {
   readonly model: string;
@@ -157,7 +126,7 @@ export class OpenAiLlm implements LLM {
   }
 
   /**
-   * Asks the server for the model's window unless one was configured (see context-window.ts), and learns
+   * Asks the server for the model's window unless one was configured (see window-discovery.ts), and learns
    * what kind of server it is. Remembered per endpoint for a while, so runs do not each ask again.
    */
   async discoverWindow(configured?: number): Promise<Discovery> {
@@ -245,35 +214,7 @@ export class OpenAiLlm implements LLM {
   }
 
   private toParams(request: ChatRequest): CreateParams {
-    const quirks = this.quirks;
-    const params: CreateParams = { model: this.model, messages: toWireMessages(request.messages, quirks) };
-    const tools = request.tools ?? [];
-    const toolsOff = request.toolChoice === "none" && quirks.toolsOffForNone;
-    // tool_choice and parallel_tool_calls without tools are 400s.
-    if (tools.length > 0 && !toolsOff) {
-      params.tools = tools.map((t) => ({
-        type: "function",
-        function: { name: t.name, description: t.description, parameters: t.parameters },
-      }));
-      if (request.toolChoice !== undefined) params.tool_choice = this.wireToolChoice(request.toolChoice, tools.length);
-      if (this.parallelToolCalls !== undefined && !quirks.noParallelToolCalls) params.parallel_tool_calls = this.parallelToolCalls;
-    }
-    const reasoning = isReasoningModel(this.model);
-    if (request.temperature !== undefined && !reasoning && !quirks.noTemperature) params.temperature = request.temperature;
-    if (request.maxTokens !== undefined) {
-      if (reasoning || quirks.maxCompletionTokens) params.max_completion_tokens = request.maxTokens;
-      else params.max_tokens = request.maxTokens;
-    }
-    // OpenRouter compresses (cuts) prompts of small-window endpoints unless told not to.
-    if (quirks.noTransforms) (params as CreateParams & { transforms: string[] }).transforms = [];
-    return params;
-  }
-
-  /** A forced choice of the only tool is sent as "required" (LM Studio rejects named ones, llama.cpp ignores them). */
-  private wireToolChoice(choice: ToolChoice, toolCount: number): OpenAI.Chat.ChatCompletionToolChoiceOption {
-    if (typeof choice === "string") return choice;
-    if (toolCount === 1) return this.quirks.forced;
-    return { type: "function", function: { name: choice.name } };
+    return toCreateParams(request, { model: this.model, parallelToolCalls: this.parallelToolCalls, quirks: this.quirks });
   }
 
   private usageFrom(usage: OpenAI.CompletionUsage | undefined, ours: number, reply: AssistantMessage): TokenCounts {
@@ -294,56 +235,8 @@ export class OpenAiLlm implements LLM {
     return this.pricing ? { ...counts, costUsd: costOf(counts, this.pricing.prices) } : counts;
   }
 
-  private where(): Where {
-    return { endpoint: this.endpoint, model: this.model, family: this.family };
-  }
-
   private toLlmError(error: unknown, signal: AbortSignal | undefined): LlmError {
-    if (error instanceof LlmError) return error;
-    if (error instanceof APIUserAbortError || signal?.aborted) return new LlmError("aborted", "the LLM request was aborted");
-    if (error instanceof APIConnectionTimeoutError) {
-      return new LlmError("unavailable", this.redact(`the LLM endpoint at ${this.endpoint} timed out (retries exhausted)`));
-    }
-    if (error instanceof APIConnectionError) {
-      return new LlmError("unavailable", this.redact(`could not reach the LLM endpoint at ${this.endpoint}: ${causeText(error)}`));
-    }
-    if (error instanceof APIError && typeof error.status === "number") return this.statusError(error, error.status);
-    const text = error instanceof Error ? error.message : String(error);
-    return new LlmError("unavailable", this.redact(`LLM call to ${this.endpoint} failed: ${text}`));
-  }
-
-  private statusError(error: APIError, status: number): LlmError {
-    const server = this.redact(serverMessage(error));
-    if (status === 401 || status === 403) {
-      return new LlmError(
-        "auth",
-        `the LLM endpoint at ${this.endpoint} refused the API key (${status}: ${server}); check OPENAI_API_KEY`,
-        status,
-      );
-    }
-    const explained = explainRefusal({ status, message: server, code: error.code ?? undefined }, this.where());
-    if (explained) return new LlmError(explained.kind, this.redact(explained.message), status);
-    if (status === 408 || status === 409 || status === 429 || status >= 500) {
-      return new LlmError(
-        "unavailable",
-        `the LLM endpoint at ${this.endpoint} answered ${status} and retries were exhausted: ${server}`,
-        status,
-      );
-    }
-    const type = (error.error as { type?: unknown } | undefined)?.type;
-    if (error.code === "context_length_exceeded" || type === "exceed_context_size_error" || CONTEXT_LENGTH.test(server)) {
-      return new LlmError("context-length", `the prompt exceeds the context window of ${this.model}: ${server}`, status);
-    }
-    if (status >= 400 && status < 500) return new LlmError("bad-request", rejectedRequest(this.where(), status, server), status);
-    return new LlmError("unavailable", `the LLM endpoint at ${this.endpoint} answered ${status}: ${server}`, status);
-  }
-
-  // Servers echo (parts of) keys in auth errors; never let the key or anything key-shaped through.
-  private redact(text: string): string {
-    let out = this.apiKey.length >= 4 ? text.split(this.apiKey).join("[redacted]") : text;
-    out = out.replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, "sk-[redacted]");
-    out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1"); // credentials in URLs
-    return out.replace(/(api key provided:\s*)[^\s.,;]+/gi, "$1[redacted]");
+    return toLlmError(error, signal, { endpoint: this.endpoint, model: this.model, family: this.family, apiKey: this.apiKey });
   }
 }
 
@@ -363,65 +256,3 @@ const add = (a: TokenCounts, b: TokenCounts): TokenCounts => ({
 });
 
 const isForced = (request: ChatRequest): boolean => typeof request.toolChoice === "object" && (request.tools?.length ?? 0) > 0;
-
-/** The status and the server's words of a refused request (normalised by the fetch wrapper), or undefined. */
-function refusalOf(error: unknown): Refusal | undefined {
-  if (!(error instanceof APIError) || typeof error.status !== "number" || error instanceof APIUserAbortError) return undefined;
-  return { status: error.status, message: serverMessage(error), code: error.code ?? undefined };
-}
-
-function shapeOf(params: CreateParams): SentShape {
-  return {
-    toolChoice: typeof params.tool_choice === "string" ? params.tool_choice : params.tool_choice ? "named" : undefined,
-    parallelToolCalls: params.parallel_tool_calls !== undefined,
-    temperature: params.temperature !== undefined,
-    maxTokens: params.max_tokens !== undefined,
-  };
-}
-
-function serverMessage(error: APIError): string {
-  const body = error.error as { message?: unknown } | undefined;
-  if (typeof body?.message === "string" && body.message) return body.message;
-  return error.message.replace(/^\d{3}\s+/, "");
-}
-
-// Between tool results and a user message, for servers that reject that order (Mistral).
-const BRIDGE = "I have read the tool results.";
-
-function toWireMessages(messages: readonly ChatMessage[], quirks: Quirks): WireMessage[] {
-  const out: WireMessage[] = [];
-  for (const message of messages) {
-    if (message.role === "user" && quirks.noUserAfterTool && out.at(-1)?.role === "tool") {
-      out.push({ role: "assistant", content: BRIDGE });
-    }
-    out.push(toWireMessage(message, quirks));
-  }
-  return out;
-}
-
-function toWireMessage(message: ChatMessage, quirks: Quirks): WireMessage {
-  switch (message.role) {
-    case "system":
-    case "user":
-      return { role: message.role, content: message.content };
-    case "tool":
-      return { role: "tool", tool_call_id: message.tool_call_id, content: message.content };
-    case "assistant": {
-      const calls = message.tool_calls ?? [];
-      // "" rather than null: some servers (LM Studio) reject a null content even beside tool calls.
-      if (calls.length === 0) return { role: "assistant", content: message.content ?? "" };
-      const wire = {
-        role: "assistant" as const,
-        content: message.content ?? "",
-        tool_calls: calls.map((c) => ({
-          id: c.id,
-          type: "function" as const,
-          function: { name: c.function.name, arguments: c.function.arguments },
-          ...(c.extraContent && { extra_content: c.extraContent }),
-        })),
-        ...(quirks.echoReasoning && { reasoning_content: message.reasoning ?? "" }),
-      };
-      return wire;
-    }
-  }
-}

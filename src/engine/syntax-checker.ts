@@ -5,6 +5,11 @@ export interface SyntaxProblem {
   line: number;
   column: number;
   message: string;
+  /**
+   * The checker is known to flag some valid code of this language (measured false positives, e.g. syntax
+   * newer than its grammar): the completion gate lets an agent override such problems, and only these.
+   */
+  unsure?: true;
 }
 
 export type SyntaxChecker = (path: string, contents: string) => Promise<SyntaxProblem[]>;

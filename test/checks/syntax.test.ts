@@ -60,14 +60,14 @@ describe("checkSyntax", () => {
     ].join("\n");
     expect(await checkSyntax("a.ts", ok)).toEqual([]);
     const bad = await checkSyntax("src/a.ts", "const a: number = 1;\nfunction f(x: string {\n  return x;\n}\n");
-    expect(bad).toEqual([{ path: "src/a.ts", line: 2, column: 21, message: 'missing ")"' }]);
+    expect(bad).toEqual([{ path: "src/a.ts", line: 2, column: 21, message: 'missing ")"', unsure: true }]);
   });
 
   it("TSX", async () => {
     const ok = 'export const A = ({ x }: { x: number }) => <div className="a">{x > 1 ? <b>{x}</b> : null}<>f</></div>;\n';
     expect(await checkSyntax("a.tsx", ok)).toEqual([]);
     expect(await checkSyntax("a.tsx", "const a = <div>ok</div>;\nconst b = <div a=>x</div>;\n")).toEqual([
-      { path: "a.tsx", line: 2, column: 17, message: 'syntax error near "="' },
+      { path: "a.tsx", line: 2, column: 17, message: 'syntax error near "="', unsure: true },
     ]);
   });
 
@@ -142,7 +142,7 @@ describe("checkSyntax", () => {
       await checkSyntax("a.css", ":root { --x: 1px; }\n@media (min-width: 6px) { .a > .b:hover { margin: calc(var(--x) * 2); } }\n"),
     ).toEqual([]);
     expect(await checkSyntax("a.css", ".a {\n  color: red;\n}\n.b {\n  color: red;\n  margin 0;\n}\n")).toEqual([
-      { path: "a.css", line: 6, column: 3, message: 'syntax error near "margin 0;"' },
+      { path: "a.css", line: 6, column: 3, message: 'syntax error near "margin 0;"', unsure: true },
     ]);
   });
 
@@ -160,7 +160,7 @@ describe("checkSyntax", () => {
 
   it("counts columns in UTF-16 code units", async () => {
     expect(await checkSyntax("a.ts", 'const é = "ü"; let x = ;\n')).toEqual([
-      { path: "a.ts", line: 1, column: 22, message: 'syntax error near "="' },
+      { path: "a.ts", line: 1, column: 22, message: 'syntax error near "="', unsure: true },
     ]);
   });
 

@@ -9,7 +9,7 @@ import { DirectoryFileStore } from "../../src/engine/directory-file-store.js";
 import type { Evaluator } from "../../src/engine/evaluator.js";
 import { OpenAiLlm } from "../../src/engine/openai-llm.js";
 import { denyPrefixes } from "../../src/engine/paths.js";
-import { defaultPrompts } from "../../src/engine/prompts.js";
+import { defaultPrompts, loadPromptsFile } from "../../src/engine/prompts.js";
 import { call, complete, kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 import {
   startScriptedLlm,
@@ -124,17 +124,36 @@ describe("control unit", () => {
     expect(lastToolResult(requests, 4)).toMatch(/invalid arguments for view_files/);
   });
 
-  it.each([
-    ["src/app.ts", "export function f( {\n  return 1;\n}\n", /src\/app\.ts:1:\d+:/],
-    ["tool.py", "import os\ndef f(:\n    pass\n", /tool\.py:2:\d+:/],
-    ["package.json", '{\n  "name": "x",\n  "version": 1,\n}\n', /package\.json:4:\d+:/],
-  ])("reports a syntax error in %s with its line, and refuses completion once", async (path, contents, pattern) => {
-    const { outcome, requests } = await run([write({ [path]: contents }), complete, complete, { content: "Summary." }]);
+  it("reports a syntax error in a grammar with known false positives with its line, and refuses completion once", async () => {
+    const pattern = /src\/app\.ts:1:\d+:/;
+    const { outcome, requests } = await run([
+      write({ "src/app.ts": "export function f( {\n  return 1;\n}\n" }),
+      complete,
+      complete,
+      { content: "Summary." },
+    ]);
     expect(lastToolResult(requests, 1)).toMatch(pattern);
     expect(lastToolResult(requests, 2)).toMatch(/not complete: syntax problems remain/);
     expect(lastToolResult(requests, 2)).toMatch(pattern);
-    // The same problems again, files unchanged, is taken as the agent overriding a checker it knows is wrong.
+    // TypeScript's grammar rejects some valid code: the same problems again, files unchanged, is taken as
+    // the agent overriding a checker it knows is wrong.
     expect(outcome.status).toBe("complete");
+  });
+
+  it.each([
+    ["tool.py", "import os\ndef f(:\n    pass\n", /tool\.py:2:\d+:/],
+    ["package.json", '{\n  "name": "x",\n  "version": 1,\n}\n', /package\.json:4:\d+:/],
+    ["main.go", 'package main\n\nfunc main() {\n\tprintln("hi"\n}\n', /main\.go:4:\d+:/],
+  ])("never accepts a real syntax error in %s, whose checker has no known false positives", async (path, contents, pattern) => {
+    const { outcome, requests } = await run([write({ [path]: contents }), complete, complete, complete], {
+      budgets: { maxTurnsPerInstruction: 4, maxContextRestarts: 30 },
+    });
+    for (const i of [2, 3]) {
+      expect(lastToolResult(requests, i)).toMatch(/not complete: syntax problems remain/);
+      expect(lastToolResult(requests, i)).toMatch(pattern);
+      expect(lastToolResult(requests, i)).toMatch(/no known false positives/);
+    }
+    expect(outcome.status).toBe("paused");
   });
 
   it("refuses path escapes with an error to the model and touches nothing outside the store", async () => {
@@ -257,9 +276,61 @@ describe("control unit", () => {
     expect((outcome as { reason: string }).reason).toMatch(/ran out of context 3 times/);
   });
 
+  it("gives agents the filled first_message of a prompts file written for the reference, as the reference does", async () => {
+    // The reference's layout: the coding guidance and the task live in first_message; the instruction
+    // template has no {prompt_task}, because the reference keeps first_message in every agent's context.
+    const file = join(dir, "reference-prompts.yaml");
+    const reference = {
+      ...defaultPrompts("codebase"),
+      first_message:
+        "Useful to know: for Python always create requirements.txt.\nObjective: ```{prompt_task}```\nUse no more than {steps} steps.",
+      control_unit_execute_instruction:
+        "Objective: Execute sub task step: ```{step}```. Existing files: {file_names}. {test_writing_advice} " +
+        'Summary output of previous step: ""{previous_step_output_summary}"". Respond with one of {functions_provided}.',
+    };
+    await writeFile(
+      file,
+      Object.entries(reference)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join("\n"),
+    );
+    const { requests } = await run([complete, { content: "Done." }], { prompts: await loadPromptsFile(file), total: 4 });
+    const head = requests[0]!.body.messages as Array<{ role: string; content: string }>;
+    expect(head.map((m) => m.role)).toEqual(["system", "user"]);
+    const text = head[1]!.content;
+    expect(text).toContain("Useful to know: for Python always create requirements.txt.");
+    expect(text).toContain("Objective: ```Build a greeter.```\nUse no more than 4 steps.");
+    // The planning message comes first, then the instruction, as in the reference's [system, first_message, instruction].
+    expect(text.indexOf("requirements.txt")).toBeLessThan(text.indexOf(INSTRUCTION));
+
+    // The built-in templates carry the task in the instruction itself: no planning message for agents.
+    await server?.close();
+    const builtIn = await run([complete, { content: "Done." }]);
+    const userText = (builtIn.requests[0]!.body.messages as Array<{ content: string }>)[1]!.content;
+    expect(userText).toContain("Build a greeter.");
+    expect(userText).not.toContain("Plan how a team of coding agents");
+  });
+
+  it("counts the turn cap per context, so the r_max context restarts are the limit that binds", async () => {
+    // Each act turn adds ~400 tokens: a 4k window fills in a few turns, well under the cap of 6 per context.
+    let act = 0;
+    const { outcome, requests } = await run(
+      (r) =>
+        kindOf(r) === "progress-note" ? { content: "Still working." } : { content: `Attempt ${++act}: ${"more thinking ".repeat(200)}` },
+      { contextWindow: 4000, budgets: { maxTurnsPerInstruction: 6, maxContextRestarts: 3 } },
+    );
+    const acts = requests.filter((r) => kindOf(r) === "act").length;
+    expect(requests.filter((r) => kindOf(r) === "progress-note")).toHaveLength(3);
+    // More turns in all than the cap: counted across restarts, the cap would have paused the run first.
+    expect(acts).toBeGreaterThan(6);
+    expect(acts).toBeLessThanOrEqual(6 * (3 + 1));
+    expect(outcome).toMatchObject({ status: "failed" });
+    expect((outcome as { reason: string }).reason).toMatch(/ran out of context 3 times/);
+  });
+
   it("pauses when the turn cap is reached", async () => {
     const { outcome } = await run(() => ({ content: "Thinking…" }), { budgets: { maxTurnsPerInstruction: 3, maxContextRestarts: 30 } });
-    expect(outcome).toMatchObject({ status: "paused", reason: "instruction 1 used all 3 turns without completing" });
+    expect(outcome).toMatchObject({ status: "paused", reason: "instruction 1 used all 3 turns of one context without completing" });
   });
 
   it("raises the temperature when the agent repeats itself and lowers it again after", async () => {

@@ -171,7 +171,7 @@ describe("l2mac eval", () => {
   }, 120_000);
 
   it("documents every flag in --help", async () => {
-    const { EVAL_FLAGS } = await import("../../src/eval/eval-command.js");
+    const { EVAL_FLAGS } = await import("../../src/eval/eval-flags.js");
     const help = await cli(["eval", "--help"], {});
     expect(help.code).toBe(0);
     expect(EVAL_FLAGS.length).toBeGreaterThan(15);

@@ -29,9 +29,9 @@ export class InProcessQueue implements RunQueue {
     if (this.closed) return;
     const key = jobKey(job);
     const scheduled = this.timers.get(key);
-    // A batch: joins the wake-up already scheduled (keeping its time), or is scheduled itself.
+    // A batch joins the batch already scheduled (keeping its time); a scheduled CI poll becomes the batch.
     if (options.delayMs && !this.active.has(key)) {
-      if (scheduled) scheduled.job = mergeJobs(scheduled.job, job);
+      if (scheduled?.job.reviews?.some((r) => r.kind === "comment")) scheduled.job = mergeJobs(scheduled.job, job);
       else this.enqueueLater(job, options.delayMs);
       return;
     }

@@ -59,12 +59,17 @@ async function commentsOf(octokit: Octokit, repo: RepoRef, request: ReviewReques
       return [ReviewCommentSchema.parse(data)];
     }
     if (request.kind !== "review") return [];
-    const list = await octokit.paginate(octokit.rest.pulls.listCommentsForReview, {
-      ...repo,
-      pull_number: request.pr,
-      review_id: request.review,
-      per_page: 100,
-    });
+    // No more pages than a program can hold items: a huge review is not read to its end.
+    let read = 0;
+    const list = await octokit.paginate(
+      octokit.rest.pulls.listCommentsForReview,
+      { ...repo, pull_number: request.pr, review_id: request.review, per_page: 100 },
+      (response, done) => {
+        read += response.data.length;
+        if (read >= MAX_ITEMS) done();
+        return response.data;
+      },
+    );
     return list.slice(0, MAX_ITEMS).map((c) => ReviewCommentSchema.parse(c));
   } catch (e) {
     // A comment deleted since (404) asks for nothing; anything else is retried with the job.

@@ -217,7 +217,8 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
 function originLine(origin: ReviewOriginState, stage: Stage): string {
   const who = `@${plainText(origin.by, 100)}`;
   const link = !stage.compact && /^https?:\/\//.test(origin.url) ? safeUrl(origin.url) : undefined;
-  const review = link ? `[review by ${who}](${link})` : `review by ${who}`;
+  const what = origin.k === "cmd" ? "comment" : "review";
+  const review = link ? `[${what} by ${who}](${link})` : `${what} by ${who}`;
   const where = origin.p ? ` on ${plainText(origin.p, 200)}${origin.l ? `:${origin.l}` : ""}` : "";
   return `  💬 from the ${review}${where}`;
 }

@@ -46,6 +46,8 @@ export const ReviewOriginStateSchema = z.object({
   p: z.string().max(500).optional(),
   l: z.number().int().positive().optional(),
   a: z.boolean().optional(),
+  /** Asked for by `/l2mac <text>` on the pull request rather than by a review. */
+  k: z.literal("cmd").optional(),
 });
 export type ReviewOriginState = z.infer<typeof ReviewOriginStateSchema>;
 

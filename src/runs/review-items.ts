@@ -23,7 +23,7 @@ export async function reviewItems(octokit: Octokit, repo: RepoRef, requests: rea
   const ordered = [...requests].sort((a, b) => Number(b.kind === "review") - Number(a.kind === "review"));
   for (const request of ordered) {
     if (request.kind === "instruction") {
-      items.push({ text: itemText(request.text), origin: { by: request.by, url: request.url, pr: request.pr } });
+      items.push({ text: itemText(request.text), origin: { by: request.by, url: request.url, pr: request.pr, k: "cmd" } });
       continue;
     }
     if (request.kind === "review" && request.body.trim()) {

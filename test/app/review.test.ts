@@ -181,7 +181,7 @@ describe("a review of the run's pull request becomes instructions", () => {
     ]);
     expect(await h.gh.readFile(REPO, `l2mac/issue-${issue}`, "CHANGELOG.md")).toContain("greet");
     expect(await instructionCommits(h, issue)).toHaveLength(2);
-    expect(h.planComment(issue)!.body).toContain("💬 from the [review by @alice]");
+    expect(h.planComment(issue)!.body).toMatch(/💬 from the \[comment by @alice\]\([^)]*#issuecomment-\d+\)/);
     expect(h.gh.pulls(REPO)).toHaveLength(1);
   });
 

@@ -30,7 +30,8 @@ export async function reviewContext(
 
 /**
  * Replies in the thread of each line comment whose instruction is now done (its commit and summary) or
- * skipped, once: the plan records the answer. A thread that is gone (404) counts as answered.
+ * skipped, once: the plan records the answer. A thread that is gone (404) counts as answered; a failed
+ * reply is tried again at the next save.
  */
 export async function answerThreads(octokit: Octokit, repo: RepoRef & { url: string }, plan: Plan, log: Logger): Promise<Plan> {
   let next = plan;
@@ -44,8 +45,7 @@ export async function answerThreads(octokit: Octokit, repo: RepoRef & { url: str
         : i.commit
           ? threadReplies.done(i.commit, `${repo.url}/commit/${encodeURIComponent(i.commit)}`, summary)
           : threadReplies.doneNoChange(summary);
-    await reply(octokit, repo, origin.pr, origin.c, body, log);
-    next = setInstruction(next, i.id, { origin: { ...origin, a: true } });
+    if (await reply(octokit, repo, origin.pr, origin.c, body, log)) next = setInstruction(next, i.id, { origin: { ...origin, a: true } });
   }
   return next;
 }
@@ -62,7 +62,8 @@ export async function answerUnfinished(
   if (origin?.c) await reply(octokit, repo, origin.pr, origin.c, threadReplies.unfinished(plainText(reason, 300)), log);
 }
 
-async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: number, body: string, log: Logger): Promise<void> {
+/** True once the thread is answered, or gone (404); false when GitHub failed, to try again at the next save. */
+async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: number, body: string, log: Logger): Promise<boolean> {
   try {
     await octokit.rest.pulls.createReplyForReviewComment({
       owner: repo.owner,
@@ -71,8 +72,14 @@ async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: numbe
       comment_id: comment,
       body,
     });
+    return true;
   } catch (e) {
-    if ((e as { status?: number }).status !== 404) throw e;
+    // A reply is no reason to stop the run: it is tried again with the plan's next write.
+    if ((e as { status?: number }).status !== 404) {
+      log.warn({ err: e, comment }, "could not answer in the review comment's thread; will try again");
+      return false;
+    }
     log.info({ comment }, "the review comment's thread is gone; not answered");
+    return true;
   }
 }

@@ -155,6 +155,19 @@ export const RepoConfigSchema = z
       .default({ enabled: true, wait_for_runs_minutes: 3, timeout_minutes: 30, fix_attempts: 3 })
       .describe("GitHub Actions as the evaluator."),
     require_approval: z.boolean().default(false).describe("Post the plan and wait for `/l2mac continue` before executing."),
+    review: z
+      .object({
+        enabled: z.boolean().default(true).describe("Turn writers' reviews of the run's pull request into new instructions."),
+        batch_seconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(60)
+          .describe("Single line comments (outside a review) arriving within this many seconds make one wake-up."),
+      })
+      .strict()
+      .default({ enabled: true, batch_seconds: 60 })
+      .describe("Reviews of the run's pull request: each request becomes an instruction, answered in its thread."),
   })
   .strict();
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;

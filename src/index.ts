@@ -7,6 +7,8 @@ import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js"
 import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
 import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
+import { onReviewComment, onReviewSubmitted } from "./handlers/pull-review.js";
+import { onIssueEnded, onPullClosed } from "./handlers/run-ended.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { WorkflowRunsCache } from "./github/actions.js";
@@ -64,14 +66,18 @@ export function createApp(options: AppOptions): ApplicationFunction {
     options.onQueue?.(queue);
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
     const replies = new ReplyLimiter();
-    const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
+    const enqueue = (job: RunJob, later?: { delayMs?: number }) =>
+      void queue.enqueue(job, later).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
+    const abort = (job: RunJob, reason: string) => void queue.abort(job, reason);
     app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
     app.on("issues.edited", onIssueEdited({ deliveries, enqueue }));
     app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
-    app.on(
-      "issue_comment.created",
-      onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
-    );
+    app.on("issue_comment.created", onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }));
+    const review = { botLogin, deliveries, permissions, replies, enqueue };
+    app.on("pull_request_review.submitted", onReviewSubmitted(review));
+    app.on("pull_request_review_comment.created", onReviewComment(review));
+    app.on("pull_request.closed", onPullClosed({ botLogin, deliveries, enqueue, abort }));
+    app.on(["issues.closed", "issues.unlabeled"], onIssueEnded({ botLogin, deliveries, enqueue, abort }));
     app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }));
   };
 }

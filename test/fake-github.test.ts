@@ -258,6 +258,57 @@ describe("REST", () => {
     expect(gh.createIssue(REPO, { title: "after", body: null }).number).toBe(pull.number + 2);
   });
 
+  it("serves reviews, their line comments and replies in a thread, and closes or merges a PR", async () => {
+    await gh.pushAs(REPO, "feature/review", { "src/r.ts": "one\ntwo\nthree\n" }, "Add r");
+    const repo = { owner: "acme", repo: "demo" };
+    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title: "Review me", head: "feature/review", base: "main" });
+    const { review, comments } = await gh.submitReview(REPO, pull.number, {
+      by: "alice",
+      state: "CHANGES_REQUESTED",
+      body: "Please fix.",
+      comments: [{ path: "src/r.ts", line: 3, body: "Not three." }],
+    });
+    expect(review).toMatchObject({
+      action: "submitted",
+      review: { state: "changes_requested", body: "Please fix.", user: { login: "alice" } },
+    });
+    const commentId = comments[0]!.comment.id;
+    const { data: listed } = await octokit.rest.pulls.listCommentsForReview({
+      ...repo,
+      pull_number: pull.number,
+      review_id: review.review.id,
+    });
+    expect(listed).toMatchObject([
+      { id: commentId, path: "src/r.ts", line: 3, body: "Not three.", pull_request_review_id: review.review.id },
+    ]);
+    expect(listed[0]!.diff_hunk).toBe("@@ -0,0 +1,3 @@\n+one\n+two\n+three");
+    const { data: one } = await octokit.rest.pulls.getReviewComment({ ...repo, comment_id: commentId });
+    expect(one.html_url).toBe(`${gh.baseUrl}/${REPO}/pull/${pull.number}#discussion_r${commentId}`);
+
+    const { data: reply } = await octokit.rest.pulls.createReplyForReviewComment({
+      ...repo,
+      pull_number: pull.number,
+      comment_id: commentId,
+      body: "Done.",
+    });
+    expect(reply).toMatchObject({ in_reply_to_id: commentId, user: { login: gh.botLogin }, path: "src/r.ts" });
+    // A reply to the reply joins the same thread.
+    const { data: again } = await octokit.rest.pulls.createReplyForReviewComment({
+      ...repo,
+      pull_number: pull.number,
+      comment_id: reply.id,
+      body: "Again.",
+    });
+    expect(again.in_reply_to_id).toBe(commentId);
+    await expect(
+      octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pull.number, comment_id: 999_999, body: "x" }),
+    ).rejects.toMatchObject({ status: 404 });
+
+    const closed = await gh.closePull(REPO, pull.number, { merged: true, by: "alice" });
+    expect(closed).toMatchObject({ action: "closed", pull_request: { state: "closed", merged: true } });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: pull.number })).data).toMatchObject({ state: "closed", merged: true });
+  });
+
   it("answers unknown routes with 404 and lists them", async () => {
     await expect(octokit.request("GET /repos/{owner}/{repo}/branches", { owner: "acme", repo: "demo" })).rejects.toMatchObject({
       status: 404,

@@ -31,6 +31,8 @@ export interface ExecuteInstructionInput {
   earlierSummaries: readonly string[];
   /** Feedback from a failed evaluation of an earlier attempt (e.g. CI), given to this fresh agent to fix. */
   feedback?: string;
+  /** What the instruction refers to (e.g. the diff hunk a reviewer commented on), shown fenced, as data. */
+  context?: string;
   evaluator?: Evaluator;
   /** Run after every write and before completion; the front ends wire `src/checks`. */
   checkSyntax: SyntaxChecker;

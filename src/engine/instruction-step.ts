@@ -39,6 +39,8 @@ export interface Step {
   instruction: Instruction;
   /** Why an earlier attempt failed its checks (e.g. CI), for this fresh agent to fix. */
   feedback?: string;
+  /** What the instruction refers to (a reviewer's diff hunk), for the agent to read. */
+  context?: string;
   /** Put before the commit's subject, e.g. "Fix CI: ". */
   subjectPrefix?: string;
   /** More trailers for the instruction's commit (not a partial one), e.g. the fix attempt. */
@@ -59,6 +61,7 @@ export async function runAndCommit(context: StepContext, step: Step): Promise<St
     total: program.instructions.length,
     earlierSummaries: earlierSummaries(program, instruction.id),
     feedback: step.feedback,
+    context: step.context,
   });
   const usage = addUsage(instruction.usage ?? zeroUsage(), outcome.usage);
   const subject = commitSubject(instruction.text);

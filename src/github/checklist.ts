@@ -11,6 +11,7 @@ import {
   type CiResult,
   type Plan,
   type PlanState,
+  type ReviewOriginState,
 } from "./plan.js";
 
 /**
@@ -142,6 +143,7 @@ const PHASE_TEXT: Record<Plan["phase"], string> = {
   done: "done",
   paused: "paused",
   failed: "failed",
+  stopped: "stopped",
 };
 
 function statusLine(plan: Plan, ctx: RenderContext): string {
@@ -150,7 +152,7 @@ function statusLine(plan: Plan, ctx: RenderContext): string {
   let phase = PHASE_TEXT[plan.phase];
   if ((plan.phase === "running" || plan.phase === "evaluating") && index > 0) phase = `${phase} instruction ${index} of ${total}`;
   const reason = plan.reason ? inlineText(plan.reason, MAX_REASON_CHARS) : undefined;
-  if (reason && (plan.phase === "paused" || plan.phase === "failed")) phase = `${phase}: ${reason}`;
+  if (reason && (plan.phase === "paused" || plan.phase === "failed" || plan.phase === "stopped")) phase = `${phase}: ${reason}`;
   else if (reason && plan.phase === "running") phase = `${phase} (${reason})`;
   const parts = [
     `${STATUS_PREFIX} ${phase}`,
@@ -206,8 +208,28 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
       lines.push(`  🔄 ${sha ?? ""} waiting for CI${attempt}`.replace("  🔄  ", "  🔄 "));
     } else if (i.ci?.result === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
     else if (i.redo) lines.push("  ↩️ will be redone");
+    if (i.origin) lines.push(originLine(i.origin, stage));
   }
   return lines;
+}
+
+/** Under an item a review asked for: who asked, linked to the review, and where (all escaped: the reviewer's text). */
+function originLine(origin: ReviewOriginState, stage: Stage): string {
+  const who = `@${plainText(origin.by, 100)}`;
+  const link = !stage.compact && /^https?:\/\//.test(origin.url) ? safeUrl(origin.url) : undefined;
+  const what = origin.k === "cmd" ? "comment" : "review";
+  const review = link ? `[${what} by ${who}](${link})` : `${what} by ${who}`;
+  const where = origin.p ? ` on ${plainText(origin.p, 200)}${origin.l ? `:${origin.l}` : ""}` : "";
+  return `  💬 from the ${review}${where}`;
+}
+
+/** A link target no text can break out of (parentheses, spaces, line breaks are encoded); undefined when not a URL. */
+function safeUrl(url: string): string | undefined {
+  try {
+    return encodeURI(url).replace(/[()]/g, encodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state block as a stage keeps it: shorter summaries and CI failure, and in the last stage no per-item extras. */

@@ -26,5 +26,7 @@ export const HELP_TEXT = [
   "- `/l2mac accept`: go on with the issue's changed title or description (a change pauses the run; `continue` does not accept it)",
   "- `/l2mac help`: this text",
   "",
+  "On the run's pull request, `stop`, `continue`, `status` and `help` act on the issue's run, and `/l2mac <anything else>` adds that text as a new instruction. A review requesting changes, or commenting, becomes new instructions too.",
+  "",
   "Steer by editing the checklist: reword, add, delete or reorder unchecked items; tick an item to skip it; untick a finished item to redo it.",
 ].join("\n");

@@ -164,6 +164,7 @@ export function planFromComment(live: ParsedChecklist): Plan | undefined {
         ...(s.u !== undefined ? { usage: s.u } : {}),
         ...(s.redo ? { redo: true } : {}),
         ...(s.ci ? { ci: { result: s.ci.r, ...(s.ci.url !== undefined ? { url: s.ci.url } : {}) } } : {}),
+        ...(s.rv ? { origin: s.rv } : {}),
       };
     }),
   };

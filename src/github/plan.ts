@@ -33,6 +33,24 @@ export const CiEvaluationSchema = z.object({
 });
 export type CiEvaluation = z.infer<typeof CiEvaluationSchema>;
 
+/**
+ * Where an instruction came from when a review of the run's pull request asked for it: the reviewer, the
+ * review (or comment) to link, the pull request, and for a line comment its id (for the reply in its
+ * thread and the diff hunk shown to the agent), path and line. `a`: the thread has been answered.
+ */
+export const ReviewOriginStateSchema = z.object({
+  by: z.string().max(100),
+  url: z.string().max(500),
+  pr: z.number().int().positive(),
+  c: z.number().int().positive().optional(),
+  p: z.string().max(500).optional(),
+  l: z.number().int().positive().optional(),
+  a: z.boolean().optional(),
+  /** Asked for by `/l2mac <text>` on the pull request rather than by a review. */
+  k: z.literal("cmd").optional(),
+});
+export type ReviewOriginState = z.infer<typeof ReviewOriginStateSchema>;
+
 /** What the app last rendered for one item: the base of a three-way merge with the user's edits. */
 export const ItemStateSchema = z.object({
   /** Hash of the item's text as rendered. */
@@ -45,6 +63,7 @@ export const ItemStateSchema = z.object({
   u: UsageSchema.optional(),
   redo: z.boolean().optional(),
   ci: CiNoteStateSchema.optional(),
+  rv: ReviewOriginStateSchema.optional(),
 });
 export type ItemState = z.infer<typeof ItemStateSchema>;
 
@@ -77,8 +96,8 @@ export const PlanStateSchema = z.object({
 });
 export type PlanState = z.infer<typeof PlanStateSchema>;
 
-/** An instruction as the GitHub side tracks it: the engine's fields plus its CI result. */
-export type PlanInstruction = Instruction & { ci?: CiNote };
+/** An instruction as the GitHub side tracks it: the engine's fields plus its CI result and its review origin. */
+export type PlanInstruction = Instruction & { ci?: CiNote; origin?: ReviewOriginState };
 
 /** The run as the worker handles it. */
 export interface Plan {
@@ -162,6 +181,7 @@ export function stateOf(plan: Plan): PlanState {
       ...(i.usage ? { u: i.usage } : {}),
       ...(i.redo ? { redo: true } : {}),
       ...(i.ci ? { ci: { r: i.ci.result, url: i.ci.url } } : {}),
+      ...(i.origin ? { rv: originState(i.origin) } : {}),
     };
   }
   return {
@@ -185,6 +205,14 @@ export function stateOf(plan: Plan): PlanState {
     ...(plan.pendingTask ? { pendingTask: pendingTaskState(plan.pendingTask) } : {}),
   };
 }
+
+/** Within the state block's bounds, whatever the payload said. */
+const originState = (o: ReviewOriginState): ReviewOriginState => ({
+  ...o,
+  by: o.by.slice(0, 100),
+  url: o.url.slice(0, 500),
+  ...(o.p !== undefined ? { p: o.p.slice(0, 500) } : {}),
+});
 
 const pendingTaskState = (p: PendingTask): PlanState["pendingTask"] => ({
   h: p.hash,

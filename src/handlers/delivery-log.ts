@@ -56,6 +56,10 @@ export const eventKeys = {
   }) => `labeled:${p.repository.id}#${p.issue.number}:${p.label?.name ?? ""}:${p.sender.id}:${p.issue.updated_at}`,
   issueEdited: (p: { repository: { id: number }; issue: { number: number; updated_at: string } }) =>
     `issue-edited:${p.repository.id}#${p.issue.number}:${p.issue.updated_at}`,
+  review: (p: { review: { id: number } }) => `review:${p.review.id}:submitted`,
+  reviewComment: (p: { comment: { id: number } }) => `review-comment:${p.comment.id}:created`,
+  ended: (p: { repository: { id: number } }, number: number, what: string, at: string) =>
+    `ended:${p.repository.id}#${number}:${what}:${at}`,
   workflowRun: (p: { action: string; workflow_run: { id: number; run_attempt?: number } }) =>
     `workflow-run:${p.workflow_run.id}:${p.workflow_run.run_attempt ?? 1}:${p.action}`,
 };

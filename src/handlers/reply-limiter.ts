@@ -21,9 +21,15 @@ export class ReplyLimiter {
   }
 }
 
-type IssueContext = Context<"issue_comment.created" | "issue_comment.edited" | "issues.labeled">;
+type IssueContext = Context<
+  | "issue_comment.created"
+  | "issue_comment.edited"
+  | "issues.labeled"
+  | "pull_request_review.submitted"
+  | "pull_request_review_comment.created"
+>;
 
-/** Replies with `body` unless `sender` was answered on this issue within the window; then runs `react`. */
+/** Replies with `body` unless `sender` was answered on this issue (or pull request) within the window; then runs `react`. */
 export async function replyOnce(
   limiter: ReplyLimiter,
   context: IssueContext,

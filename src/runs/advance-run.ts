@@ -19,6 +19,8 @@ import { InstructionLoop } from "./instruction-loop.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
+import { addReviewItems, reviewItems } from "./review-items.js";
+import { applyEnd, removeWorkingCopy } from "./run-end.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
@@ -41,7 +43,9 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     ["the cost budget", () => run.refuseUncountableBudget()],
     // 4. A run without a program is planned.
     ["planning", () => run.planIfNeeded()],
-    // 5. The queued commands, in order.
+    // 5. The run's end (its pull request or issue closed), then what reviews of its pull request ask for.
+    ["the end and the reviews", () => run.applyEndAndReviews()],
+    // 6. The queued commands, in order.
     ["the commands", () => run.applyCommands()],
   ];
   for (const [name, step] of pipeline) {
@@ -50,7 +54,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `the call ended at ${name}`);
     return stopped;
   }
-  // 6. The instructions, until the program is done, paused or waiting for CI.
+  // 7. The instructions, until the program is done, paused or waiting for CI.
   return run.execute();
 }
 
@@ -104,6 +108,10 @@ class IssueRun {
       }
       this.plan = pinned;
     }
+    if (!this.comment.exists && (this.deps.job.end || this.deps.job.reviews?.length)) {
+      log.info("no run on this issue: nothing to end or review");
+      return { phase: "stopped" };
+    }
     if (this.comment.exists && !this.plan && this.comment.body?.includes("<!-- l2mac:state")) {
       // An edit left the comment unreadable (every item removed); the edit handler puts it back.
       log.warn("the plan comment holds no readable program; not advancing");
@@ -143,6 +151,23 @@ class IssueRun {
     }
     if (!this.comment.exists) await this.comment.save(planning);
     return this.planFrom(planning);
+  }
+
+  async applyEndAndReviews(): Promise<Advance | undefined> {
+    const { job, octokit, log } = this.deps;
+    let plan = this.plan!;
+    if (job.end) {
+      plan = applyEnd(plan, job.end);
+      await removeWorkingCopy(this.deps);
+      log.info({ end: job.end, phase: plan.phase }, "the run ended; its working copy was removed");
+    }
+    if (job.reviews?.length) {
+      const items = await reviewItems(octokit, { owner: job.owner, repo: job.repo }, job.reviews, log);
+      plan = addReviewItems(plan, items, job.reviews.at(-1)!.by, new Date((this.deps.now ?? Date.now)()));
+      log.info({ requests: job.reviews.length, items: plan.instructions.length - this.plan!.instructions.length }, "review requests added");
+    }
+    if (plan !== this.plan) this.plan = await this.comment.save(plan);
+    return undefined;
   }
 
   async applyCommands(): Promise<Advance | undefined> {

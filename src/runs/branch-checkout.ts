@@ -1,14 +1,14 @@
-import { join } from "node:path";
 import { BranchStore } from "../github/branch-store.js";
 import { pathPolicy } from "../github/path-policy.js";
 import type { RunDeps } from "./run-deps.js";
+import { workingCopyOf } from "./run-end.js";
 
 /** The run's branch checked out in the worker's directory for the issue: what planning reads and instructions change. */
 export function checkoutRunBranch(deps: RunDeps, branch: string): Promise<BranchStore> {
   const { job } = deps;
   return BranchStore.checkout({
     cloneUrl: job.cloneUrl,
-    dir: join(deps.workdir, job.owner, job.repo, `issue-${job.issueNumber}`),
+    dir: workingCopyOf(deps),
     branch,
     baseBranch: job.defaultBranch,
     token: deps.token,

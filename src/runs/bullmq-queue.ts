@@ -1,6 +1,6 @@
-import { Queue } from "bullmq";
+import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { jobKey, mergeJobs, type RunJob } from "./run-job.js";
+import { carriesWork, jobKey, mergeJobs, type RunJob } from "./run-job.js";
 import type { RunQueue } from "./run-queue.js";
 
 export const QUEUE_NAME = "runs";
@@ -33,15 +33,20 @@ export class BullMqQueue implements RunQueue {
     this.queue = new Queue<RunJob>(QUEUE_NAME, { connection: options.redis, prefix: options.prefix });
   }
 
-  async enqueue(job: RunJob): Promise<void> {
+  /**
+   * With `delayMs` (a batch of line comments) the wake-up is a delayed job: it survives restarts, and
+   * what arrives before it is due joins it rather than waking the run again.
+   */
+  async enqueue(job: RunJob, options: { delayMs?: number } = {}): Promise<void> {
     const id = bullJobId(job);
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.queue.getJob(id);
       const state = existing ? await existing.getState() : "missing";
       if (existing && (state === "waiting" || state === "prioritized" || state === "delayed")) {
-        if (job.commands?.length) await existing.updateData(mergeJobs(existing.data, job));
+        const batch = existing.data.reviews?.some((r) => r.kind === "comment") ?? false;
+        if (carriesWork(job)) await existing.updateData(mergeJobs(existing.data, job));
         // It may have been promoted or taken since it was read: then it runs soon anyway.
-        if (state === "delayed") await existing.promote().catch(alreadyMoved);
+        if (state === "delayed") await this.wakeSooner(existing, options.delayMs, batch);
         return;
       }
       if (existing && state === "active") {
@@ -53,6 +58,7 @@ export class BullMqQueue implements RunQueue {
       if (existing && (state === "completed" || state === "failed")) await existing.remove().catch(alreadyMoved);
       const added = await this.queue.add("advance", job, {
         jobId: id,
+        ...(options.delayMs ? { delay: options.delayMs } : {}),
         attempts: 5,
         backoff: { type: "exponential", delay: 5_000 },
         removeOnComplete: true,
@@ -60,6 +66,16 @@ export class BullMqQueue implements RunQueue {
       });
       if (added.id === id && (await added.getState()) !== "unknown") return;
     }
+  }
+
+  /**
+   * A delayed job runs now; for a batch it runs `delayMs` from now, unless it already is a batch (the
+   * first line comment set its time: the window is not pushed back by every comment).
+   */
+  private async wakeSooner(existing: Job<RunJob>, delayMs: number | undefined, batch: boolean): Promise<void> {
+    if (!delayMs) return void (await existing.promote().catch(alreadyMoved));
+    if (batch) return;
+    await existing.changeDelay(delayMs).catch(alreadyMoved);
   }
 
   async abort(job: RunJob, reason: string): Promise<void> {

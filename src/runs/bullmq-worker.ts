@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { abortChannel, againKey, QUEUE_NAME } from "./bullmq-queue.js";
-import { mergeJobs, type RunJob } from "./run-job.js";
+import { applied, carriesWork, mergeJobs, type RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON, type RunProcessor } from "./run-queue.js";
 
 export interface BullWorkerOptions {
@@ -48,8 +48,8 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
       } finally {
         controllers.delete(id);
       }
-      // Commands were applied; they must not be applied again when the job comes back from "delayed".
-      if (data.commands?.length) await job.updateData({ ...data, commands: undefined });
+      // Commands and reviews were applied; they must not be applied again when the job comes back from "delayed".
+      if (carriesWork(data)) await job.updateData(applied(data));
       const wokenMeanwhile = (await redis.llen(againKey(prefix, id))) > 0;
       if (shutdown.signal.aborted || wokenMeanwhile) later = 0;
       if (typeof later === "number") {

@@ -1,5 +1,5 @@
 import PQueue from "p-queue";
-import { jobKey, mergeJobs, type RunJob } from "./run-job.js";
+import { applied, jobKey, mergeJobs, type RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON, type RunProcessor, type RunQueue } from "./run-queue.js";
 
 /**
@@ -11,7 +11,7 @@ export class InProcessQueue implements RunQueue {
   private readonly queue: PQueue;
   private readonly active = new Set<string>();
   private readonly again = new Map<string, RunJob>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; job: RunJob }>();
   private readonly controllers = new Map<string, AbortController>();
   private closed = false;
   /** Stops asked for while the run's job was still queued: applied the moment it starts. */
@@ -25,16 +25,27 @@ export class InProcessQueue implements RunQueue {
     this.queue = new PQueue({ concurrency });
   }
 
-  async enqueue(job: RunJob): Promise<void> {
-    if (!this.closed) this.add(job);
+  async enqueue(job: RunJob, options: { delayMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    const key = jobKey(job);
+    const scheduled = this.timers.get(key);
+    // A batch joins the batch already scheduled (keeping its time); a scheduled CI poll becomes the batch.
+    if (options.delayMs && !this.active.has(key)) {
+      if (scheduled?.job.reviews?.some((r) => r.kind === "comment")) scheduled.job = mergeJobs(scheduled.job, job);
+      else this.enqueueLater(job, options.delayMs);
+      return;
+    }
+    this.add(job);
   }
 
   /** Queues a run of the job's issue; false when one is already queued or running (it will run again). */
   add(job: RunJob): boolean {
     const key = jobKey(job);
-    // An event arriving first makes a scheduled poll pointless.
-    clearTimeout(this.timers.get(key));
+    // An event arriving first makes a scheduled wake-up pointless; what it carried comes along.
+    const scheduled = this.timers.get(key);
+    clearTimeout(scheduled?.timer);
     this.timers.delete(key);
+    if (scheduled) job = mergeJobs(scheduled.job, job);
     if (this.active.has(key)) {
       const waiting = this.again.get(key);
       this.again.set(key, waiting ? mergeJobs(waiting, job) : job);
@@ -48,9 +59,9 @@ export class InProcessQueue implements RunQueue {
       this.pendingAborts.delete(key);
       if (pending) controller.abort(pending);
       try {
-        // A re-enqueued job carries no commands: they were applied by this run.
+        // A re-enqueued job carries no commands or reviews: they were applied by this run.
         const later = await this.process(job, controller.signal);
-        if (typeof later === "number") this.enqueueLater({ ...job, commands: undefined }, later);
+        if (typeof later === "number") this.enqueueLater(applied(job), later);
       } catch (e) {
         this.onError(job, e);
       } finally {
@@ -69,13 +80,15 @@ export class InProcessQueue implements RunQueue {
   /** Runs the job after `delayMs`, holding no worker meanwhile; a sooner event replaces it. */
   enqueueLater(job: RunJob, delayMs: number): void {
     const key = jobKey(job);
-    clearTimeout(this.timers.get(key));
-    const timer = setTimeout(() => {
+    const scheduled = this.timers.get(key);
+    clearTimeout(scheduled?.timer);
+    const entry = { job: scheduled ? mergeJobs(scheduled.job, job) : job, timer: undefined as unknown as NodeJS.Timeout };
+    entry.timer = setTimeout(() => {
       this.timers.delete(key);
-      if (!this.closed) this.add(job);
+      if (!this.closed) this.add(entry.job);
     }, delayMs);
-    timer.unref();
-    this.timers.set(key, timer);
+    entry.timer.unref();
+    this.timers.set(key, entry);
   }
 
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {
@@ -99,7 +112,7 @@ export class InProcessQueue implements RunQueue {
   async close(): Promise<void> {
     this.closed = true;
     for (const controller of this.controllers.values()) controller.abort(SHUTDOWN_REASON);
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.again.clear();
     await this.queue.onIdle();

@@ -12,9 +12,10 @@ import { MAX_DETAIL_CHARS, nextPending, setInstruction, type CiEvaluation, type 
 import type { PlanCommentStore } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
 import { checkCi, type CiStep } from "./ci-step.js";
-import { notes, reasons } from "./reasons.js";
+import { isEndReason, notes, reasons } from "./reasons.js";
 import { evaluateHead, reconcile } from "./reconcile.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
+import { answerThreads, answerUnfinished, reviewContext } from "./review-replies.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
 
 export interface LoopInput {
@@ -171,6 +172,7 @@ export class InstructionLoop {
       program: this.plan,
       instruction,
       feedback: fix?.feedback,
+      context: await reviewContext(deps.octokit, this.repo, instruction, deps.log),
       ...(fix ? { subjectPrefix: "Fix CI: ", trailers: { [ATTEMPT_TRAILER]: String(fix.attempt) } } : {}),
     });
     this.plan = { ...setInstruction(this.plan, instruction.id, { usage: outcome.usage }), usage: meter.total };
@@ -191,6 +193,8 @@ export class InstructionLoop {
    */
   private async unfinished(instruction: PlanInstruction, outcome: Unfinished, fixing = false): Promise<Advance> {
     await this.push(instruction, outcome.partialCommit);
+    const { deps } = this.input;
+    if (!deps.signal?.aborted) await answerUnfinished(deps.octokit, this.repo, instruction, outcome.reason, deps.log);
     this.input.deps.log.warn({ instruction: position(this.plan, instruction.id), reason: outcome.reason }, `instruction ${outcome.status}`);
     return this.stop(outcome.status, outcome.reason, fixing ? {} : { current: undefined });
   }
@@ -210,8 +214,10 @@ export class InstructionLoop {
       });
       return { phase: active };
     }
-    await this.save({ ...this.plan, phase, reason, ...extra });
-    return { phase };
+    // The run's pull request or issue was closed meanwhile: stopped, not paused.
+    const ended = signal?.aborted && isEndReason(signal.reason) ? "stopped" : phase;
+    await this.save({ ...this.plan, phase: ended, reason: ended === "stopped" ? String(signal!.reason) : reason, ...extra });
+    return { phase: ended };
   }
 
   /** Every instruction is done or skipped: open (or update) the pull request, unless nothing changed. */
@@ -259,8 +265,16 @@ export class InstructionLoop {
   }
 
   private async save(next: Plan): Promise<Plan> {
-    this.saved = await this.input.comment.save(next);
+    const { deps } = this.input;
+    // A line comment's thread is answered once its instruction is done or skipped.
+    const answered = await answerThreads(deps.octokit, { ...this.repo, url: deps.job.htmlUrl }, next, deps.log);
+    if (answered !== next) this.plan = answered;
+    this.saved = await this.input.comment.save(answered);
     return this.saved;
+  }
+
+  private get repo(): { owner: string; repo: string } {
+    return { owner: this.input.deps.job.owner, repo: this.input.deps.job.repo };
   }
 
   private isoNow(): string {

@@ -1,4 +1,5 @@
-import { MAX_ITEM_CHARS } from "../github/plan.js";
+import { MAX_ITEM_CHARS, MAX_ITEMS, MAX_ITEMS_TEXT } from "../github/plan.js";
+import type { RunEnd } from "./run-job.js";
 
 /**
  * What a run tells people, in one place, so it stays consistent (test/runs/reasons.test.ts holds the
@@ -6,7 +7,8 @@ import { MAX_ITEM_CHARS } from "../github/plan.js";
  * - reasons: why a run paused, failed or ended, shown after "paused:" in the status line, so a clause
  *   with no final period; one that waits for a person says what to do next;
  * - notes: sentences shown under the status line;
- * - replies: comments on the issue, each a sentence that starts with whom it answers.
+ * - replies: comments on the issue, each a sentence that starts with whom it answers;
+ * - thread replies: answers in a review comment's thread, about the instruction it became.
  */
 
 const n = (count: number): string => count.toLocaleString("en-US");
@@ -39,7 +41,19 @@ export const reasons = {
     `CI still fails on \`${sha}\` after ${attempts} fix attempt${attempts === 1 ? "" : "s"} (${jobs.join(", ") || "see the run"}); fix it on the branch or edit the instruction, then ${CONTINUE}`,
   noChanges: () => "the instructions made no changes, so there is no pull request",
   unexpectedError: (message: string) => `unexpected error: ${message.slice(0, 300)}`,
+  /** Why a run stopped by itself: shown as "stopped: …"; reopening and `/l2mac continue` resume it. */
+  ended: (why: RunEnd) => ENDED[why],
 };
+
+const ENDED: Record<RunEnd, string> = {
+  "pull-closed": "the pull request was closed",
+  "pull-merged": "the pull request was merged",
+  "issue-closed": "the issue was closed",
+  unlabeled: "the L2MAC label was removed",
+};
+
+/** Whether an abort's reason is a run's end (the run is then stopped, not paused). */
+export const isEndReason = (reason: unknown): boolean => Object.values(ENDED).includes(reason as string);
 
 export const notes = {
   branchPinned: (named: string, branch: string) =>
@@ -58,6 +72,8 @@ export const notes = {
     `Read the repository's instructions for agents: ${files.map((f) => `\`${f}\``).join(", ")}; every instruction follows them.`,
   replanned: (actor: string) => `Re-planned by @${actor}: the unchecked items were replaced.`,
   taskAccepted: (actor: string) => `The changed issue description was accepted by @${actor}.`,
+  reviewItemsLeftOut: (count: number) =>
+    `${count === 1 ? "One request" : `${count} requests`} of a review did not fit the program (at most ${MAX_ITEMS} items and ${MAX_ITEMS_TEXT.toLocaleString("en-US")} characters of them) and ${count === 1 ? "was" : "were"} left out.`,
 };
 
 export const replies = {
@@ -69,4 +85,12 @@ export const replies = {
   changedAgain: (actor: string) => `@${actor} the issue changed again after the diff you saw; review the new diff, then accept again.`,
   notAccepted: (actor: string, command: string) =>
     `@${actor} the issue's title or description changed and nobody has accepted the change yet, so \`/l2mac ${command}\` was not done. Review the diff, then ${ACCEPT}.`,
+};
+
+/** Replies in a review comment's thread: each about the instruction the comment became. */
+export const threadReplies = {
+  done: (commit: string, url: string, summary: string) => `Done in [\`${commit.slice(0, 7)}\`](${url}): ${summary}`,
+  doneNoChange: (summary: string) => `Done, with no change to the files: ${summary}`,
+  skipped: () => "Skipped: the item was ticked off in the checklist without being run.",
+  unfinished: (reason: string) => `Not done yet, the run stopped on it: ${reason}`,
 };

@@ -1,5 +1,17 @@
 import type { RunCommand } from "./run-commands.js";
 
+/**
+ * What a writer asked for on the run's pull request, to become instructions: a submitted review (its
+ * line comments are read by the worker), a single line comment outside a review, or `/l2mac <text>`.
+ */
+export type ReviewRequest =
+  | { kind: "review"; pr: number; review: number; by: string; url: string; body: string }
+  | { kind: "comment"; pr: number; comment: number; by: string }
+  | { kind: "instruction"; pr: number; by: string; url: string; text: string };
+
+/** Why a run ends without a person's command: its pull request closed or merged, its issue closed or unlabelled. */
+export type RunEnd = "pull-closed" | "pull-merged" | "issue-closed" | "unlabeled";
+
 /** What a queued run needs to find everything else: all plain values, so any worker can take it. */
 export interface RunJob {
   installationId: number;
@@ -20,18 +32,35 @@ export interface RunJob {
   approvedTask?: { hash: string; text: string; by: string };
   /** From `issues.edited`: the task before the edit (for the diff shown), and who edited it. */
   taskEdit?: { before: string; by: string };
+  /** Reviews and comments on the run's pull request, applied before the commands. */
+  reviews?: ReviewRequest[];
+  /** The run's pull request or issue was closed: applied first (a later `/l2mac continue` may resume it). */
+  end?: RunEnd;
 }
 
+/** Whether a job carries something to apply (not only a wake-up): it must then not be dropped or collapsed. */
+export const carriesWork = (job: RunJob): boolean => Boolean(job.commands?.length || job.reviews?.length || job.end);
+
+/** The job once applied: what it carried must not be applied again when it comes back (a CI poll). */
+export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined });
+
 /**
- * Two wake-ups of the same run become one that carries both one's commands, the newest approved task,
- * and the text before the earliest edit (so the diff shown covers every edit since).
+ * Two wake-ups of the same run become one that carries both one's commands and reviews, the newest
+ * approved task, the text before the earliest edit (so the diff shown covers every edit since), and an end.
  */
 export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   const approvedTask = b.approvedTask ?? a.approvedTask;
   const taskEdit = a.taskEdit && b.taskEdit ? { before: a.taskEdit.before, by: b.taskEdit.by } : (b.taskEdit ?? a.taskEdit);
+  // An end that came after a's commands and reviews overrides them (a closed pull request is not continued).
+  const earlier: Pick<RunJob, "reviews" | "commands"> = b.end ? {} : a;
+  const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])];
+  // A merge is final: the issue closing with it does not make the run merely stopped.
+  const end = a.end === "pull-merged" ? a.end : (b.end ?? a.end);
   return {
     ...b,
-    commands: [...(a.commands ?? []), ...(b.commands ?? [])],
+    commands: [...(earlier.commands ?? []), ...(b.commands ?? [])],
+    ...(reviews.length > 0 ? { reviews } : {}),
+    ...(end ? { end } : {}),
     ...(approvedTask ? { approvedTask } : {}),
     ...(taskEdit ? { taskEdit } : {}),
   };
@@ -54,7 +83,7 @@ export function jobFor(
   repository: RepositoryRef,
   issueNumber: number,
   commands?: RunCommand[],
-  task?: Pick<RunJob, "approvedTask" | "taskEdit">,
+  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end">,
 ): RunJob {
   return {
     installationId,

@@ -5,8 +5,11 @@ import type { RunJob } from "./run-job.js";
  * `npm run worker` processes doing the work. One active job per issue either way.
  */
 export interface RunQueue {
-  /** Wakes the issue's run (with any commands the job carries). */
-  enqueue(job: RunJob): Promise<void>;
+  /**
+   * Wakes the issue's run (with any commands the job carries). With `delayMs`, not before then: what
+   * arrives meanwhile joins the same wake-up (line comments gathered into one batch).
+   */
+  enqueue(job: RunJob, options?: { delayMs?: number }): Promise<void>;
   /** Asks the run's active job, wherever it runs, to stop at its next safe point. */
   abort(job: RunJob, reason: string): Promise<void>;
   /** Stops taking work; running jobs stop at their next safe point and will resume. */

@@ -64,6 +64,8 @@ const fields = fc.record({
   notes: fc.array(hostile, { maxLength: 3 }),
   summary: hostile,
   itemText: hostile,
+  /** A reviewer's login, link and path, rendered under the item a review asked for. */
+  origin: fc.record({ by: hostile, url: hostile, path: hostile }),
   phase: fc.constantFrom("paused" as const, "failed" as const, "running" as const, "evaluating" as const),
 });
 
@@ -73,7 +75,11 @@ function hostilePlan(f: Fields): Plan {
   const plan = newPlan("run1", "l2mac/issue-7", ["Create the store.", "Add the API.", "Write the README."]);
   const text = itemText(f.itemText) || "Fallback text.";
   plan.instructions[0] = { ...plan.instructions[0]!, status: "done", commit: "3f2a1c9d0e", summary: f.summary };
-  plan.instructions[1] = { ...plan.instructions[1]!, text };
+  plan.instructions[1] = {
+    ...plan.instructions[1]!,
+    text,
+    origin: { by: f.origin.by, url: f.origin.url, pr: 3, c: 9, p: f.origin.path, l: 4 },
+  };
   return {
     ...plan,
     phase: f.phase,

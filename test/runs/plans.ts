@@ -12,4 +12,14 @@ export function planAt(phase: Phase, extra: Partial<Plan> = {}): Plan {
   };
 }
 
-export const PHASES: Phase[] = ["planning", "awaiting-approval", "running", "evaluating", "finishing", "done", "paused", "failed"];
+export const PHASES: Phase[] = [
+  "planning",
+  "awaiting-approval",
+  "running",
+  "evaluating",
+  "finishing",
+  "done",
+  "paused",
+  "failed",
+  "stopped",
+];

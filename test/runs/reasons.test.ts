@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { notes, reasons, replies } from "../../src/runs/reasons.js";
+import { notes, reasons, replies, threadReplies } from "../../src/runs/reasons.js";
 import { SHUTDOWN_REASON } from "../../src/runs/run-queue.js";
 
 /** Every sentence a run says, with sample values: the text people read, exactly. */
@@ -64,6 +64,10 @@ const REASONS: Array<[string, string, string]> = [
   ],
   ["noChanges", reasons.noChanges(), "the instructions made no changes, so there is no pull request"],
   ["unexpectedError", reasons.unexpectedError("x".repeat(400)), `unexpected error: ${"x".repeat(300)}`],
+  ["ended (pull request closed)", reasons.ended("pull-closed"), "the pull request was closed"],
+  ["ended (merged)", reasons.ended("pull-merged"), "the pull request was merged"],
+  ["ended (issue closed)", reasons.ended("issue-closed"), "the issue was closed"],
+  ["ended (label removed)", reasons.ended("unlabeled"), "the L2MAC label was removed"],
   ["shutdown", SHUTDOWN_REASON, "interrupted because the worker shut down; it will resume"],
 ];
 
@@ -102,6 +106,22 @@ const NOTES: Array<[string, string, string]> = [
   ],
   ["replanned", notes.replanned("alice"), "Re-planned by @alice: the unchecked items were replaced."],
   ["taskAccepted", notes.taskAccepted("alice"), "The changed issue description was accepted by @alice."],
+  [
+    "reviewItemsLeftOut",
+    notes.reviewItemsLeftOut(2),
+    "2 requests of a review did not fit the program (at most 100 items and 40,000 characters of them) and were left out.",
+  ],
+];
+
+const THREAD_REPLIES: Array<[string, string, string]> = [
+  [
+    "done",
+    threadReplies.done("0123456789abcdef", "https://github.com/o/r/commit/0123456789abcdef", "Renamed greet to hello."),
+    "Done in [`0123456`](https://github.com/o/r/commit/0123456789abcdef): Renamed greet to hello.",
+  ],
+  ["doneNoChange", threadReplies.doneNoChange("It was already so."), "Done, with no change to the files: It was already so."],
+  ["skipped", threadReplies.skipped(), "Skipped: the item was ticked off in the checklist without being run."],
+  ["unfinished", threadReplies.unfinished("the budget is spent"), "Not done yet, the run stopped on it: the budget is spent"],
 ];
 
 const REPLIES: Array<[string, string, string]> = [
@@ -155,6 +175,12 @@ describe("what a run says", () => {
     expect(text).toMatch(/^(@alice |The )/);
   });
 
+  it.each(THREAD_REPLIES)("thread reply %s", (_name, text, expected) => {
+    expect(text).toBe(expected);
+    // Each says first what became of the comment.
+    expect(text).toMatch(/^(Done|Skipped|Not done)/);
+  });
+
   it("tells a person waiting on a reason what to comment, in the same words", () => {
     const mentions = [...REASONS, ...REPLIES].flatMap(([, text]) => [...text.matchAll(/comment `(\/l2mac [a-z]+)`/gi)].map((m) => m[1]));
     expect(mentions.length).toBeGreaterThan(8);
@@ -166,5 +192,6 @@ describe("what a run says", () => {
     expect(tested(REASONS)).toEqual(new Set([...Object.keys(reasons), "shutdown"]));
     expect(tested(NOTES)).toEqual(new Set(Object.keys(notes)));
     expect(tested(REPLIES)).toEqual(new Set(Object.keys(replies)));
+    expect(tested(THREAD_REPLIES)).toEqual(new Set(Object.keys(threadReplies)));
   });
 });

@@ -18,6 +18,7 @@ const TABLE: Record<RunCommand["name"], Record<Phase, Phase | "=">> = {
     done: "=",
     paused: "=",
     failed: "=",
+    stopped: "=",
   },
   continue: {
     planning: "=",
@@ -28,6 +29,7 @@ const TABLE: Record<RunCommand["name"], Record<Phase, Phase | "=">> = {
     done: "running",
     paused: "running",
     failed: "running",
+    stopped: "running",
   },
   // Applied elsewhere (advance-run.ts, task-consent.ts): the pure state change leaves the plan alone.
   status: Object.fromEntries(PHASES.map((p) => [p, "="])) as Record<Phase, "=">,

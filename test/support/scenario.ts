@@ -3,6 +3,7 @@ import { PLAN_MARKER } from "../../src/github/checklist.js";
 import { REPO, startHarness, type Harness, type HarnessOptions } from "./app-harness.js";
 import { startCluster, type Cluster } from "./cluster.js";
 import type { FakeGitHub, WebhookPayload } from "./fake-github/index.js";
+import type { ReviewInput } from "./fake-github/webhooks-pulls.js";
 
 /** What the driver needs of a running app: the fake GitHub, and signed delivery to the app's webhook URL. */
 export interface Deliverable {
@@ -44,6 +45,30 @@ export function driver(app: Deliverable, repo = REPO) {
     },
     /** `by` edits the plan comment in the browser. */
     editPlan: (issue: number, edit: (body: string) => string, by = "alice") => app.deliver("issue_comment", planEdit(issue, edit, by)),
+    /**
+     * `input.by` submits a review of pull request `pr`: as GitHub does, one `pull_request_review_comment`
+     * event per line comment, then the `pull_request_review` event. Resolves with the review as stored.
+     */
+    review: async (pr: number, input: ReviewInput) => {
+      const { review, comments, stored } = await app.gh.submitReview(repo, pr, input);
+      for (const c of comments) await app.deliver("pull_request_review_comment", c);
+      await app.deliver("pull_request_review", review);
+      return stored;
+    },
+    /** `by` adds a single line comment (GitHub sends it as a comment and as a comment-only review). */
+    lineComment: async (pr: number, by: string, comment: { path: string; line: number; body: string }) => {
+      const { review, comments, stored } = await app.gh.submitReview(repo, pr, { by, state: "COMMENTED", comments: [comment] });
+      await app.deliver("pull_request_review_comment", comments[0]!);
+      await app.deliver("pull_request_review", review);
+      return stored.comments[0]!;
+    },
+    /** `by` closes (or merges) pull request `pr`. */
+    closePull: async (pr: number, options: { merged?: boolean; by?: string } = {}) =>
+      app.deliver("pull_request", await app.gh.closePull(repo, pr, options)),
+    reopenPull: async (pr: number, by = "alice") => app.deliver("pull_request", await app.gh.reopenPull(repo, pr, by)),
+    /** `by` closes the issue, or removes its `l2mac` label. */
+    endIssue: (issue: number, action: "closed" | "unlabeled", by = "alice") =>
+      app.deliver("issues", app.gh.issueEndedPayload(repo, issue, action, by)),
     /** `by` edits the issue's title or description. */
     editIssue: (issue: number, edit: { title?: string; body?: string }, by = "alice") =>
       app.deliver("issues", app.gh.issueEditedPayload(repo, issue, edit, by)),

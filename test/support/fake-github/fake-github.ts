@@ -14,12 +14,29 @@ import { appRoutes } from "./rest-app.js";
 import { issueRoutes } from "./rest-issues.js";
 import { pullRoutes } from "./rest-pulls.js";
 import { reactionRoutes } from "./rest-reactions.js";
+import { reviewRoutes } from "./rest-reviews.js";
 import { repoRoutes } from "./rest-repos.js";
 import { attachFakeServer } from "./server.js";
 import type { RecordedRequest, RequestListener } from "./server.js";
 import { FakeState, isPull } from "./state.js";
-import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
-import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload, type WebhookPayload } from "./webhooks.js";
+import type { FakeComment, FakeIssue, FakePull, FakeRepo, FakeReviewComment, RepoPermission } from "./state.js";
+import {
+  deliverWebhook,
+  issueCommentPayload,
+  issueEditedPayload,
+  issueEndedPayload,
+  issueLabeledPayload,
+  type WebhookPayload,
+} from "./webhooks.js";
+import {
+  addReview,
+  closePull,
+  reopenPull,
+  reviewCommentPayload,
+  reviewSubmittedPayload,
+  type LineCommentInput,
+  type ReviewInput,
+} from "./webhooks-pulls.js";
 
 /**
  * A loopback GitHub (Enterprise-style: REST under /api/v3, git smart HTTP at /<owner>/<repo>.git) for
@@ -88,6 +105,7 @@ export class FakeGitHub {
       ...issueRoutes(this.ctx),
       ...reactionRoutes(this.ctx),
       ...pullRoutes(this.ctx),
+      ...reviewRoutes(this.ctx),
       ...actionRoutes(this.ctx, this.actions),
     ];
     attachFakeServer(server, {
@@ -321,6 +339,48 @@ export class FakeGitHub {
     changes?: { body: { from: string } },
   ): WebhookPayload<`issue_comment.${A}`> {
     return issueCommentPayload(this.ctx, repo, issueNumber, action, comment, sender, changes);
+  }
+
+  // ---- Reviews and the pull request's life -----------------------------------------------------
+
+  /**
+   * `input.by` submits a review of pull request `number` (with line comments) in state; resolves with the
+   * `pull_request_review.submitted` payload and one `pull_request_review_comment.created` per comment.
+   */
+  async submitReview(repo: string, number: number, input: ReviewInput) {
+    const pull = this.pulls(repo).find((p) => p.number === number);
+    const headSha = (pull && (await this.branchSha(repo, pull.head))) ?? "";
+    const { review, comments } = await addReview(this.ctx, repo, number, input, (ref, p) => this.readFile(repo, ref, p), headSha);
+    return {
+      review: await reviewSubmittedPayload(this.ctx, repo, number, review),
+      comments: await Promise.all(comments.map((c) => reviewCommentPayload(this.ctx, repo, number, c))),
+      stored: { review, comments },
+    };
+  }
+
+  /** A single line comment (GitHub records it as a comment-only review of its own); resolves with its payload. */
+  async addLineComment(repo: string, number: number, by: string, comment: LineCommentInput) {
+    const { comments } = await this.submitReview(repo, number, { by, state: "COMMENTED", comments: [comment] });
+    return comments[0]!;
+  }
+
+  /** Review comments of a pull request, replies included (live objects). */
+  reviewComments(repo: string, number: number): FakeReviewComment[] {
+    return this.pulls(repo).find((p) => p.number === number)?.reviewComments ?? [];
+  }
+
+  /** Closes (or merges) the pull request in state; resolves with the `pull_request.closed` payload. */
+  closePull(repo: string, number: number, options: { merged?: boolean; by?: string } = {}) {
+    return closePull(this.ctx, repo, number, options);
+  }
+
+  reopenPull(repo: string, number: number, by?: string) {
+    return reopenPull(this.ctx, repo, number, by);
+  }
+
+  /** Closes the issue, or removes its label, in state; the `issues.closed` / `issues.unlabeled` payload. */
+  issueEndedPayload(repo: string, issueNumber: number, action: "closed" | "unlabeled", sender?: string, label?: string) {
+    return issueEndedPayload(this.ctx, repo, issueNumber, action, sender, label);
   }
 
   async close(): Promise<void> {

@@ -45,7 +45,7 @@ async function createPull(ctx: FakeContext, req: RepoRequest): Promise<RestRespo
   }
   const issue = ctx.state.addIssue(repo, { title, body: stringField(body, "body") ?? null, user: ctx.state.botUser() });
   const draft = typeof body === "object" && body !== null && (body as { draft?: unknown }).draft === true;
-  const pull: FakePull = Object.assign(issue, { pullId: ctx.state.nextId(), head, base, draft, headSha });
+  const pull: FakePull = Object.assign(issue, { pullId: ctx.state.nextId(), head, base, draft, headSha, reviews: [], reviewComments: [] });
   return json(201, await pullJson(ctx, repo, pull));
 }
 
@@ -65,6 +65,7 @@ async function updatePull(ctx: FakeContext, req: RepoRequest): Promise<RestRespo
   if (state === "open" || state === "closed") {
     pull.closedAt = state === "closed" ? (pull.state === "closed" ? pull.closedAt : ctx.state.stamp()) : null;
     pull.state = state;
+    if (state === "open") pull.mergedAt = undefined;
   }
   pull.updatedAt = ctx.state.stamp();
   return json(200, await pullJson(ctx, req.repo, pull));

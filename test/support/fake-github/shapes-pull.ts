@@ -41,7 +41,7 @@ export async function pullJson(ctx: FakeContext, repo: FakeRepo, pull: FakePull)
     created_at: pull.createdAt,
     updated_at: pull.updatedAt,
     closed_at: pull.closedAt,
-    merged_at: null,
+    merged_at: pull.mergedAt ?? null,
     merge_commit_sha: null,
     assignee: null,
     assignees: [],
@@ -62,12 +62,12 @@ export async function pullJson(ctx: FakeContext, repo: FakeRepo, pull: FakePull)
     author_association: authorAssociation(repo, pull.user),
     auto_merge: null,
     draft: pull.draft,
-    merged: false,
+    merged: pull.mergedAt !== undefined,
     mergeable: null,
     mergeable_state: "unknown",
     merged_by: null,
     comments: pull.comments.length,
-    review_comments: 0,
+    review_comments: pull.reviewComments.length,
     maintainer_can_modify: true,
   };
   return partial as Schemas["pull-request"];

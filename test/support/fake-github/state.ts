@@ -60,6 +60,39 @@ export interface FakePull extends FakeIssue {
   draft: boolean;
   /** Head sha when opened; responses report the branch's current tip while it exists. */
   headSha: string;
+  /** Set when closed by merging (the fake records the merge; it does not move the base branch). */
+  mergedAt?: string;
+  reviews: FakeReview[];
+  reviewComments: FakeReviewComment[];
+}
+
+export type ReviewState = "COMMENTED" | "CHANGES_REQUESTED" | "APPROVED";
+
+export interface FakeReview {
+  id: number;
+  pullNumber: number;
+  user: FakeUser;
+  body: string;
+  state: ReviewState;
+  commitId: string;
+  submittedAt: string;
+}
+
+/** A line comment on a pull request's diff; `inReplyTo` makes it a reply in that comment's thread. */
+export interface FakeReviewComment {
+  id: number;
+  pullNumber: number;
+  reviewId: number;
+  user: FakeUser;
+  body: string;
+  path: string;
+  line: number;
+  diffHunk: string;
+  commitId: string;
+  inReplyTo?: number;
+  viaApp: boolean;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface FakeRepo {
@@ -93,6 +126,7 @@ export function isPull(issue: FakeIssue): issue is FakePull {
 export class FakeState {
   readonly repos = new Map<string, FakeRepo>();
   readonly comments = new Map<number, FakeComment>();
+  readonly reviewComments = new Map<number, FakeReviewComment>();
   /** Token → expiry (ms). */
   readonly tokens = new Map<string, number>();
   readonly issuedTokens: string[] = [];

@@ -56,6 +56,30 @@ export function issueLabeledPayload(
   });
 }
 
+/** The issue closed (or its label removed) by `sender`, in state, and the `issues.closed` / `issues.unlabeled` payload. */
+export function issueEndedPayload(
+  ctx: FakeContext,
+  repoName: string,
+  issueNumber: number,
+  action: "closed" | "unlabeled",
+  sender = "alice",
+  label = "l2mac",
+): WebhookPayload<"issues.labeled"> {
+  const repo = ctx.state.requireRepo(repoName);
+  const issue = ctx.state.requireIssue(repoName, issueNumber);
+  issue.updatedAt = ctx.state.stamp();
+  if (action === "closed") {
+    issue.state = "closed";
+    issue.closedAt = issue.updatedAt;
+  } else issue.labels = issue.labels.filter((l) => l !== label);
+  return asPayload<"issues.labeled">({
+    action,
+    issue: issueJson(ctx, repo, issue),
+    ...(action === "unlabeled" ? { label: labelJson(ctx, repo, label) } : {}),
+    ...envelope(ctx, repo, ctx.state.user(sender)),
+  });
+}
+
 /**
  * Someone edits an issue's title or body: the issue in state changes (as GitHub's does before it sends the
  * event) and the payload carries the previous values in `changes`, as GitHub's `issues.edited` does.

@@ -1,0 +1,119 @@
+import type { Octokit, RepoRef } from "../github/octokit.js";
+import { itemText, MAX_ITEMS, MAX_ITEMS_TEXT, type Plan, type ReviewOriginState } from "../github/plan.js";
+import { ReviewCommentSchema, type ReviewComment } from "../github/pull-payloads.js";
+import type { Logger } from "./run-deps.js";
+import type { ReviewRequest } from "./run-job.js";
+import { applyRunCommand } from "./run-commands.js";
+import { notes } from "./reasons.js";
+
+/**
+ * A writer's review of the run's pull request as new instructions: the review's body is one, each line
+ * comment one, each holding the reviewer's words and where they point; the origin (reviewer, link,
+ * comment) is kept with the item for its sub-line, the agent's context and the reply in the thread.
+ */
+export interface ReviewItem {
+  text: string;
+  origin: ReviewOriginState;
+}
+
+/** The items the requests ask for; line comments are read from GitHub (a review's payload has none). */
+export async function reviewItems(octokit: Octokit, repo: RepoRef, requests: readonly ReviewRequest[], log: Logger): Promise<ReviewItem[]> {
+  const items: ReviewItem[] = [];
+  // A review's own order (its body, then its comments) wins over the order its events came in.
+  const ordered = [...requests].sort((a, b) => Number(b.kind === "review") - Number(a.kind === "review"));
+  for (const request of ordered) {
+    if (request.kind === "instruction") {
+      items.push({ text: itemText(request.text), origin: { by: request.by, url: request.url, pr: request.pr, k: "cmd" } });
+      continue;
+    }
+    if (request.kind === "review" && request.body.trim()) {
+      items.push({
+        text: itemText(`Review by @${request.by}: ${request.body}`),
+        origin: { by: request.by, url: request.url, pr: request.pr },
+      });
+    }
+    for (const comment of await commentsOf(octokit, repo, request, log)) {
+      if (!comment.body.trim()) continue;
+      const line = comment.line ?? comment.original_line ?? undefined;
+      const where = `${comment.path}${line ? `:${line}` : ""}`;
+      items.push({
+        text: itemText(`Review by @${request.by} on ${where}: ${comment.body}`),
+        origin: {
+          by: request.by,
+          url: comment.html_url,
+          pr: request.pr,
+          c: comment.id,
+          p: comment.path.slice(0, 500),
+          ...(line && line > 0 ? { l: line } : {}),
+        },
+      });
+    }
+  }
+  return items;
+}
+
+async function commentsOf(octokit: Octokit, repo: RepoRef, request: ReviewRequest, log: Logger): Promise<ReviewComment[]> {
+  try {
+    if (request.kind === "comment") {
+      const { data } = await octokit.rest.pulls.getReviewComment({ ...repo, comment_id: request.comment });
+      return [ReviewCommentSchema.parse(data)];
+    }
+    if (request.kind !== "review") return [];
+    // No more pages than a program can hold items: a huge review is not read to its end.
+    let read = 0;
+    const list = await octokit.paginate(
+      octokit.rest.pulls.listCommentsForReview,
+      { ...repo, pull_number: request.pr, review_id: request.review, per_page: 100 },
+      (response, done) => {
+        read += response.data.length;
+        if (read >= MAX_ITEMS) done();
+        return response.data;
+      },
+    );
+    return list.slice(0, MAX_ITEMS).map((c) => ReviewCommentSchema.parse(c));
+  } catch (e) {
+    // A comment deleted since (404) asks for nothing; anything else is retried with the job.
+    if ((e as { status?: number }).status === 404) {
+      log.info({ request: request.kind }, "a review comment was deleted before it was read");
+      return [];
+    }
+    throw e;
+  }
+}
+
+/**
+ * The plan with the items appended (a comment or review already taken is not taken twice), within the
+ * program's bounds, and resumed when it was done, paused or failed: a review is more program to run.
+ */
+export function addReviewItems(plan: Plan, items: readonly ReviewItem[], actor: string, now: Date): Plan {
+  const taken = new Set(plan.instructions.map((i) => originKey(i.origin)).filter(Boolean));
+  let count = plan.instructions.length;
+  let chars = plan.instructions.reduce((n, i) => n + i.text.length, 0);
+  let nextId = plan.nextId;
+  let left = 0;
+  const added: Plan["instructions"] = [];
+  for (const item of items) {
+    const key = originKey(item.origin);
+    if (!item.text || taken.has(key)) continue;
+    taken.add(key);
+    if (count >= MAX_ITEMS || chars + item.text.length > MAX_ITEMS_TEXT) {
+      left++;
+      continue;
+    }
+    count++;
+    chars += item.text.length;
+    added.push({ id: nextId++, text: item.text, status: "pending", origin: item.origin });
+  }
+  if (added.length === 0 && left === 0) return plan;
+  const next: Plan = {
+    ...plan,
+    nextId,
+    instructions: [...plan.instructions, ...added],
+    notes: left > 0 ? [...(plan.notes ?? []), notes.reviewItemsLeftOut(left)] : plan.notes,
+  };
+  const resumable = next.phase === "done" || next.phase === "paused" || next.phase === "failed";
+  return added.length > 0 && resumable ? applyRunCommand(next, { name: "continue", actor }, now).plan : next;
+}
+
+/** What makes two requests the same: the line comment, or the review (or command comment) they came from. */
+const originKey = (origin: ReviewOriginState | undefined): string => (origin ? (origin.c ? `c${origin.c}` : `u${origin.url}`) : "");

@@ -1,0 +1,27 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Plan } from "../github/plan.js";
+import { reasons } from "./reasons.js";
+import type { RunDeps } from "./run-deps.js";
+import type { RunEnd } from "./run-job.js";
+
+/**
+ * The run's pull request closed or merged, or its issue closed or unlabelled (pure): merged, the run is
+ * done; otherwise it is stopped with why (a done run stays done when only its issue closes: the merge
+ * closes it too). A stopped run resumes with `/l2mac continue`.
+ */
+export function applyEnd(plan: Plan, end: RunEnd): Plan {
+  const idle = { current: plan.evaluation ? plan.current : undefined };
+  if (end === "pull-merged") return { ...plan, ...idle, phase: "done", reason: reasons.ended(end) };
+  // The issue closed by the merge (or by hand) after the run finished: it stays done.
+  if (plan.phase === "done" && (end === "issue-closed" || end === "unlabeled")) return plan;
+  return { ...plan, ...idle, phase: "stopped", reason: reasons.ended(end) };
+}
+
+/** Where the run's working copy lives on this server. */
+export const workingCopyOf = (deps: Pick<RunDeps, "workdir" | "job">): string =>
+  join(deps.workdir, deps.job.owner, deps.job.repo, `issue-${deps.job.issueNumber}`);
+
+/** An ended run keeps nothing on the server: a resumed one clones again. */
+export const removeWorkingCopy = (deps: Pick<RunDeps, "workdir" | "job">): Promise<void> =>
+  rm(workingCopyOf(deps), { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, resolve } from "node:path";
 import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { combineDenials, denyPrefixes, type PathDenial } from "../engine/paths.js";
 import { GitFileStore } from "../git/git-file-store.js";
@@ -11,6 +11,9 @@ const hideMeta = denyPrefixes([META_DIR], "it holds the run's own state");
 
 /** The local file store: a directory that is its own git repository, one commit per instruction. */
 export class GitWorkspace extends GitFileStore {
+  // The exclude file keeps .l2mac/ out of `git status`; this keeps it out of commits even if a .gitignore says `!/.l2mac/`.
+  protected override readonly neverCommitted = [META_DIR];
+
   /** The workspace's git, for the run's branch (run-branch.ts). */
   get repository(): SimpleGit {
     return this.git;
@@ -28,10 +31,11 @@ export class GitWorkspace extends GitFileStore {
       await git.addConfig("user.name", "L2MAC");
       await git.addConfig("user.email", "l2mac@localhost");
     }
-    const exclude = join(root, ".git", "info", "exclude");
+    // Where git keeps it: in a worktree or a submodule .git is a file naming the real directory.
+    const exclude = resolve(root, (await git.raw(["rev-parse", "--git-path", "info/exclude"])).trim());
     const current = await readFile(exclude, "utf8").catch(() => "");
     if (!current.split("\n").includes(`/${META_DIR}/`)) {
-      await mkdir(join(root, ".git", "info"), { recursive: true });
+      await mkdir(dirname(exclude), { recursive: true });
       await appendFile(exclude, `${current.endsWith("\n") || current === "" ? "" : "\n"}/${META_DIR}/\n`);
     }
     return new GitWorkspace(root, git, { hidden: hideMeta, deny: combineDenials(hideMeta, options.deny), maxFileBytes: 1_000_000 });

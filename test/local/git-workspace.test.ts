@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -39,6 +39,36 @@ describe("GitWorkspace", () => {
     await ws.commit("x", {});
     expect((await simpleGit(join(dir, "nested")).raw(["ls-files"])).trim()).toBe("x.txt");
     expect(await readFile(join(dir, "nested", ".git", "info", "exclude"), "utf8")).toContain("/.l2mac/");
+  });
+});
+
+describe("GitWorkspace on an existing checkout", () => {
+  it("opens a git worktree, whose .git is a file, and keeps .l2mac out through the exclude git reads", async () => {
+    const base = join(dir, "base");
+    const git = simpleGit(await mkdir(base, { recursive: true }).then(() => base));
+    await git.init(["--initial-branch=main"]);
+    await writeFile(join(base, "a.txt"), "a\n");
+    await git.add(".");
+    await git.raw(["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-m", "a"]);
+    const tree = join(dir, "tree");
+    await git.raw(["worktree", "add", "-b", "feature", tree]);
+    const ws = await GitWorkspace.open(tree);
+    await mkdir(join(tree, ".l2mac"));
+    await writeFile(join(tree, ".l2mac", "program.json"), "{}");
+    expect((await simpleGit(tree).raw(["status", "--porcelain", "--untracked-files=all"])).trim()).toBe("");
+    await ws.write("b.txt", "b\n");
+    await ws.commit("b", {});
+    expect((await simpleGit(tree).raw(["ls-files"])).trim().split("\n")).toEqual(["a.txt", "b.txt"]);
+  });
+
+  it("never commits .l2mac, even when a .gitignore in the tree re-includes it", async () => {
+    const ws = await GitWorkspace.open(join(dir, "w"));
+    await ws.write(".gitignore", "!/.l2mac/\n");
+    await ws.write("x.txt", "x");
+    await mkdir(join(dir, "w", ".l2mac"));
+    await writeFile(join(dir, "w", ".l2mac", "transcript.jsonl"), '{"prompt":"everything said to the model"}\n');
+    await ws.commit("x", {});
+    expect((await simpleGit(join(dir, "w")).raw(["ls-files"])).trim().split("\n")).toEqual([".gitignore", "x.txt"]);
   });
 });
 

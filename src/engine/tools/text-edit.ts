@@ -48,7 +48,8 @@ const several = (text: string, at: number[], how: string): EditResult => {
   return {
     ok: false,
     reason:
-      `old_text occurs ${many ? `more than ${LISTED_MATCHES}` : at.length} times${how} (at lines ${lines.join(", ")}${many ? ", …" : ""}); ` +
+      `old_text occurs ${many ? `more than ${LISTED_MATCHES}` : at.length} times${how} ` +
+      `(at lines ${lines.join(", ")}${many ? ", …" : ""}); ` +
       "include more of the surrounding lines so it occurs once.",
   };
 };

@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
-import { combineDenials, denyPrefixes, type PathDenial } from "../engine/paths.js";
+import type { FileInfo, FileLine } from "../engine/file-store.js";
+import { combineDenials, denyPrefixes, normaliseStorePath, PathError, type PathDenial } from "../engine/paths.js";
 import { GitFileStore } from "../git/git-file-store.js";
 
 /** The CLI's bookkeeping folder inside the workspace: never shown to the agent, never committed. */
@@ -14,9 +16,63 @@ export class GitWorkspace extends GitFileStore {
   // The exclude file keeps .l2mac/ out of `git status`; this keeps it out of commits even if a .gitignore says `!/.l2mac/`.
   protected override readonly neverCommitted = [META_DIR];
 
+  /** Paths this run wrote: its own files, even where the repository ignores them. */
+  private readonly written = new Set<string>();
+
   /** The workspace's git, for the run's branch (run-branch.ts). */
   get repository(): SimpleGit {
     return this.git;
+  }
+
+  override async read(path: string, options?: { exact?: boolean }): Promise<string | undefined> {
+    await this.refuseIgnored(path);
+    return super.read(path, options);
+  }
+
+  override async stat(path: string): Promise<FileInfo | undefined> {
+    await this.refuseIgnored(path);
+    return super.stat(path);
+  }
+
+  override async *lines(path: string, maxLineBytes: number, startLine?: number): AsyncGenerator<FileLine> {
+    await this.refuseIgnored(path);
+    yield* super.lines(path, maxLineBytes, startLine);
+  }
+
+  override async write(path: string, contents: string): Promise<void> {
+    if (await super.stat(path).catch(() => undefined)) await this.refuseIgnored(path);
+    await super.write(path, contents);
+    this.written.add(normaliseStorePath(path));
+  }
+
+  override async delete(path: string): Promise<boolean> {
+    await this.refuseIgnored(path);
+    return super.delete(path);
+  }
+
+  /**
+   * A file the repository ignores and this run did not write is the user's own (`.env`, local settings,
+   * build output): not listed or searched, and so not read, overwritten or deleted either.
+   */
+  private async refuseIgnored(path: string): Promise<void> {
+    let rel: string;
+    try {
+      rel = normaliseStorePath(path);
+    } catch {
+      return; // The store's own checks say why the path is refused.
+    }
+    // The run's own folder is refused by the store itself, with its own reason.
+    if (this.written.has(rel) || hideMeta(rel)) return;
+    const ignored = await new Promise<boolean>((done, fail) =>
+      execFile("git", ["check-ignore", "-q", "--", rel], { cwd: this.root }, (e) => {
+        const code = (e as { code?: unknown } | null)?.code;
+        if (!e) done(true);
+        else if (code === 1) done(false);
+        else fail(e);
+      }),
+    );
+    if (ignored)
+      throw new PathError(`"${rel}" is ignored by the repository (.gitignore): it is the user's own, not part of the file store.`);
   }
 
   static async open(root: string, options: { deny?: PathDenial } = {}): Promise<GitWorkspace> {

@@ -72,6 +72,36 @@ describe("GitWorkspace on an existing checkout", () => {
   });
 });
 
+describe("GitWorkspace and the files the repository ignores", () => {
+  it("neither reads, overwrites nor deletes an ignored file it did not write, and keeps its own", async () => {
+    const root = join(dir, "project");
+    const git = simpleGit(await mkdir(root, { recursive: true }).then(() => root));
+    await git.init(["--initial-branch=main"]);
+    await writeFile(join(root, ".gitignore"), ".env\ndist/\n*.local\n");
+    await writeFile(join(root, "app.local"), "tracked though it matches\n");
+    await git.add([".gitignore"]);
+    await git.raw(["add", "-f", "app.local"]);
+    await git.raw(["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-m", "init"]);
+    await writeFile(join(root, ".env"), "OPENAI_API_KEY=sk-live-secret\n");
+    const ws = await GitWorkspace.open(root);
+    for (const attempt of [
+      () => ws.read(".env"),
+      () => ws.stat(".env"),
+      async () => {
+        for await (const _ of ws.lines(".env", 100)) void _;
+      },
+      () => ws.write(".env", "OPENAI_API_KEY=\n"),
+      () => ws.delete(".env"),
+    ]) {
+      await expect(attempt()).rejects.toThrow(/"\.env" is ignored by the repository/);
+    }
+    expect(await readFile(join(root, ".env"), "utf8")).toBe("OPENAI_API_KEY=sk-live-secret\n");
+    expect(await ws.read("app.local")).toBe("tracked though it matches\n");
+    await ws.write("dist/bundle.js", "built();\n");
+    expect(await ws.read("dist/bundle.js")).toBe("built();\n");
+  });
+});
+
 describe("ShellEvaluator", () => {
   it("passes on exit 0 and fails with the output otherwise", async () => {
     expect(await new ShellEvaluator("echo fine", dir).evaluate()).toMatchObject({ ok: true });

@@ -77,15 +77,17 @@ export class GitWorkspace extends GitFileStore {
 
   static async open(root: string, options: { deny?: PathDenial } = {}): Promise<GitWorkspace> {
     await mkdir(root, { recursive: true });
-    const git = simpleGit(root);
+    let git = simpleGit(root);
     // The root check matters: ./workspace usually sits inside the user's own repository.
-    if (!(await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT).catch(() => false))) {
-      await git.init(["--initial-branch=main"]);
-    }
-    // Commits must not depend on the user's global git identity being set.
+    const fresh = !(await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT).catch(() => false));
+    if (fresh) await git.init(["--initial-branch=main"]);
+    // Commits must not depend on the user's global git identity being set. A workspace the run created
+    // keeps the identity; the user's own repository is not configured: only the run's commands carry it.
     if (!(await git.getConfig("user.email")).value) {
-      await git.addConfig("user.name", "L2MAC");
-      await git.addConfig("user.email", "l2mac@localhost");
+      if (fresh) {
+        await git.addConfig("user.name", "L2MAC");
+        await git.addConfig("user.email", "l2mac@localhost");
+      } else git = simpleGit({ baseDir: root, config: ["user.name=L2MAC", "user.email=l2mac@localhost"] });
     }
     // Where git keeps it: in a worktree or a submodule .git is a file naming the real directory.
     const exclude = resolve(root, (await git.raw(["rev-parse", "--git-path", "info/exclude"])).trim());

@@ -102,6 +102,35 @@ describe("GitWorkspace and the files the repository ignores", () => {
   });
 });
 
+describe("GitWorkspace in a repository without a git identity", () => {
+  it("commits as L2MAC without writing an identity into the user's repository", async () => {
+    const saved = { global: process.env.GIT_CONFIG_GLOBAL, nosystem: process.env.GIT_CONFIG_NOSYSTEM };
+    process.env.GIT_CONFIG_GLOBAL = "/dev/null";
+    process.env.GIT_CONFIG_NOSYSTEM = "1";
+    try {
+      const root = join(dir, "mine");
+      const git = simpleGit(await mkdir(root, { recursive: true }).then(() => root));
+      await git.init(["--initial-branch=main"]);
+      await writeFile(join(root, "a.txt"), "a\n");
+      await git.add(".");
+      await git.raw(["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-m", "a"]);
+      const ws = await GitWorkspace.open(root);
+      await ws.write("b.txt", "b\n");
+      await ws.commit("b", {});
+      expect((await git.raw(["log", "-1", "--format=%an <%ae> / %cn"])).trim()).toBe("L2MAC <l2mac@localhost> / L2MAC");
+      expect((await git.getConfig("user.email", "local")).value).toBeNull();
+    } finally {
+      for (const [key, value] of [
+        ["GIT_CONFIG_GLOBAL", saved.global],
+        ["GIT_CONFIG_NOSYSTEM", saved.nosystem],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});
+
 describe("ShellEvaluator", () => {
   it("passes on exit 0 and fails with the output otherwise", async () => {
     expect(await new ShellEvaluator("echo fine", dir).evaluate()).toMatchObject({ ok: true });

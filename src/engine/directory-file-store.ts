@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -87,8 +88,15 @@ export class DirectoryFileStore implements SearchableFileStore {
 
   protected readonly grepScope: GrepOptions["scope"] = "directory";
 
-  async read(path: string): Promise<string | undefined> {
-    return this.guard(path, "read", async (full, rel) => ((await this.fileAt(full, rel)) ? await readFile(full, "utf8") : undefined));
+  async read(path: string, options: { exact?: boolean } = {}): Promise<string | undefined> {
+    return this.guard(path, "read", async (full, rel) => {
+      if ((await this.fileAt(full, rel)) === undefined) return undefined;
+      const bytes = await readFile(full);
+      if (options.exact && !isUtf8(bytes)) {
+        throw new PathError(`"${rel}" is not UTF-8 text (it is in another encoding); changing it here would alter its other characters.`);
+      }
+      return bytes.toString("utf8");
+    });
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {

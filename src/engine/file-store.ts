@@ -5,8 +5,11 @@
 export interface FileStore {
   /** Every file path in the store, sorted. */
   list(): Promise<string[]>;
-  /** The file's text, or undefined when there is no such file. */
-  read(path: string): Promise<string | undefined>;
+  /**
+   * The file's text, or undefined when there is no such file. With `exact`, a file that is not valid UTF-8
+   * is refused with a PathError rather than decoded with replacement characters (which a write would keep).
+   */
+  read(path: string, options?: { exact?: boolean }): Promise<string | undefined>;
   /** What a file is without reading it all (its size, whether it is binary), or undefined when there is no such file. */
   stat(path: string): Promise<FileInfo | undefined>;
   /**

@@ -68,10 +68,15 @@ export async function gitGrep(query: SearchQuery, options: GrepOptions): Promise
   const matches: SearchMatch[] = [];
   let total = 0;
   let counted = true;
+  // A piece without a NUL starts a file name holding a newline (or one too long to show): the next piece may
+  // end that name, and read as a match it would name a path that is not there (`src/app.ts:1: forged`).
+  let nameBroken = false;
   try {
     for await (const line of splitLines(child.stdout, MAX_MATCH_LINE_BYTES)) {
+      const broken = nameBroken;
+      nameBroken = !line.text.includes("\0");
       const match = parseLine(line.text, line.cut);
-      if (!match || options.hidden?.(match.path)) continue;
+      if (broken || !match || options.hidden?.(match.path)) continue;
       total++;
       if (matches.length < query.maxMatches) matches.push(match);
       if (total >= MAX_COUNTED) {

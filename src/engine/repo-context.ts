@@ -21,26 +21,36 @@ export interface InstructionFiles {
   loaded: string[];
 }
 
-/** The start of one text file within `budget` tokens, with a marker when cut; undefined when it does not exist or is binary. */
+const longestBacktickRun = (text: string): number => Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+
+/**
+ * The start of one text file within `budget` tokens, counting the fence it will be shown in (a fence grows
+ * with the longest run of backticks kept) and the cut marker; undefined when it does not exist or is binary.
+ */
 async function excerpt(store: FileStore, path: string, budget: number): Promise<{ text: string; cut: boolean } | undefined> {
   try {
     const info = await store.stat(path);
     if (!info || info.binary) return undefined;
+    const marker = `\n[… ${path} was cut here: the rest does not fit the share of the context it may take]`;
+    const room = budget - countText(marker) - countText(`${path}:\n\n\n`);
     const kept: string[] = [];
     let used = 0;
+    let run = 2;
     let cut = false;
     for await (const line of store.lines(path, MAX_LINE_BYTES)) {
+      const lineRun = Math.max(run, longestBacktickRun(line.text));
       const cost = countText(line.text) + 1;
-      if (used + cost > budget || line.cut) {
+      const fence = 2 * countText("`".repeat(lineRun + 1));
+      if (used + cost + fence > room || line.cut) {
         cut = true;
-        if (used + cost <= budget) kept.push(line.text);
+        if (used + cost + fence <= room) kept.push(line.text);
         break;
       }
       kept.push(line.text);
       used += cost;
+      run = lineRun;
     }
-    const marker = cut ? `\n[… ${path} was cut here: the rest does not fit the share of the context it may take]` : "";
-    return { text: kept.join("\n").trimEnd() + marker, cut };
+    return { text: kept.join("\n").trimEnd() + (cut ? marker : ""), cut };
   } catch {
     // A file that cannot be read (a link outside the store, a directory by that name) is not an instruction file.
     return undefined;

@@ -28,8 +28,13 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
     return [...listed].filter((p) => present.has(p)).sort();
   }
 
+  /** Folders of the store's own never staged, whatever a `.gitignore` in the tree says (it may re-include them). */
+  protected readonly neverCommitted: readonly string[] = [];
+
   async commit(message: string, trailers: Record<string, string>): Promise<string | undefined> {
     await this.git.add(["-A"]);
+    // Put back as HEAD has them (an exclude pathspec on add fails when the folder is ignored, as it usually is).
+    if (this.neverCommitted.length > 0) await this.git.raw(["reset", "-q", "--", ...this.neverCommitted.map((p) => `:(top,literal)${p}`)]);
     const staged = await this.git.diff(["--cached", "--name-only"]);
     if (staged.trim() === "") return undefined;
     await this.git.commit(`${message.trimEnd()}\n\n${trailerBlock(trailers)}\n`);

@@ -9,7 +9,7 @@ import { runProgram } from "../engine/run-program.js";
 import { createSyntaxChecker } from "../checks/syntax.js";
 import type { Prices } from "../engine/usage.js";
 import { GitWorkspace, META_DIR } from "./git-workspace.js";
-import { DirtyTreeError, prepareRunBranch, taskSlug, type RunBranch } from "./run-branch.js";
+import { RunBranchError, prepareRunBranch, taskSlug, type RunBranch } from "./run-branch.js";
 import { ProgramFile } from "./program-file.js";
 import { ShellEvaluator } from "./shell-evaluator.js";
 import { recordTranscript } from "./transcript.js";
@@ -77,7 +77,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ program: Pro
   const workspace = await GitWorkspace.open(options.workspace);
   // An existing project is worked on in place, on a branch of the run's own.
   const branch = await prepareRunBranch(workspace.repository, options.workspace, task, Boolean(existing)).catch((e: unknown) => {
-    throw e instanceof DirtyTreeError ? new UsageError(e.message) : e;
+    throw e instanceof RunBranchError ? new UsageError(e.message) : e;
   });
   const prompts = options.promptsFile ? await loadPromptsFile(options.promptsFile) : undefined;
   const { program } = await runProgram({

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SimpleGit } from "simple-git";
+import { z } from "zod";
 import { META_DIR } from "./git-workspace.js";
 
 /** A run in a repository with history: the branch it commits on, and the branch it started from. */
@@ -9,13 +10,24 @@ export interface RunBranch {
   base: string;
 }
 
-/** Raised when the working tree must not be touched; the CLI reports it as a usage error. */
-export class DirtyTreeError extends Error {
+/** Raised when the run must not touch the repository's branches; the CLI reports it as a usage error. */
+export class RunBranchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunBranchError";
+  }
+}
+
+/** The working tree holds changes that are not the run's. */
+export class DirtyTreeError extends RunBranchError {
   constructor(message: string) {
     super(message);
     this.name = "DirtyTreeError";
   }
 }
+
+/** `.l2mac/branch` as a run wrote it: only a branch of the run's own making is gone back to. */
+const SavedBranch = z.object({ branch: z.string().regex(/^l2mac\/[a-z0-9][a-z0-9-]*$/), base: z.string().max(300) });
 
 export const taskSlug = (task: string): string =>
   task
@@ -24,6 +36,15 @@ export const taskSlug = (task: string): string =>
     .replace(/^-|-$/g, "")
     .slice(0, 40)
     .replace(/-$/, "") || "run";
+
+function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const branchFile = (root: string): string => join(root, META_DIR, "branch");
 
@@ -58,11 +79,14 @@ export async function prepareRunBranch(git: SimpleGit, root: string, task: strin
   );
   if (!hasHistory) return undefined;
   if (resume) {
-    const saved = await readFile(branchFile(root), "utf8").then(
-      (t) => JSON.parse(t) as RunBranch,
-      () => undefined,
-    );
-    if (!saved) return undefined;
+    const text = await readFile(branchFile(root), "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    const saved = safeJson(text, SavedBranch);
+    if (!saved) {
+      throw new RunBranchError(
+        `${branchFile(root)} does not name a branch l2mac made (l2mac/<task>); the run was not resumed, and no branch was checked out.`,
+      );
+    }
     if ((await currentBranch(git)) !== saved.branch) {
       await refuseDirty(git, root);
       await git.checkout(saved.branch);

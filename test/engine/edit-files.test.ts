@@ -7,6 +7,8 @@ import { DirectoryFileStore } from "../../src/engine/directory-file-store.js";
 import type { ToolCall } from "../../src/engine/messages.js";
 import { denyPrefixes } from "../../src/engine/paths.js";
 import { runToolCall, type ToolContext } from "../../src/engine/tools/dispatch.js";
+import { MAX_EDITS_PER_CALL } from "../../src/engine/tools/definitions.js";
+import { MAX_EDIT_BYTES } from "../../src/engine/tools/edit-files.js";
 
 let dir: string;
 let root: string;
@@ -157,4 +159,54 @@ describe("edit_files", () => {
     expect(await read(".github/workflows/ci.yml")).toBe("on: push\n");
     expect(await read("src/app.ts")).toBe(APP);
   });
+});
+
+describe("edit_files on hostile input", () => {
+  it("gives a one-line edit's new lines the line ends the file uses throughout", async () => {
+    await writeFile(join(root, "src", "win.ts"), "const a = 1;\r\nconst b = 2;\r\n");
+    const crlf = await edit([{ file_path: "src/win.ts", old_text: "const a = 1;", new_text: "const a = 1;\nconst a2 = 1;" }]);
+    expect(crlf.ok).toBe(true);
+    expect(await read("src/win.ts")).toBe("const a = 1;\r\nconst a2 = 1;\r\nconst b = 2;\r\n");
+    const lf = await edit([{ file_path: "src/app.ts", old_text: "  return a + b;", new_text: "  const s = a + b;\r\n  return s;" }]);
+    expect(lf.ok).toBe(true);
+    expect(await read("src/app.ts")).toBe(APP.replace("  return a + b;", "  const s = a + b;\n  return s;"));
+  });
+
+  it("refuses a file that is not UTF-8 rather than rewriting its other bytes", async () => {
+    const latin1 = Buffer.from("const caf\xe9 = 'cr\xe8me';\nconst n = 1;\n", "latin1");
+    await writeFile(join(root, "src", "legacy.ts"), latin1);
+    const out = await edit([{ file_path: "src/legacy.ts", old_text: "const n = 1;", new_text: "const n = 2;" }]);
+    expect(out.ok).toBe(false);
+    expect(out.text).toContain("is not UTF-8 text");
+    expect(await readFile(join(root, "src", "legacy.ts"))).toEqual(latin1);
+  });
+
+  it("refuses a file too large to be written back, without reading it", async () => {
+    await writeFile(join(root, "big.txt"), "x\n".repeat(MAX_EDIT_BYTES));
+    const out = await edit([{ file_path: "big.txt", old_text: "x", new_text: "y" }]);
+    expect(out.ok).toBe(false);
+    expect(out.text).toMatch(/big\.txt is \d+ bytes, more than the 1000000 a file may have to be edited/);
+  });
+
+  it("bounds the number of edits in one call", async () => {
+    const edits = Array.from({ length: MAX_EDITS_PER_CALL + 1 }, () => ({ file_path: "src/app.ts", old_text: "a", new_text: "a" }));
+    const out = await edit(edits);
+    expect(out.ok).toBe(false);
+    expect(out.text).toMatch(/invalid arguments for edit_files[\s\S]*100/);
+  });
+
+  // Each of these took from 10 s to over two minutes of blocked event loop before the searches were linear.
+  it("answers pathological old text quickly: one huge line, many repeated lines, endless overlaps", async () => {
+    const file = Array.from({ length: 40_000 }, (_, i) => `  const v${i} = ${i};`).join("\n") + "\n";
+    await writeFile(join(root, "src", "gen.ts"), file);
+    await writeFile(join(root, "src", "braces.ts"), "}\n".repeat(400_000));
+    await writeFile(join(root, "src", "a.txt"), "a".repeat(900_000));
+    const hugeLine = await edit([{ file_path: "src/gen.ts", old_text: "q".repeat(100_000) + "z", new_text: "x" }]);
+    expect(hugeLine.text).toContain("old_text was not found, and no lines of the file are like it");
+    const repeated = await edit([{ file_path: "src/braces.ts", old_text: "} \n".repeat(3000) + "x\n", new_text: "y" }]);
+    expect(repeated.text).toMatch(/old_text was not found\. The closest lines[^\n]*\n 1 \| \}/);
+    const overlaps = await edit([{ file_path: "src/a.txt", old_text: "a".repeat(5000), new_text: "b" }]);
+    expect(overlaps.text).toContain("old_text occurs more than 20 times (at lines 1, 1,");
+    expect(await read("src/a.txt")).toBe("a".repeat(900_000));
+  }, 20_000);
 });

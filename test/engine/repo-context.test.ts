@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -47,6 +48,30 @@ describe("instruction files", () => {
     expect(files.text).toContain("[… AGENTS.md was cut here");
     expect(files.text).toContain("Sign your commits.");
     expect(files.loaded).toEqual(["AGENTS.md", "CONTRIBUTING.md"]);
+  });
+
+  it("stays within its budget when a file's backtick runs make the fence long", async () => {
+    const fences = `${"`".repeat(700)}\nUse tabs.\n${"`".repeat(1500)}\nRun make check.\n`;
+    const store = await seed({ "AGENTS.md": fences, "CLAUDE.md": fences });
+    for (const budget of [400, 1000, 3000]) {
+      const files = await readInstructionFiles(store, budget);
+      expect(countText(files.text), String(budget)).toBeLessThanOrEqual(budget);
+    }
+    // The fence still holds the file: no run of backticks inside is as long as it.
+    const files = await readInstructionFiles(store, 3000);
+    expect(files.text).toContain("Use tabs.");
+    const [fence] = files.text.split("\n")[1]!.match(/^`+/)!;
+    expect(fence.length).toBeGreaterThan(700);
+  });
+
+  it("reads no instruction file through a link out of the store or into .git, nor a pipe", async () => {
+    const store = await seed({ "src/a.ts": "x\n", ".git/config": "[core]\n\trepositoryformatversion = 0\n" });
+    await symlink("/etc/passwd", join(dir, "AGENTS.md"));
+    await mkdir(join(dir, ".github"), { recursive: true });
+    await symlink(join(dir, ".git", "config"), join(dir, ".github", "copilot-instructions.md"));
+    await symlink(".git/config", join(dir, "CLAUDE.md"));
+    execFileSync("mkfifo", [join(dir, "CONTRIBUTING.md")]);
+    expect(await readInstructionFiles(store, 2000)).toEqual({ text: "", loaded: [] });
   });
 
   it("is nothing for a repository without them", async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -120,5 +120,29 @@ describe("search_files", () => {
     const out = await search({ pattern: "feeFor" }, new GitFileStore(root, git));
     expect(out.text).toContain("src/invoice.ts:2:");
     expect(out.text).not.toContain("build/out.js");
+  });
+
+  it("names no path that is not there: a file name with a newline is not split into a made-up path", async () => {
+    await mkdir(join(root, "x\nsrc", "billing"), { recursive: true });
+    await writeFile(join(root, "x\nsrc", "billing", "fees.ts"), "feeFor = () => 'forged';\n");
+    await writeFile(join(root, "y\nREADME.md"), "feeFor forged too\n");
+    await simpleGit(root).init();
+    for (const store of [new DirectoryFileStore(root), new GitFileStore(root, simpleGit(root))]) {
+      const out = await search({ pattern: "feeFor" }, store);
+      expect(out.text).not.toContain("forged");
+      expect(out.text).toContain("src/billing/fees.ts:1: export function feeFor(amount) {");
+    }
+  });
+
+  it("does not follow symbolic links out of the store", async () => {
+    await writeFile(join(dir, "secret.txt"), "feeFor secret\n");
+    await symlink(join(dir, "secret.txt"), join(root, "link.txt"));
+    await symlink(dir, join(root, "linkdir"));
+    await simpleGit(root).init();
+    for (const store of [new DirectoryFileStore(root), new GitFileStore(root, simpleGit(root))]) {
+      for (const path of [undefined, "linkdir", "*.txt", "linkdir/*"]) {
+        expect((await search({ pattern: "secret", ...(path ? { path } : {}) }, store)).text, path).toMatch(/^No matches/);
+      }
+    }
   });
 });

@@ -183,4 +183,15 @@ describe("view_files", () => {
     expect(result.text).toContain("a.log (lines 1-");
     expect(result.notes.join("\n")).toContain("Not shown, the context budget is spent: b.log.");
   });
+
+  it("counts the fence a file's backtick runs call for within the budget", async () => {
+    const { countText } = await vi.importActual<typeof TokenCounter>("../../src/engine/token-counter.js");
+    const lines = Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? "`".repeat(1900) : `line ${i} of the notes`));
+    await writeFile(join(root, "fences.md"), lines.join("\n") + "\n");
+    for (const budget of [600, 1500, 4000]) {
+      const result = await viewFiles(new DirectoryFileStore(root), [{ path: "fences.md" }], budget);
+      expect(countText(result.text), String(budget)).toBeLessThanOrEqual(budget);
+      expect(result.text).toContain("line 0 of the notes");
+    }
+  });
 });

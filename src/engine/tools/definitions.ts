@@ -7,6 +7,9 @@ import type { ToolSpec } from "../llm.js";
  * and programs stay usable.
  */
 
+/** Edits one edit_files call may make. */
+export const MAX_EDITS_PER_CALL = 100;
+
 export const PLAN_TOOL = "provide_detailed_sub_task_steps_for_sub_agents";
 
 export const PlanArgs = z.object({
@@ -50,6 +53,8 @@ export const AgentToolArgs = {
     edits: z
       .array(z.object({ file_path: z.string(), old_text: z.string(), new_text: z.string() }))
       .min(1)
+      // Each edit searches its whole file: the count is bounded so one call cannot hold the process for long.
+      .max(MAX_EDITS_PER_CALL)
       .describe("Replacements, applied in order; each old_text must occur exactly once in its file."),
   }),
   write_files: z.object({

@@ -22,6 +22,9 @@ interface Edited {
   summary: string[];
 }
 
+/** The largest file edited: what the stores allow to be written back (the file is held in memory and searched). */
+export const MAX_EDIT_BYTES = 1_000_000;
+
 const NONE_APPLIED = "No edit of this call was applied: fix the failing edit and send the whole call again.";
 
 /**
@@ -73,6 +76,9 @@ async function readForEdit(store: FileStore, path: string): Promise<Edited | und
   const info = await store.stat(path);
   if (!info) return undefined;
   if (info.binary) throw new PathError(`${path} is a binary file; it cannot be edited as text.`);
-  const text = (await store.read(path)) ?? "";
+  if (info.size > MAX_EDIT_BYTES) {
+    throw new PathError(`${path} is ${info.size} bytes, more than the ${MAX_EDIT_BYTES} a file may have to be edited (or written).`);
+  }
+  const text = (await store.read(path, { exact: true })) ?? "";
   return { original: text, text, summary: [] };
 }

@@ -5,6 +5,8 @@
  * ambiguous match is never applied.
  */
 
+import { closestLines } from "./closest-lines.js";
+
 export type EditResult =
   { ok: true; text: string; firstLine: number; removedLines: number; addedLines: number } | { ok: false; reason: string };
 
@@ -23,9 +25,10 @@ const lineOf = (text: string, index: number): number => {
 
 const countLines = (text: string): number => (text === "" ? 0 : text.replace(/\r?\n$/, "").split("\n").length);
 
+/** Where `needle` occurs, up to one more than are listed: past that only "more than" is said, so the work stays bounded. */
 function occurrences(text: string, needle: string): number[] {
   const found: number[] = [];
-  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) found.push(i);
+  for (let i = text.indexOf(needle); i !== -1 && found.length <= LISTED_MATCHES; i = text.indexOf(needle, i + 1)) found.push(i);
   return found;
 }
 
@@ -41,20 +44,44 @@ function replaced(text: string, start: number, length: number, replacement: stri
 
 const several = (text: string, at: number[], how: string): EditResult => {
   const lines = at.slice(0, LISTED_MATCHES).map((i) => lineOf(text, i));
-  const more = at.length > LISTED_MATCHES ? ` and ${at.length - LISTED_MATCHES} more` : "";
+  const many = at.length > LISTED_MATCHES;
   return {
     ok: false,
     reason:
-      `old_text occurs ${at.length} times${how} (at lines ${lines.join(", ")}${more}); ` +
+      `old_text occurs ${many ? `more than ${LISTED_MATCHES}` : at.length} times${how} ` +
+      `(at lines ${lines.join(", ")}${many ? ", …" : ""}); ` +
       "include more of the surrounding lines so it occurs once.",
   };
 };
+
+/** Counts of `\n` and of `\r\n` in `text`. */
+function lineEndCounts(text: string): { lf: number; crlf: number } {
+  let lf = 0;
+  let crlf = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    lf++;
+    if (text.charCodeAt(i - 1) === 13) crlf++;
+  }
+  return { lf, crlf };
+}
+
+/**
+ * New text with the line ends the file uses throughout (a one-line old text in a CRLF file must not bring
+ * in LF lines); as given when the file mixes them or has no line end yet.
+ */
+function inFileLineEnds(text: string, newText: string): string {
+  if (!newText.includes("\n")) return newText;
+  const { lf, crlf } = lineEndCounts(text);
+  if (lf > 0 && crlf === lf) return newText.replace(/\r?\n/g, "\r\n");
+  if (lf > 0 && crlf === 0) return newText.replace(/\r\n/g, "\n");
+  return newText;
+}
 
 /** Applies one edit to `text`, or says why it cannot be applied. */
 export function applyTextEdit(text: string, oldText: string, newText: string): EditResult {
   if (oldText === "") return { ok: false, reason: "old_text is empty; to create a file or replace all of it use write_files." };
   const exact = occurrences(text, oldText);
-  if (exact.length === 1) return replaced(text, exact[0]!, oldText.length, newText, oldText);
+  if (exact.length === 1) return replaced(text, exact[0]!, oldText.length, inFileLineEnds(text, newText), oldText);
   if (exact.length > 1) return several(text, exact, "");
   // The file's line ends, given to the old and the new text alike.
   const crlf = text.includes("\r\n");
@@ -86,21 +113,48 @@ interface Span {
   end: number;
 }
 
-/** Places where whole lines equal the old text's lines once trailing whitespace is ignored on both sides. */
+/**
+ * Places where whole lines equal the old text's lines once trailing whitespace is ignored on both sides
+ * (up to one more than are listed). Lines are compared as numbers and found with Knuth-Morris-Pratt, so a
+ * file of one line repeated costs no more than any other.
+ */
 function looseMatch(text: string, oldText: string): Span[] {
   const wanted = oldText
     .replace(/\r?\n$/, "")
     .split(/\r?\n/)
     .map((l) => l.trimEnd());
   if (wanted.every((l) => l === "")) return [];
+  const ids = new Map<string, number>();
+  for (const w of wanted) if (!ids.has(w)) ids.set(w, ids.size);
+  const pattern = wanted.map((w) => ids.get(w)!);
   const lines = fileLines(text);
   const found: Span[] = [];
-  for (let i = 0; i + wanted.length <= lines.length; i++) {
-    if (wanted.every((w, j) => lines[i + j]!.text.trimEnd() === w)) {
-      found.push({ start: lines[i]!.start, end: lines[i + wanted.length - 1]!.end });
-    }
+  for (const i of sequenceMatches(
+    lines.map((l) => ids.get(l.text.trimEnd()) ?? -1),
+    pattern,
+  )) {
+    found.push({ start: lines[i]!.start, end: lines[i + pattern.length - 1]!.end });
+    if (found.length > LISTED_MATCHES) break;
   }
   return found;
+}
+
+/** Start indexes of `pattern` in `items` (Knuth-Morris-Pratt: linear in both). */
+function* sequenceMatches(items: readonly number[], pattern: readonly number[]): Generator<number> {
+  const fail = new Array<number>(pattern.length).fill(0);
+  for (let i = 1, k = 0; i < pattern.length; i++) {
+    while (k > 0 && pattern[i] !== pattern[k]) k = fail[k - 1]!;
+    if (pattern[i] === pattern[k]) k++;
+    fail[i] = k;
+  }
+  for (let i = 0, k = 0; i < items.length; i++) {
+    while (k > 0 && items[i] !== pattern[k]) k = fail[k - 1]!;
+    if (items[i] === pattern[k]) k++;
+    if (k === pattern.length) {
+      yield i - k + 1;
+      k = fail[k - 1]!;
+    }
+  }
 }
 
 /** Each line's text and where it starts and ends (before its line end). */
@@ -116,25 +170,6 @@ function fileLines(text: string): Array<{ text: string; start: number; end: numb
   return out;
 }
 
-/** Similarity of two lines by shared character pairs (Dice), ignoring indentation. */
-function similarity(a: string, b: string): number {
-  const x = a.trim();
-  const y = b.trim();
-  if (x === y) return 1;
-  if (x.length < 2 || y.length < 2) return 0;
-  const pairs = new Map<string, number>();
-  for (let i = 0; i < x.length - 1; i++) pairs.set(x.slice(i, i + 2), (pairs.get(x.slice(i, i + 2)) ?? 0) + 1);
-  let shared = 0;
-  for (let i = 0; i < y.length - 1; i++) {
-    const n = pairs.get(y.slice(i, i + 2)) ?? 0;
-    if (n > 0) {
-      shared++;
-      pairs.set(y.slice(i, i + 2), n - 1);
-    }
-  }
-  return (2 * shared) / (x.length + y.length - 2);
-}
-
 // The gutter view_files puts before each line ("  12 | "), copied by mistake.
 const GUTTER = /^\s*\d+ \|( |$)/;
 
@@ -146,14 +181,11 @@ function notFound(text: string, oldText: string): string {
   }
   const lines = fileLines(text);
   const wanted = oldText.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const compared = wanted.slice(0, COMPARED_LINES);
-  let best = { at: -1, score: 0 };
-  for (let i = 0; i < lines.length; i++) {
-    let score = 0;
-    for (let j = 0; j < compared.length && i + j < lines.length; j++) score += similarity(lines[i + j]!.text, compared[j]!);
-    if (score > best.score) best = { at: i, score };
-  }
-  if (best.at === -1 || best.score / Math.max(1, compared.length) < 0.3) {
+  const best = closestLines(
+    lines.map((l) => l.text),
+    wanted.slice(0, COMPARED_LINES),
+  );
+  if (best.at === -1 || best.score < 0.3) {
     return "old_text was not found, and no lines of the file are like it; view the file and copy the lines exactly.";
   }
   const shown = lines.slice(best.at, best.at + Math.min(CLOSEST_QUOTED, Math.max(wanted.length, 3)));

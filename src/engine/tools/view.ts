@@ -105,14 +105,21 @@ async function viewOne(store: FileStore, req: ViewRequest, info: FileInfo, left:
   const first = countAll ? 1 : from;
   let n = first - 1;
   let reachedEnd = true;
+  // The fence grows with the longest run of backticks shown: its two lines are counted as the lines are.
+  let run = 2;
+  let fence = 0;
   for await (const line of store.lines(req.path, MAX_VIEW_LINE_BYTES, first)) {
     n++;
     if (n < from) continue;
     if (n <= to && !full) {
       const cost = countText(line.text) + LINE_OVERHEAD;
-      if (used + cost <= left) {
+      const lineRun = Math.max(run, ...[...line.text.matchAll(/`+/g)].map((m) => m[0].length));
+      const lineFence = lineRun === run && fence > 0 ? fence : 2 * countText("`".repeat(lineRun + 1));
+      if (used + cost + lineFence <= left) {
         shown.push(line);
         used += cost;
+        run = lineRun;
+        fence = lineFence;
         continue;
       }
       full = true;
@@ -136,7 +143,7 @@ async function viewOne(store: FileStore, req: ViewRequest, info: FileInfo, left:
   const notes: string[] = [];
   if (full) notes.push(`${req.path} was cut at line ${last} for space; view {"path": "${req.path}", "start_line": ${last + 1}} for more.`);
   if (shown.some((l) => l.cut)) notes.push(`${req.path}: lines ending in "${CUT_MARK.trim()}" are longer than shown.`);
-  return { text: block(req.path, header, shown, from), cost: used, notes, numbered: true };
+  return { text: block(req.path, header, shown, from), cost: used + fence, notes, numbered: true };
 }
 
 /**

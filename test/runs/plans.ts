@@ -1,5 +1,5 @@
 import { newPlan, type Plan } from "../../src/github/plan.js";
-import type { Phase } from "../../src/github/phase.js";
+import { PhaseSchema, type Phase } from "../../src/github/phase.js";
 
 /** A run of three instructions, the first done, at `phase`: the fixture the table tests of src/runs vary. */
 export function planAt(phase: Phase, extra: Partial<Plan> = {}): Plan {
@@ -12,14 +12,4 @@ export function planAt(phase: Phase, extra: Partial<Plan> = {}): Plan {
   };
 }
 
-export const PHASES: Phase[] = [
-  "planning",
-  "awaiting-approval",
-  "running",
-  "evaluating",
-  "finishing",
-  "done",
-  "paused",
-  "failed",
-  "stopped",
-];
+export const PHASES: readonly Phase[] = PhaseSchema.options;

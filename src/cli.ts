@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { LLM_FLAGS, LLM_OPTIONS } from "./local/llm-flags.js";
 import { formatCost, totalTokens } from "./engine/usage.js";
 import { doctor } from "./local/doctor.js";
 import { createLlm } from "./local/llm-settings.js";
@@ -49,6 +50,7 @@ L2MAC_CONTEXT_WINDOW; Azure: OPENAI_API_VERSION, AZURE_OPENAI_ENDPOINT, AZURE_OP
 Exit status: 0 finished, 2 paused (resume with --resume), 1 failed or error.`;
 
 const Flags = z.object({
+  ...LLM_FLAGS,
   domain: z.enum(["codebase", "book"], { message: 'must be "codebase" or "book"' }).default("codebase"),
   steps: z.coerce.number().int().min(1).max(200).optional(),
   "prompt-program": z.string().optional(),
@@ -56,18 +58,12 @@ const Flags = z.object({
   workspace: z.string().optional(),
   "test-cmd": z.string().trim().min(1).optional(),
   "test-timeout": z.coerce.number().positive().optional(),
-  model: z.string().trim().min(1).optional(),
-  "base-url": z.string().url().optional(),
-  "context-window": z.coerce.number().int().min(1024).optional(),
-  "max-cost": z.coerce.number().positive().optional(),
-  "max-tokens": z.coerce.number().int().positive().optional(),
-  "max-turns": z.coerce.number().int().min(1).optional(),
-  "max-retries": z.coerce.number().int().min(0).max(20).optional(),
   resume: z.boolean().default(false),
   help: z.boolean().default(false),
 });
 
 const OPTIONS = {
+  ...LLM_OPTIONS,
   domain: { type: "string" },
   steps: { type: "string" },
   "prompt-program": { type: "string" },
@@ -75,13 +71,6 @@ const OPTIONS = {
   workspace: { type: "string" },
   "test-cmd": { type: "string" },
   "test-timeout": { type: "string" },
-  model: { type: "string" },
-  "base-url": { type: "string" },
-  "context-window": { type: "string" },
-  "max-cost": { type: "string" },
-  "max-tokens": { type: "string" },
-  "max-turns": { type: "string" },
-  "max-retries": { type: "string" },
   resume: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

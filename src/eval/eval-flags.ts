@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { LLM_FLAGS, LLM_OPTIONS } from "../local/llm-flags.js";
 import { UsageError } from "../local/local-run.js";
 
 /** The flags of `l2mac eval`: the help text that documents them, and their parsing (zod at the edge). */
@@ -46,6 +47,7 @@ Exit status: 0 every run scored; 1 an error, or some runs could not be scored (e
 2 stopped (continue with --resume).`;
 
 const Flags = z.object({
+  ...LLM_FLAGS,
   task: z.array(z.string().trim().min(1)).optional(),
   seeds: z.coerce.number().int().min(1).max(100).optional(),
   out: z.string().optional(),
@@ -53,20 +55,14 @@ const Flags = z.object({
   "run-tests": z.boolean().optional(),
   "test-timeout": z.coerce.number().positive().default(300),
   steps: z.coerce.number().int().min(1).max(200).optional(),
-  model: z.string().trim().min(1).optional(),
-  "base-url": z.string().url().optional(),
-  "context-window": z.coerce.number().int().min(1024).optional(),
   "judge-model": z.string().trim().min(1).optional(),
   "judge-base-url": z.string().url().optional(),
   "judge-context-window": z.coerce.number().int().min(1024).optional(),
-  "max-cost": z.coerce.number().positive().optional(),
-  "max-tokens": z.coerce.number().int().positive().optional(),
-  "max-turns": z.coerce.number().int().min(1).optional(),
-  "max-retries": z.coerce.number().int().min(0).max(20).optional(),
   help: z.boolean().default(false),
 });
 
 const OPTIONS = {
+  ...LLM_OPTIONS,
   task: { type: "string", multiple: true },
   seeds: { type: "string" },
   out: { type: "string" },
@@ -74,16 +70,9 @@ const OPTIONS = {
   "run-tests": { type: "boolean" },
   "test-timeout": { type: "string" },
   steps: { type: "string" },
-  model: { type: "string" },
-  "base-url": { type: "string" },
-  "context-window": { type: "string" },
   "judge-model": { type: "string" },
   "judge-base-url": { type: "string" },
   "judge-context-window": { type: "string" },
-  "max-cost": { type: "string" },
-  "max-tokens": { type: "string" },
-  "max-turns": { type: "string" },
-  "max-retries": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -43,6 +43,7 @@ export async function reviewItems(octokit: Octokit, repo: RepoRef, requests: rea
           url: comment.html_url,
           pr: request.pr,
           c: comment.id,
+          ...(comment.in_reply_to_id && comment.in_reply_to_id > 0 ? { t: comment.in_reply_to_id } : {}),
           p: comment.path.slice(0, 500),
           ...(line && line > 0 ? { l: line } : {}),
         },

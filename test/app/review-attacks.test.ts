@@ -3,8 +3,8 @@ import { renderPlanComment } from "../../src/github/checklist.js";
 import { newPlan, taskHashOf } from "../../src/github/plan.js";
 import { taskFromIssue } from "../../src/github/sanitize.js";
 import { REPO } from "../support/app-harness.js";
-import { useHarness } from "../support/scenario.js";
-import { scriptedAgent } from "../support/scripted-agent.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
+import { scriptedAgent, write, type StepScript } from "../support/scripted-agent.js";
 
 const app = useHarness();
 
@@ -24,5 +24,45 @@ describe("a run's end is applied before anything that spends", () => {
     await h.idle();
     expect(h.llm.requests).toHaveLength(0);
     expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* stopped: the issue was closed/);
+  });
+});
+
+const GREET = "export function greet(name: string) {\n  return `hi ${name}`;\n}\n";
+const STEPS: StepScript[] = [
+  { match: "src/greet.ts with a greet", actions: [write({ "src/greet.ts": GREET })], summary: "Added greet." },
+  { match: "Rename greet", actions: [write({ "src/greet.ts": GREET.replace("greet", "hello") })], summary: "Renamed greet." },
+  { match: "empty name", actions: [write({ "src/greet.ts": `// empty names\n${GREET}` })], summary: "Handled an empty name." },
+];
+
+/** A run labelled and finished with its pull request, no CI, line comments taken at once. */
+async function finishedRun(): Promise<{ h: Scenario; issue: number; pr: number }> {
+  const agent = scriptedAgent({ plan: ["Write src/greet.ts with a greet function."], steps: STEPS });
+  const h = await app.start({ files: {}, config: "ci:\n  enabled: false\nreview:\n  batch_seconds: 0\n", llm: agent });
+  const issue = h.gh.createIssue(REPO, { title: "Greeter", body: "Build a greeter." });
+  await h.label(issue.number);
+  await h.idle();
+  return { h, issue: issue.number, pr: h.gh.pulls(REPO)[0]!.number };
+}
+
+describe("answers in review threads", () => {
+  it("answers a writer's reply in a thread in that thread (at its top comment), once", async () => {
+    const { h, issue, pr } = await finishedRun();
+    const top = await h.lineComment(pr, "alice", { path: "src/greet.ts", line: 1, body: "Rename greet to hello." });
+    await h.idle();
+    const reply = await h.lineComment(pr, "alice", {
+      path: "src/greet.ts",
+      line: 1,
+      body: "Also handle an empty name.",
+      inReplyTo: top.id,
+    });
+    await h.idle();
+    expect(h.planComment(issue)!.body).toContain("Review by @alice on src/greet.ts:1: Also handle an empty name.");
+    const answers = h.gh.reviewComments(REPO, pr).filter((c) => c.user.login === h.gh.botLogin);
+    // One answer for each request, both in the one thread: a reply to a reply is not made.
+    expect(answers.map((c) => c.inReplyTo)).toEqual([top.id, top.id]);
+    expect(answers[1]!.body).toMatch(/^Done in \[`[0-9a-f]{7}`\]/);
+    const refused = h.logLines.filter((l) => l.includes(`/comments/${reply.id}/replies`));
+    expect(refused).toEqual([]);
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done/);
   });
 });

@@ -170,8 +170,8 @@ class IssueRun {
     const { job, octokit, log } = this.deps;
     if (!job.reviews?.length) return undefined;
     const before = this.plan!;
-    const items = await reviewItems(octokit, { owner: job.owner, repo: job.repo }, job.reviews, log);
-    const plan = addReviewItems(before, items, job.reviews.at(-1)!.by, new Date((this.deps.now ?? Date.now)()));
+    const { items, unread } = await reviewItems(octokit, { owner: job.owner, repo: job.repo }, job.reviews, before, log);
+    const plan = addReviewItems(before, items, job.reviews.at(-1)!.by, new Date((this.deps.now ?? Date.now)()), unread);
     log.info({ requests: job.reviews.length, items: plan.instructions.length - before.instructions.length }, "review requests added");
     if (plan !== before) this.plan = await this.comment.save(plan);
     return undefined;

@@ -1,4 +1,11 @@
+import { MAX_ITEMS } from "../github/plan.js";
 import type { RunCommand } from "./run-commands.js";
+
+/**
+ * Review requests one wake-up carries at most (the newest kept): a program holds MAX_ITEMS items, and
+ * a review's line comments also arrive one event each, so twice that is room for every item.
+ */
+export const MAX_REVIEW_REQUESTS = 2 * MAX_ITEMS;
 
 /**
  * What a writer asked for on the run's pull request, to become instructions: a submitted review (its
@@ -53,7 +60,7 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   const taskEdit = a.taskEdit && b.taskEdit ? { before: a.taskEdit.before, by: b.taskEdit.by } : (b.taskEdit ?? a.taskEdit);
   // An end that came after a's commands and reviews overrides them (a closed pull request is not continued).
   const earlier: Pick<RunJob, "reviews" | "commands"> = b.end ? {} : a;
-  const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])];
+  const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])].slice(-MAX_REVIEW_REQUESTS);
   // A merge is final: the issue closing with it does not make the run merely stopped.
   const end = a.end === "pull-merged" ? a.end : (b.end ?? a.end);
   return {

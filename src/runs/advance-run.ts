@@ -20,7 +20,7 @@ import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
 import { addReviewItems, reviewItems } from "./review-items.js";
-import { applyEnd, removeWorkingCopy } from "./run-end.js";
+import { applyEnd, isRunsPull, removeWorkingCopy } from "./run-end.js";
 import { applied } from "./run-job.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
@@ -159,7 +159,8 @@ class IssueRun {
   async applyEnd(): Promise<Advance | undefined> {
     const { job, log } = this.deps;
     if (!job.end || !this.plan) return undefined;
-    const plan = applyEnd(this.plan, job.end);
+    if (!isRunsPull(this.plan, job.endPull)) return void log.info({ pull: job.endPull }, "not the run's pull request: no end");
+    const plan = applyEnd(this.plan, job.end, job.endPull);
     await removeWorkingCopy(this.deps);
     log.info({ end: job.end, phase: plan.phase }, "the run ended; its working copy was removed");
     if (plan !== this.plan) this.plan = await this.comment.save(plan);

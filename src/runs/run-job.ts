@@ -43,13 +43,15 @@ export interface RunJob {
   reviews?: ReviewRequest[];
   /** The run's pull request or issue was closed: applied first (a later `/l2mac continue` may resume it). */
   end?: RunEnd;
+  /** The pull request whose closing is the end: another of the branch's pull requests (not the run's now) ends nothing. */
+  endPull?: number;
 }
 
 /** Whether a job carries something to apply (not only a wake-up): it must then not be dropped or collapsed. */
 export const carriesWork = (job: RunJob): boolean => Boolean(job.commands?.length || job.reviews?.length || job.end);
 
 /** The job once applied: what it carried must not be applied again when it comes back (a CI poll). */
-export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined });
+export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined, endPull: undefined });
 
 /**
  * Two wake-ups of the same run become one that carries both one's commands and reviews, the newest
@@ -62,12 +64,14 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   const earlier: Pick<RunJob, "reviews" | "commands"> = b.end ? {} : a;
   const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])].slice(-MAX_REVIEW_REQUESTS);
   // A merge is final: the issue closing with it does not make the run merely stopped.
-  const end = a.end === "pull-merged" ? a.end : (b.end ?? a.end);
+  const ender = a.end === "pull-merged" || !b.end ? a : b;
+  const { end, endPull } = ender;
   return {
     ...b,
     commands: [...(earlier.commands ?? []), ...(b.commands ?? [])],
     ...(reviews.length > 0 ? { reviews } : {}),
     ...(end ? { end } : {}),
+    endPull,
     ...(approvedTask ? { approvedTask } : {}),
     ...(taskEdit ? { taskEdit } : {}),
   };
@@ -90,7 +94,7 @@ export function jobFor(
   repository: RepositoryRef,
   issueNumber: number,
   commands?: RunCommand[],
-  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end">,
+  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end" | "endPull">,
 ): RunJob {
   return {
     installationId,

@@ -66,3 +66,28 @@ describe("answers in review threads", () => {
     expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done/);
   });
 });
+
+describe("only the run's own pull request ends it", () => {
+  it("ignores the closing of an earlier pull request from the run's branch once the run opened a new one", async () => {
+    const { h, issue, pr: first } = await finishedRun();
+    await h.closePull(first);
+    await h.idle();
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* stopped: the pull request was closed/);
+    await h.command(issue, "/l2mac continue");
+    await h.lineComment(first, "alice", { path: "src/greet.ts", line: 1, body: "Rename greet to hello." });
+    await h.command(first, "/l2mac Rename greet to hello.");
+    await h.idle();
+    const second = h.gh.pulls(REPO).find((p) => p.state === "open")!;
+    expect(second.number).not.toBe(first);
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done/);
+    // The first pull request closed again (reopened and closed, or its event delivered late).
+    await h.reopenPull(first);
+    await h.closePull(first);
+    await h.idle();
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* done/);
+    // Its own pull request still ends it.
+    await h.closePull(second.number);
+    await h.idle();
+    expect(h.planComment(issue)!.body).toMatch(/\*\*Status:\*\* stopped: the pull request was closed/);
+  });
+});

@@ -86,6 +86,21 @@ describe("the end of a run", () => {
     expect(closed.commands).toEqual([]);
     const reopened = mergeJobs(job({ end: "pull-closed" }), job({ commands: [{ name: "continue", actor: "alice" }] }));
     expect(reopened).toMatchObject({ end: "pull-closed", commands: [{ name: "continue" }] });
+    // The pull request an end came from goes with it.
+    expect(mergeJobs(job({ end: "pull-merged", endPull: 5 }), job({ end: "issue-closed" }))).toMatchObject({
+      end: "pull-merged",
+      endPull: 5,
+    });
+    expect(mergeJobs(job({ end: "pull-closed", endPull: 5 }), job({ end: "unlabeled" })).endPull).toBeUndefined();
+  });
+
+  it("ends nothing when the pull request closed is not the run's (an earlier one from its branch)", () => {
+    const plan = { ...planAt("done"), pr: 7 };
+    expect(applyEnd(plan, "pull-closed", 5)).toBe(plan);
+    expect(applyEnd(plan, "pull-merged", 5)).toBe(plan);
+    expect(applyEnd(plan, "pull-closed", 7).phase).toBe("stopped");
+    // A run that opened no pull request yet: any of its branch's (the app's) ends it.
+    expect(applyEnd(planAt("running"), "pull-closed", 5).phase).toBe("stopped");
   });
 });
 

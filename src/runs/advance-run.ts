@@ -19,8 +19,8 @@ import { InstructionLoop } from "./instruction-loop.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
-import { addReviewItems, reviewItems } from "./review-items.js";
-import { applyEnd, isRunsPull, removeWorkingCopy } from "./run-end.js";
+import { planWithReviews } from "./review-items.js";
+import { planAtEnd } from "./run-end.js";
 import { applied } from "./run-job.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
@@ -157,12 +157,8 @@ class IssueRun {
   }
 
   async applyEnd(): Promise<Advance | undefined> {
-    const { job, log } = this.deps;
-    if (!job.end || !this.plan) return undefined;
-    if (!isRunsPull(this.plan, job.endPull)) return void log.info({ pull: job.endPull }, "not the run's pull request: no end");
-    const plan = applyEnd(this.plan, job.end, job.endPull);
-    await removeWorkingCopy(this.deps);
-    log.info({ end: job.end, phase: plan.phase }, "the run ended; its working copy was removed");
+    if (!this.deps.job.end || !this.plan) return undefined;
+    const plan = await planAtEnd(this.deps, this.plan);
     if (plan !== this.plan) this.plan = await this.comment.save(plan);
     return undefined;
   }
@@ -170,11 +166,9 @@ class IssueRun {
   async applyReviews(): Promise<Advance | undefined> {
     const { job, octokit, log } = this.deps;
     if (!job.reviews?.length) return undefined;
-    const before = this.plan!;
-    const { items, unread } = await reviewItems(octokit, { owner: job.owner, repo: job.repo }, job.reviews, before, log);
-    const plan = addReviewItems(before, items, job.reviews.at(-1)!.by, new Date((this.deps.now ?? Date.now)()), unread);
-    log.info({ requests: job.reviews.length, items: plan.instructions.length - before.instructions.length }, "review requests added");
-    if (plan !== before) this.plan = await this.comment.save(plan);
+    const now = new Date((this.deps.now ?? Date.now)());
+    const plan = await planWithReviews(octokit, { owner: job.owner, repo: job.repo }, this.plan!, job.reviews, now, log);
+    if (plan !== this.plan) this.plan = await this.comment.save(plan);
     return undefined;
   }
 

@@ -141,3 +141,18 @@ export function addReviewItems(plan: Plan, items: readonly ReviewItem[], actor: 
 
 /** What makes two requests the same: the line comment, or the review (or command comment) they came from. */
 const originKey = (origin: ReviewOriginState | undefined): string => (origin ? (origin.c ? `c${origin.c}` : `u${origin.url}`) : "");
+
+/** The plan with what the requests ask for (read from GitHub) appended; the same plan when nothing was added. */
+export async function planWithReviews(
+  octokit: Octokit,
+  repo: RepoRef,
+  plan: Plan,
+  requests: readonly ReviewRequest[],
+  now: Date,
+  log: Logger,
+): Promise<Plan> {
+  const { items, unread } = await reviewItems(octokit, repo, requests, plan, log);
+  const next = addReviewItems(plan, items, requests.at(-1)!.by, now, unread);
+  log.info({ requests: requests.length, items: next.instructions.length - plan.instructions.length }, "review requests added");
+  return next;
+}

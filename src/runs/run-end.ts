@@ -31,3 +31,17 @@ export const workingCopyOf = (deps: Pick<RunDeps, "workdir" | "job">): string =>
 /** An ended run keeps nothing on the server: a resumed one clones again. */
 export const removeWorkingCopy = (deps: Pick<RunDeps, "workdir" | "job">): Promise<void> =>
   rm(workingCopyOf(deps), { recursive: true, force: true });
+
+/** The plan once the job's end is applied and the working copy removed; the same plan when the end is not this run's. */
+export async function planAtEnd(deps: Pick<RunDeps, "workdir" | "job" | "log">, plan: Plan): Promise<Plan> {
+  const { end, endPull } = deps.job;
+  if (!end) return plan;
+  if (!isRunsPull(plan, endPull)) {
+    deps.log.info({ pull: endPull, runs: plan.pr }, "not the run's pull request: no end");
+    return plan;
+  }
+  await removeWorkingCopy(deps);
+  const next = applyEnd(plan, end, endPull);
+  deps.log.info({ end, phase: next.phase }, "the run ended; its working copy was removed");
+  return next;
+}

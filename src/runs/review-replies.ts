@@ -1,4 +1,4 @@
-import { plainText } from "../github/markdown-text.js";
+import { noMentions, plainText } from "../github/markdown-text.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { setInstruction, type Plan, type PlanInstruction } from "../github/plan.js";
 import { ReviewCommentSchema } from "../github/pull-payloads.js";
@@ -38,7 +38,8 @@ export async function answerThreads(octokit: Octokit, repo: RepoRef & { url: str
   for (const i of plan.instructions) {
     const origin = i.origin;
     if (!origin?.c || origin.a || i.status === "pending") continue;
-    const summary = plainText(i.summary ?? "", 300);
+    // The summary is the agent's words (steerable by the text): it pings no one.
+    const summary = noMentions(plainText(i.summary ?? "", 300));
     const body =
       i.status === "skipped"
         ? threadReplies.skipped()
@@ -60,7 +61,8 @@ export async function answerUnfinished(
   log: Logger,
 ): Promise<void> {
   const origin = instruction.origin;
-  if (origin?.c) await reply(octokit, repo, origin.pr, origin.t ?? origin.c, threadReplies.unfinished(plainText(reason, 300)), log);
+  if (origin?.c)
+    await reply(octokit, repo, origin.pr, origin.t ?? origin.c, threadReplies.unfinished(noMentions(plainText(reason, 300))), log);
 }
 
 /**

@@ -92,4 +92,18 @@ describe("answers in review threads", () => {
     const once = await answerThreads(octokit(), repo, reviewed(), log);
     expect(once.instructions.map((i) => i.origin?.a)).toEqual([undefined, undefined, undefined, undefined, true]);
   });
+
+  it("pings no one from the agent's summary: mentions in it stay text", async () => {
+    const plan = reviewed();
+    plan.instructions[3]!.summary = "Renamed it, as @octocat and @acme/security-team asked (mail a@b.io).";
+    const bodies: string[] = [];
+    nock(API)
+      .post("/repos/acme/demo/pulls/3/comments/77/replies", (b: { body: string }) => bodies.push(b.body) > 0)
+      .reply(201, {})
+      .post("/repos/acme/demo/pulls/3/comments/78/replies")
+      .reply(201, {});
+    await answerThreads(octokit(), repo, plan, log);
+    expect(bodies[0]).toContain("Renamed it, as @\u2060octocat and @\u2060acme/security-team asked");
+    expect(bodies[0]).not.toMatch(/@[A-Za-z0-9]/);
+  });
 });

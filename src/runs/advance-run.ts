@@ -167,7 +167,7 @@ class IssueRun {
     const { job, octokit, log } = this.deps;
     if (!job.reviews?.length) return undefined;
     const now = new Date((this.deps.now ?? Date.now)());
-    const plan = await planWithReviews(octokit, { owner: job.owner, repo: job.repo }, this.plan!, job.reviews, now, log);
+    const plan = await planWithReviews(octokit, { owner: job.owner, repo: job.repo, url: job.htmlUrl }, this.plan!, job.reviews, now, log);
     if (plan !== this.plan) this.plan = await this.comment.save(plan);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { PlanTooLargeError, renderPlanComment } from "../github/checklist.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { itemText, MAX_ITEMS, MAX_ITEMS_TEXT, type Plan, type ReviewOriginState } from "../github/plan.js";
 import { ReviewCommentSchema, type ReviewComment } from "../github/pull-payloads.js";
@@ -142,17 +143,45 @@ export function addReviewItems(plan: Plan, items: readonly ReviewItem[], actor: 
 /** What makes two requests the same: the line comment, or the review (or command comment) they came from. */
 const originKey = (origin: ReviewOriginState | undefined): string => (origin ? (origin.c ? `c${origin.c}` : `u${origin.url}`) : "");
 
-/** The plan with what the requests ask for (read from GitHub) appended; the same plan when nothing was added. */
+/**
+ * The plan with what the requests ask for (read from GitHub) appended; the same plan when nothing was
+ * added. Items that would make the plan comment too long for GitHub are left out (and counted), so the
+ * save does not fail and lose the whole review.
+ */
 export async function planWithReviews(
   octokit: Octokit,
-  repo: RepoRef,
+  repo: RepoRef & { url: string },
   plan: Plan,
   requests: readonly ReviewRequest[],
   now: Date,
   log: Logger,
 ): Promise<Plan> {
-  const { items, unread } = await reviewItems(octokit, repo, requests, plan, log);
-  const next = addReviewItems(plan, items, requests.at(-1)!.by, now, unread);
+  // The URL is for links only: spread into a request, it would become the request's URL.
+  const { url, ...ref } = repo;
+  const { items, unread } = await reviewItems(octokit, ref, requests, plan, log);
+  const by = requests.at(-1)!.by;
+  const withFirst = (n: number) => addReviewItems(plan, items.slice(0, n), by, now, unread + items.length - n);
+  let next = withFirst(items.length);
+  if (!fits(next, url)) {
+    // The most items that fit: the plan without them fits (it was saved).
+    let [lo, hi] = [0, items.length - 1];
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(withFirst(mid), url)) lo = mid;
+      else hi = mid - 1;
+    }
+    next = withFirst(lo);
+  }
   log.info({ requests: requests.length, items: next.instructions.length - plan.instructions.length }, "review requests added");
   return next;
+}
+
+function fits(plan: Plan, repoUrl: string): boolean {
+  try {
+    renderPlanComment(plan, { repoUrl });
+    return true;
+  } catch (e) {
+    if (e instanceof PlanTooLargeError) return false;
+    throw e;
+  }
 }

@@ -5,7 +5,8 @@ import type { Octokit } from "../../src/github/octokit.js";
 import type { Phase } from "../../src/github/phase.js";
 import { MAX_ITEMS } from "../../src/github/plan.js";
 import { runIssueOf, type PullRef } from "../../src/github/pull-payloads.js";
-import { addReviewItems, reviewItems, type ReviewItem } from "../../src/runs/review-items.js";
+import { addReviewItems, planWithReviews, reviewItems, type ReviewItem } from "../../src/runs/review-items.js";
+import { renderPlanComment } from "../../src/github/checklist.js";
 import { applyEnd } from "../../src/runs/run-end.js";
 import { MAX_REVIEW_REQUESTS, mergeJobs, type ReviewRequest, type RunJob } from "../../src/runs/run-job.js";
 import { PHASES, planAt } from "./plans.js";
@@ -150,6 +151,22 @@ describe("reading what review requests point at", () => {
     const { items } = await reviewItems(octokit(), repo, [request(11), request(12), request(11)], plan, quiet);
     scope.done();
     expect(items.map((i) => i.origin.c)).toEqual([12]);
+  });
+
+  it("leaves out (and counts) the line comments that would make the plan comment too long for GitHub, rather than failing its save", async () => {
+    const long = (id: number) => ({ ...commentJson(id), path: `src/${"deep/".repeat(80)}file.ts`, body: "x".repeat(400) });
+    nock(API)
+      .get(/\/repos\/acme\/demo\/pulls\/comments\/\d+$/)
+      .times(90)
+      .reply((uri) => [200, long(Number(uri.split("/").at(-1)))]);
+    const requests = Array.from({ length: 90 }, (_, i) => request(i + 1));
+    const at = { ...repo, url: "https://github.com/acme/demo" };
+    const plan = await planWithReviews(octokit(), at, planAt("done"), requests, NOW, quiet);
+    expect(() => renderPlanComment(plan, { repoUrl: at.url })).not.toThrow();
+    const added = plan.instructions.length - planAt("done").instructions.length;
+    expect(added).toBeGreaterThan(10);
+    expect(added).toBeLessThan(90);
+    expect(plan.notes?.at(-1)).toContain(`${90 - added} requests of a review did not fit`);
   });
 
   it("reads nothing once the program is full, and counts what it left out", async () => {

@@ -292,14 +292,10 @@ describe("REST", () => {
       body: "Done.",
     });
     expect(reply).toMatchObject({ in_reply_to_id: commentId, user: { login: gh.botLogin }, path: "src/r.ts" });
-    // A reply to the reply joins the same thread.
-    const { data: again } = await octokit.rest.pulls.createReplyForReviewComment({
-      ...repo,
-      pull_number: pull.number,
-      comment_id: reply.id,
-      body: "Again.",
-    });
-    expect(again.in_reply_to_id).toBe(commentId);
+    // A reply to the reply is refused, as GitHub documents: replies go to the thread's top comment.
+    await expect(
+      octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pull.number, comment_id: reply.id, body: "Again." }),
+    ).rejects.toMatchObject({ status: 422 });
     await expect(
       octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pull.number, comment_id: 999_999, body: "x" }),
     ).rejects.toMatchObject({ status: 404 });

@@ -208,15 +208,19 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
       lines.push(`  🔄 ${sha ?? ""} waiting for CI${attempt}`.replace("  🔄  ", "  🔄 "));
     } else if (i.ci?.result === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
     else if (i.redo) lines.push("  ↩️ will be redone");
-    if (i.origin) lines.push(originLine(i.origin, stage));
+    if (i.origin) lines.push(originLine(i.origin, stage, ctx.repoUrl));
   }
   return lines;
 }
 
-/** Under an item a review asked for: who asked, linked to the review, and where (all escaped: the reviewer's text). */
-function originLine(origin: ReviewOriginState, stage: Stage): string {
+/**
+ * Under an item a review asked for: who asked, linked to the review, and where (all escaped: the
+ * reviewer's text). Only a link into this repository's pull requests is made: the state block a writer
+ * (or another app) edited may hold any URL.
+ */
+function originLine(origin: ReviewOriginState, stage: Stage, repoUrl: string): string {
   const who = `@${plainText(origin.by, 100)}`;
-  const link = !stage.compact && /^https?:\/\//.test(origin.url) ? safeUrl(origin.url) : undefined;
+  const link = !stage.compact && origin.url.startsWith(`${repoUrl}/pull/`) ? safeUrl(origin.url) : undefined;
   const what = origin.k === "cmd" ? "comment" : "review";
   const review = link ? `[${what} by ${who}](${link})` : `${what} by ${who}`;
   const where = origin.p ? ` on ${plainText(origin.p, 200)}${origin.l ? `:${origin.l}` : ""}` : "";

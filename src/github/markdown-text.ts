@@ -22,6 +22,12 @@ export function clip(text: string, max: number): string {
  */
 export const inlineText = (text: string, max: number): string => clip(oneLine(text), max).replace(HTML_START, "&lt;");
 
+/**
+ * Mentions (`@user`, `@org/team`) kept as text that notifies no one: a word joiner after the `@`. For
+ * text the app posts as a new comment that it did not write (an LLM's summary steered by an issue).
+ */
+export const noMentions = (text: string): string => text.replace(/@(?=[A-Za-z0-9])/g, "@\u2060");
+
 // Every character that can start inline Markdown (emphasis, code, links, images, HTML, autolinks, tables).
 const MARKDOWN_PUNCTUATION = /[\\`*_[\]()<>!#|~]/g;
 

@@ -43,6 +43,8 @@ export const ReviewOriginStateSchema = z.object({
   url: z.string().max(500),
   pr: z.number().int().positive(),
   c: z.number().int().positive().optional(),
+  /** The thread's top comment when `c` is a reply in it: replies are made to the top one (GitHub takes no reply to a reply). */
+  t: z.number().int().positive().optional(),
   p: z.string().max(500).optional(),
   l: z.number().int().positive().optional(),
   a: z.boolean().optional(),

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { findPlanComment } from "../github/plan-comment.js";
+import { findPlanComment, readPlan } from "../github/plan-comment.js";
 import { PullClosedPayloadSchema } from "../github/pull-payloads.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { reasons } from "../runs/reasons.js";
@@ -27,7 +27,11 @@ export function onPullClosed(deps: EndDeps) {
     const pull = parsed.data.pull_request;
     const run = await linkedRun(context.octokit, context.repo(), parsed.data.repository.full_name, pull, await deps.botLogin());
     if (!run.ok) return skipped(context, run.why);
-    await end(deps, context, run.issue, pull.merged ? "pull-merged" : "pull-closed");
+    // The worker ends the run only if this is its pull request now (its trusted plan says); the plan as it
+    // looks decides whether to stop the current turn at once.
+    const plan = await lookAtPlan(context, run.issue, await deps.botLogin());
+    const current = plan?.pr === undefined || plan.pr === pull.number;
+    await end(deps, context, run.issue, pull.merged ? "pull-merged" : "pull-closed", { pull: pull.number, abort: current });
   };
 }
 
@@ -54,11 +58,21 @@ async function end(
   context: Context<"pull_request.closed" | "issues.closed" | "issues.unlabeled">,
   issue: number,
   why: RunEnd,
+  options: { pull?: number; abort?: boolean } = {},
 ): Promise<void> {
   const at = "pull_request" in context.payload ? context.payload.pull_request.updated_at : context.payload.issue.updated_at;
   if (!(await deps.deliveries.firstTime(context.id, eventKeys.ended(context.payload, issue, why, at))))
     return skipped(context, "this event was handled before");
-  const job = jobFor(context.payload.installation!.id, context.payload.repository, issue, undefined, { end: why });
-  deps.abort(job, reasons.ended(why));
+  const job = jobFor(context.payload.installation!.id, context.payload.repository, issue, undefined, {
+    end: why,
+    ...(options.pull !== undefined ? { endPull: options.pull } : {}),
+  });
+  if (options.abort !== false) deps.abort(job, reasons.ended(why));
   deps.enqueue(job);
+}
+
+/** The run's plan as its comment says (for looking only: the worker acts on the trusted version). */
+async function lookAtPlan(context: Context<"pull_request.closed">, issue: number, botLogin: string) {
+  const comment = await findPlanComment(context.octokit, context.repo({ issue_number: issue }), botLogin);
+  return comment ? readPlan(comment) : undefined;
 }

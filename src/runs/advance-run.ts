@@ -19,8 +19,9 @@ import { InstructionLoop } from "./instruction-loop.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { replan } from "./replan.js";
-import { addReviewItems, reviewItems } from "./review-items.js";
-import { applyEnd, removeWorkingCopy } from "./run-end.js";
+import { planWithReviews } from "./review-items.js";
+import { planAtEnd } from "./run-end.js";
+import { applied } from "./run-job.js";
 import { applyRunCommand, type RunCommand } from "./run-commands.js";
 import { budgetsOf, type Advance, type RunDeps } from "./run-deps.js";
 import { SHUTDOWN_REASON } from "./run-queue.js";
@@ -37,15 +38,17 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   const pipeline: Array<[string, () => Promise<Advance | undefined>]> = [
     // 1. Only a version of the plan comment this app or a writer wrote is acted on, on the run's own branch.
     ["reading the plan", () => run.readPlan()],
-    // 2. Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
+    // 2. The run's end (its pull request or issue closed) first: an ended run plans and spends nothing more.
+    ["the end", () => run.applyEnd()],
+    // 3. Only a task a writer approved is planned or run: a changed one waits for `/l2mac accept`.
     ["task consent", () => run.consent()],
-    // 3. A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
+    // 4. A cost budget that cannot be counted is no budget: say so instead of spending without a limit.
     ["the cost budget", () => run.refuseUncountableBudget()],
-    // 4. A run without a program is planned.
+    // 5. A run without a program is planned.
     ["planning", () => run.planIfNeeded()],
-    // 5. The run's end (its pull request or issue closed), then what reviews of its pull request ask for.
-    ["the end and the reviews", () => run.applyEndAndReviews()],
-    // 6. The queued commands, in order.
+    // 6. What reviews of its pull request ask for.
+    ["the reviews", () => run.applyReviews()],
+    // 7. The queued commands, in order.
     ["the commands", () => run.applyCommands()],
   ];
   for (const [name, step] of pipeline) {
@@ -54,7 +57,7 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
     deps.log.debug({ phase: stopped.phase, pollInMs: stopped.pollInMs }, `the call ended at ${name}`);
     return stopped;
   }
-  // 7. The instructions, until the program is done, paused or waiting for CI.
+  // 8. The instructions, until the program is done, paused or waiting for CI.
   return run.execute();
 }
 
@@ -153,19 +156,18 @@ class IssueRun {
     return this.planFrom(planning);
   }
 
-  async applyEndAndReviews(): Promise<Advance | undefined> {
+  async applyEnd(): Promise<Advance | undefined> {
+    if (!this.deps.job.end || !this.plan) return undefined;
+    const plan = await planAtEnd(this.deps, this.plan);
+    if (plan !== this.plan) this.plan = await this.comment.save(plan);
+    return undefined;
+  }
+
+  async applyReviews(): Promise<Advance | undefined> {
     const { job, octokit, log } = this.deps;
-    let plan = this.plan!;
-    if (job.end) {
-      plan = applyEnd(plan, job.end);
-      await removeWorkingCopy(this.deps);
-      log.info({ end: job.end, phase: plan.phase }, "the run ended; its working copy was removed");
-    }
-    if (job.reviews?.length) {
-      const items = await reviewItems(octokit, { owner: job.owner, repo: job.repo }, job.reviews, log);
-      plan = addReviewItems(plan, items, job.reviews.at(-1)!.by, new Date((this.deps.now ?? Date.now)()));
-      log.info({ requests: job.reviews.length, items: plan.instructions.length - this.plan!.instructions.length }, "review requests added");
-    }
+    if (!job.reviews?.length) return undefined;
+    const now = new Date((this.deps.now ?? Date.now)());
+    const plan = await planWithReviews(octokit, { owner: job.owner, repo: job.repo, url: job.htmlUrl }, this.plan!, job.reviews, now, log);
     if (plan !== this.plan) this.plan = await this.comment.save(plan);
     return undefined;
   }
@@ -174,7 +176,8 @@ class IssueRun {
     for (const command of this.deps.job.commands ?? []) this.plan = await this.applyCommand(this.plan!, command);
     const plan = this.plan!;
     // `/l2mac continue` on a run stopped before it had a plan: plan it now.
-    if (plan.phase === "planning") return advanceRun({ ...this.deps, job: { ...this.deps.job, commands: undefined } });
+    // What the job carried (its end, reviews, commands) is applied: the call again must not apply it twice.
+    if (plan.phase === "planning") return advanceRun({ ...this.deps, job: applied(this.deps.job) });
     if (isStopped(plan.phase)) return { phase: plan.phase };
     return undefined;
   }

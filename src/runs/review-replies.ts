@@ -1,4 +1,4 @@
-import { plainText } from "../github/markdown-text.js";
+import { noMentions, plainText } from "../github/markdown-text.js";
 import type { Octokit, RepoRef } from "../github/octokit.js";
 import { setInstruction, type Plan, type PlanInstruction } from "../github/plan.js";
 import { ReviewCommentSchema } from "../github/pull-payloads.js";
@@ -38,14 +38,16 @@ export async function answerThreads(octokit: Octokit, repo: RepoRef & { url: str
   for (const i of plan.instructions) {
     const origin = i.origin;
     if (!origin?.c || origin.a || i.status === "pending") continue;
-    const summary = plainText(i.summary ?? "", 300);
+    // The summary is the agent's words (steerable by the issue's text): it pings no one.
+    const summary = noMentions(plainText(i.summary ?? "", 300));
     const body =
       i.status === "skipped"
         ? threadReplies.skipped()
         : i.commit
           ? threadReplies.done(i.commit, `${repo.url}/commit/${encodeURIComponent(i.commit)}`, summary)
           : threadReplies.doneNoChange(summary);
-    if (await reply(octokit, repo, origin.pr, origin.c, body, log)) next = setInstruction(next, i.id, { origin: { ...origin, a: true } });
+    if (await reply(octokit, repo, origin.pr, origin.t ?? origin.c, body, log))
+      next = setInstruction(next, i.id, { origin: { ...origin, a: true } });
   }
   return next;
 }
@@ -59,10 +61,14 @@ export async function answerUnfinished(
   log: Logger,
 ): Promise<void> {
   const origin = instruction.origin;
-  if (origin?.c) await reply(octokit, repo, origin.pr, origin.c, threadReplies.unfinished(plainText(reason, 300)), log);
+  if (origin?.c)
+    await reply(octokit, repo, origin.pr, origin.t ?? origin.c, threadReplies.unfinished(noMentions(plainText(reason, 300))), log);
 }
 
-/** True once the thread is answered, or gone (404); false when GitHub failed, to try again at the next save. */
+/**
+ * True once the thread is answered, or GitHub refused the reply for good (gone, locked, invalid: a 4xx
+ * other than a rate limit), so it is not asked again at every save; false when GitHub failed, to try again.
+ */
 async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: number, body: string, log: Logger): Promise<boolean> {
   try {
     await octokit.rest.pulls.createReplyForReviewComment({
@@ -75,11 +81,19 @@ async function reply(octokit: Octokit, repo: RepoRef, pr: number, comment: numbe
     return true;
   } catch (e) {
     // A reply is no reason to stop the run: it is tried again with the plan's next write.
-    if ((e as { status?: number }).status !== 404) {
+    if (!refusedForGood(e)) {
       log.warn({ err: e, comment }, "could not answer in the review comment's thread; will try again");
       return false;
     }
-    log.info({ comment }, "the review comment's thread is gone; not answered");
+    log.info({ comment, status: (e as { status?: number }).status }, "GitHub refused a reply in the review comment's thread; not answered");
     return true;
   }
+}
+
+/** A 4xx that asking again will not change: not a rate limit (429, or a 403 saying so). */
+function refusedForGood(e: unknown): boolean {
+  const { status, response } = e as { status?: number; response?: { headers?: Record<string, string | undefined> } };
+  if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) return false;
+  const headers = response?.headers ?? {};
+  return !(status === 403 && (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0"));
 }

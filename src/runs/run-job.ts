@@ -1,4 +1,11 @@
+import { MAX_ITEMS } from "../github/plan.js";
 import type { RunCommand } from "./run-commands.js";
+
+/**
+ * Review requests one wake-up carries at most (the newest kept): a program holds MAX_ITEMS items, and
+ * a review's line comments also arrive one event each, so twice that is room for every item.
+ */
+export const MAX_REVIEW_REQUESTS = 2 * MAX_ITEMS;
 
 /**
  * What a writer asked for on the run's pull request, to become instructions: a submitted review (its
@@ -36,13 +43,15 @@ export interface RunJob {
   reviews?: ReviewRequest[];
   /** The run's pull request or issue was closed: applied first (a later `/l2mac continue` may resume it). */
   end?: RunEnd;
+  /** The pull request whose closing is the end: another of the branch's pull requests (not the run's now) ends nothing. */
+  endPull?: number;
 }
 
 /** Whether a job carries something to apply (not only a wake-up): it must then not be dropped or collapsed. */
 export const carriesWork = (job: RunJob): boolean => Boolean(job.commands?.length || job.reviews?.length || job.end);
 
 /** The job once applied: what it carried must not be applied again when it comes back (a CI poll). */
-export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined });
+export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined, endPull: undefined });
 
 /**
  * Two wake-ups of the same run become one that carries both one's commands and reviews, the newest
@@ -53,14 +62,16 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   const taskEdit = a.taskEdit && b.taskEdit ? { before: a.taskEdit.before, by: b.taskEdit.by } : (b.taskEdit ?? a.taskEdit);
   // An end that came after a's commands and reviews overrides them (a closed pull request is not continued).
   const earlier: Pick<RunJob, "reviews" | "commands"> = b.end ? {} : a;
-  const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])];
+  const reviews = [...(earlier.reviews ?? []), ...(b.reviews ?? [])].slice(-MAX_REVIEW_REQUESTS);
   // A merge is final: the issue closing with it does not make the run merely stopped.
-  const end = a.end === "pull-merged" ? a.end : (b.end ?? a.end);
+  const ender = a.end === "pull-merged" || !b.end ? a : b;
+  const { end, endPull } = ender;
   return {
     ...b,
     commands: [...(earlier.commands ?? []), ...(b.commands ?? [])],
     ...(reviews.length > 0 ? { reviews } : {}),
     ...(end ? { end } : {}),
+    endPull,
     ...(approvedTask ? { approvedTask } : {}),
     ...(taskEdit ? { taskEdit } : {}),
   };
@@ -83,7 +94,7 @@ export function jobFor(
   repository: RepositoryRef,
   issueNumber: number,
   commands?: RunCommand[],
-  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end">,
+  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end" | "endPull">,
 ): RunJob {
   return {
     installationId,

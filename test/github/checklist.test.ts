@@ -48,6 +48,28 @@ describe("plan comment", () => {
   });
 });
 
+describe("the origin of an item a review asked for", () => {
+  const withOrigin = (url: string): Plan => {
+    const plan = newPlan("run1", "l2mac/issue-7", ["Rename it."]);
+    plan.instructions[0] = { ...plan.instructions[0]!, origin: { by: "alice", url, pr: 3, c: 9, p: "a.ts", l: 2 } };
+    return plan;
+  };
+  it("links only into this repository's pull requests, whatever URL the state block holds", () => {
+    const own = renderPlanComment(withOrigin("https://github.com/acme/demo/pull/3#discussion_r9"), ctx);
+    expect(own).toContain("💬 from the [review by @alice](https://github.com/acme/demo/pull/3#discussion_r9) on a.ts:2");
+    for (const url of [
+      "https://evil.example/acme/demo/pull/3",
+      "http://github.com/acme/demo/pull/3",
+      "javascript:alert(1)",
+      "https://github.com/acme/demo-x/pull/3",
+    ]) {
+      const body = renderPlanComment(withOrigin(url), ctx);
+      expect(body, url).toContain("💬 from the review by @alice on a.ts:2");
+      expect(body, url).not.toContain("](");
+    }
+  });
+});
+
 describe("user edits", () => {
   const rendered = () => renderPlanComment(donePlan(), ctx);
 

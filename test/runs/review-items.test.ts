@@ -1,10 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { Octokit as RestOctokit } from "@octokit/rest";
+import nock from "nock";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Octokit } from "../../src/github/octokit.js";
 import type { Phase } from "../../src/github/phase.js";
 import { MAX_ITEMS } from "../../src/github/plan.js";
 import { runIssueOf, type PullRef } from "../../src/github/pull-payloads.js";
-import { addReviewItems, type ReviewItem } from "../../src/runs/review-items.js";
+import { addReviewItems, planWithReviews, reviewItems, type ReviewItem } from "../../src/runs/review-items.js";
+import { renderPlanComment } from "../../src/github/checklist.js";
 import { applyEnd } from "../../src/runs/run-end.js";
-import { mergeJobs, type RunJob } from "../../src/runs/run-job.js";
+import { MAX_REVIEW_REQUESTS, mergeJobs, type ReviewRequest, type RunJob } from "../../src/runs/run-job.js";
 import { PHASES, planAt } from "./plans.js";
 
 const NOW = new Date("2026-12-01T10:00:00Z");
@@ -83,6 +87,21 @@ describe("the end of a run", () => {
     expect(closed.commands).toEqual([]);
     const reopened = mergeJobs(job({ end: "pull-closed" }), job({ commands: [{ name: "continue", actor: "alice" }] }));
     expect(reopened).toMatchObject({ end: "pull-closed", commands: [{ name: "continue" }] });
+    // The pull request an end came from goes with it.
+    expect(mergeJobs(job({ end: "pull-merged", endPull: 5 }), job({ end: "issue-closed" }))).toMatchObject({
+      end: "pull-merged",
+      endPull: 5,
+    });
+    expect(mergeJobs(job({ end: "pull-closed", endPull: 5 }), job({ end: "unlabeled" })).endPull).toBeUndefined();
+  });
+
+  it("ends nothing when the pull request closed is not the run's (an earlier one from its branch)", () => {
+    const plan = { ...planAt("done"), pr: 7 };
+    expect(applyEnd(plan, "pull-closed", 5)).toBe(plan);
+    expect(applyEnd(plan, "pull-merged", 5)).toBe(plan);
+    expect(applyEnd(plan, "pull-closed", 7).phase).toBe("stopped");
+    // A run that opened no pull request yet: any of its branch's (the app's) ends it.
+    expect(applyEnd(planAt("running"), "pull-closed", 5).phase).toBe("stopped");
   });
 });
 
@@ -103,5 +122,75 @@ describe("the run a pull request belongs to", () => {
     ["a longer name", pull({ head: { ref: "l2mac/issue-4-x", repo: { full_name: "o/r" } } }), undefined],
   ])("%s", (_name, p, issue) => {
     expect(runIssueOf(p, "O/R", "l2mac/", "l2mac[bot]")).toBe(issue);
+  });
+});
+
+describe("reading what review requests point at", () => {
+  const API = "https://api.github.com";
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const octokit = () => new RestOctokit({ auth: "ghs_installation_token", log: quiet }) as unknown as Octokit;
+  const repo = { owner: "acme", repo: "demo" };
+  const request = (id: number): ReviewRequest => ({ kind: "comment", pr: 3, comment: id, by: "alice" });
+  const commentJson = (id: number) => ({
+    id,
+    body: `Fix line ${id}.`,
+    path: "a.ts",
+    line: 1,
+    diff_hunk: "@@ -1 +1 @@\n+a",
+    html_url: `https://github.com/acme/demo/pull/3#discussion_r${id}`,
+    pull_request_review_id: 5,
+    user: { login: "alice", type: "User" },
+  });
+  beforeAll(() => nock.disableNetConnect());
+  afterEach(() => nock.cleanAll());
+
+  it("does not read again a line comment the plan already holds (a review's comments arrive as single events too)", async () => {
+    const plan = addReviewItems(planAt("done"), [comment(11)], "alice", NOW);
+    // Only comment 12 is read: nock refuses any other request.
+    const scope = nock(API).get("/repos/acme/demo/pulls/comments/12").reply(200, commentJson(12));
+    const { items } = await reviewItems(octokit(), repo, [request(11), request(12), request(11)], plan, quiet);
+    scope.done();
+    expect(items.map((i) => i.origin.c)).toEqual([12]);
+  });
+
+  it("leaves out (and counts) the line comments that would make the plan comment too long for GitHub, rather than failing its save", async () => {
+    const long = (id: number) => ({ ...commentJson(id), path: `src/${"deep/".repeat(80)}file.ts`, body: "x".repeat(400) });
+    nock(API)
+      .get(/\/repos\/acme\/demo\/pulls\/comments\/\d+$/)
+      .times(90)
+      .reply((uri) => [200, long(Number(uri.split("/").at(-1)))]);
+    const requests = Array.from({ length: 90 }, (_, i) => request(i + 1));
+    const at = { ...repo, url: "https://github.com/acme/demo" };
+    const plan = await planWithReviews(octokit(), at, planAt("done"), requests, NOW, quiet);
+    expect(() => renderPlanComment(plan, { repoUrl: at.url })).not.toThrow();
+    const added = plan.instructions.length - planAt("done").instructions.length;
+    expect(added).toBeGreaterThan(10);
+    expect(added).toBeLessThan(90);
+    expect(plan.notes?.at(-1)).toContain(`${90 - added} requests of a review did not fit`);
+  });
+
+  it("reads nothing once the program is full, and counts what it left out", async () => {
+    const full = addReviewItems(
+      planAt("done"),
+      Array.from({ length: MAX_ITEMS }, (_, i) => comment(i + 100)),
+      "alice",
+      NOW,
+    );
+    expect(full.instructions).toHaveLength(MAX_ITEMS);
+    const { items, unread } = await reviewItems(octokit(), repo, [request(1), request(2), request(3)], full, quiet);
+    expect(items).toEqual([]);
+    const plan = addReviewItems(full, items, "alice", NOW, unread);
+    expect(plan.notes?.at(-1)).toMatch(/^3 requests of a review did not fit the program/);
+  });
+});
+
+describe("a wake-up's review requests", () => {
+  it("carries at most MAX_REVIEW_REQUESTS, the newest, however many line comments a writer posts in the window", () => {
+    const base = { installationId: 1, owner: "o", repo: "r", issueNumber: 1, cloneUrl: "", defaultBranch: "main", htmlUrl: "" };
+    let job: RunJob = base;
+    for (let id = 1; id <= MAX_REVIEW_REQUESTS + 50; id++)
+      job = mergeJobs(job, { ...base, reviews: [{ kind: "comment", pr: 3, comment: id, by: "alice" }] });
+    expect(job.reviews).toHaveLength(MAX_REVIEW_REQUESTS);
+    expect(job.reviews!.at(-1)).toMatchObject({ comment: MAX_REVIEW_REQUESTS + 50 });
   });
 });

@@ -68,4 +68,42 @@ describe("answers in review threads", () => {
     later.done();
     expect(twice.instructions[3]!.origin?.a).toBe(true);
   });
+
+  it("replies to a thread's top comment when the item came from a reply, and does not ask again after a refusal for good", async () => {
+    const plan = reviewed();
+    plan.instructions[3]!.origin = { by: "alice", url: "u", pr: 3, c: 90, t: 77 };
+    const scope = nock(API)
+      .post("/repos/acme/demo/pulls/3/comments/77/replies")
+      .reply(201, { id: 1 })
+      // A locked conversation, say: asking at every save would change nothing.
+      .post("/repos/acme/demo/pulls/3/comments/78/replies")
+      .reply(422, { message: "Validation Failed" });
+    const answered = await answerThreads(octokit(), repo, plan, log);
+    scope.done();
+    expect(answered.instructions.map((i) => i.origin?.a)).toEqual([undefined, undefined, undefined, true, true]);
+  });
+
+  it("asks again after a rate limit (a 403 that says so)", async () => {
+    nock(API)
+      .post("/repos/acme/demo/pulls/3/comments/77/replies")
+      .reply(403, { message: "You have exceeded a secondary rate limit" }, { "retry-after": "60" })
+      .post("/repos/acme/demo/pulls/3/comments/78/replies")
+      .reply(201, {});
+    const once = await answerThreads(octokit(), repo, reviewed(), log);
+    expect(once.instructions.map((i) => i.origin?.a)).toEqual([undefined, undefined, undefined, undefined, true]);
+  });
+
+  it("pings no one from the agent's summary: mentions in it stay text", async () => {
+    const plan = reviewed();
+    plan.instructions[3]!.summary = "Renamed it, as @octocat and @acme/security-team asked (mail a@b.io).";
+    const bodies: string[] = [];
+    nock(API)
+      .post("/repos/acme/demo/pulls/3/comments/77/replies", (b: { body: string }) => bodies.push(b.body) > 0)
+      .reply(201, {})
+      .post("/repos/acme/demo/pulls/3/comments/78/replies")
+      .reply(201, {});
+    await answerThreads(octokit(), repo, plan, log);
+    expect(bodies[0]).toContain("Renamed it, as @\u2060octocat and @\u2060acme/security-team asked");
+    expect(bodies[0]).not.toMatch(/@[A-Za-z0-9]/);
+  });
 });

@@ -56,7 +56,7 @@ export function driver(app: Deliverable, repo = REPO) {
       return stored;
     },
     /** `by` adds a single line comment (GitHub sends it as a comment and as a comment-only review). */
-    lineComment: async (pr: number, by: string, comment: { path: string; line: number; body: string }) => {
+    lineComment: async (pr: number, by: string, comment: { path: string; line: number; body: string; inReplyTo?: number }) => {
       const { review, comments, stored } = await app.gh.submitReview(repo, pr, { by, state: "COMMENTED", comments: [comment] });
       await app.deliver("pull_request_review_comment", comments[0]!);
       await app.deliver("pull_request_review", review);

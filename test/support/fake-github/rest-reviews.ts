@@ -20,11 +20,16 @@ function findComment(ctx: FakeContext, req: RepoRequest, id: string | undefined)
   return comment && pull && isPull(pull) && pull.reviewComments.includes(comment) ? comment : undefined;
 }
 
-/** POST …/pulls/:number/comments/:id/replies: GitHub answers a reply to a reply in the same thread (the top comment). */
+/**
+ * POST …/pulls/:number/comments/:id/replies: `:id` must be a thread's top comment; GitHub documents that
+ * replies to replies are not supported, so one is refused (422) here.
+ */
 function reply(ctx: FakeContext, req: RepoRequest): RestResponse {
   const pull = findPull(req);
   const parent = findComment(ctx, req, req.params.id);
   if (!pull || !parent || parent.pullNumber !== pull.number) return notFound();
+  if (parent.inReplyTo !== undefined)
+    return validationFailed([{ resource: "PullRequestReviewComment", code: "invalid", field: "in_reply_to" }]);
   const body = stringField(req.body, "body");
   if (!body) return validationFailed([{ resource: "PullRequestReviewComment", code: "missing_field", field: "body" }]);
   const now = ctx.state.stamp();
@@ -34,7 +39,7 @@ function reply(ctx: FakeContext, req: RepoRequest): RestResponse {
     reviewId: ctx.state.nextId(),
     user: ctx.state.botUser(),
     body,
-    inReplyTo: parent.inReplyTo ?? parent.id,
+    inReplyTo: parent.id,
     viaApp: true,
     createdAt: now,
     updatedAt: now,

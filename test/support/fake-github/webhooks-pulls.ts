@@ -33,6 +33,8 @@ export interface LineCommentInput {
   path: string;
   line: number;
   body: string;
+  /** A reply in the thread of this (top) comment: its path, line and hunk are the thread's. */
+  inReplyTo?: number;
 }
 
 /** The hunk GitHub shows above a line comment: here the commented line and the two before it, from the head. */
@@ -74,15 +76,18 @@ export async function addReview(
   pull.reviews.push(review);
   const comments: FakeReviewComment[] = [];
   for (const c of input.comments ?? []) {
+    const top = c.inReplyTo !== undefined ? pull.reviewComments.find((t) => t.id === c.inReplyTo) : undefined;
+    if (c.inReplyTo !== undefined && (!top || top.inReplyTo !== undefined)) throw new Error(`fake-github: no thread ${c.inReplyTo}`);
     const comment: FakeReviewComment = {
       id: ctx.state.nextId(),
       pullNumber: number,
       reviewId: review.id,
       user,
       body: c.body,
-      path: c.path,
-      line: c.line,
-      diffHunk: await hunkOf(readFile, pull, c),
+      path: top?.path ?? c.path,
+      line: top?.line ?? c.line,
+      diffHunk: top?.diffHunk ?? (await hunkOf(readFile, pull, c)),
+      ...(top ? { inReplyTo: top.id } : {}),
       commitId: headSha,
       viaApp: false,
       createdAt: now,

@@ -11,8 +11,8 @@ import {
   type CiResult,
   type Plan,
   type PlanState,
-  type ReviewOriginState,
 } from "./plan.js";
+import { originLine } from "./review-origin-line.js";
 
 /**
  * The plan comment: rendered by the app from the plan on every transition, parsed back from whatever
@@ -208,32 +208,9 @@ function itemLines(plan: Plan, ctx: RenderContext, stage: Stage): string[] {
       lines.push(`  🔄 ${sha ?? ""} waiting for CI${attempt}`.replace("  🔄  ", "  🔄 "));
     } else if (i.ci?.result === "failed") lines.push(`  ❌ ${[sha, ci].filter(Boolean).join(" · ")}`);
     else if (i.redo) lines.push("  ↩️ will be redone");
-    if (i.origin) lines.push(originLine(i.origin, stage, ctx.repoUrl));
+    if (i.origin) lines.push(originLine(i.origin, stage.compact, ctx.repoUrl));
   }
   return lines;
-}
-
-/**
- * Under an item a review asked for: who asked, linked to the review, and where (all escaped: the
- * reviewer's text). Only a link into this repository's pull requests is made: the state block a writer
- * (or another app) edited may hold any URL.
- */
-function originLine(origin: ReviewOriginState, stage: Stage, repoUrl: string): string {
-  const who = `@${plainText(origin.by, 100)}`;
-  const link = !stage.compact && origin.url.startsWith(`${repoUrl}/pull/`) ? safeUrl(origin.url) : undefined;
-  const what = origin.k === "cmd" ? "comment" : "review";
-  const review = link ? `[${what} by ${who}](${link})` : `${what} by ${who}`;
-  const where = origin.p ? ` on ${plainText(origin.p, 200)}${origin.l ? `:${origin.l}` : ""}` : "";
-  return `  💬 from the ${review}${where}`;
-}
-
-/** A link target no text can break out of (parentheses, spaces, line breaks are encoded); undefined when not a URL. */
-function safeUrl(url: string): string | undefined {
-  try {
-    return encodeURI(url).replace(/[()]/g, encodeURIComponent);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The state block as a stage keeps it: shorter summaries and CI failure, and in the last stage no per-item extras. */

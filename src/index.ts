@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
@@ -18,6 +18,9 @@ import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
 import { botLoginOf, createRunProcessor } from "./runs/worker.js";
+import { timeWebhookAcks } from "./ops/ack-timer.js";
+import { AppMetrics } from "./ops/metrics.js";
+import { opsHandler } from "./ops/routes.js";
 import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
@@ -29,12 +32,17 @@ export interface AppOptions {
   onQueue?: (queue: RunQueue) => void;
   /** Probot's WEBHOOK_PATH, where bodies are read (bounded) before Probot's middleware sees them. */
   webhookPath?: string;
+  /** The app's Prometheus metrics (startServer shares them with its counting Octokit); default: its own. */
+  metrics?: AppMetrics;
 }
 
 /** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
 export function createApp(options: AppOptions): ApplicationFunction {
-  return (app: Probot) => {
-    limitWebhookBodies(app, { path: options.webhookPath ?? "/api/github/webhooks" });
+  return (app: Probot, server?: Partial<ApplicationFunctionOptions>) => {
+    const webhookPath = options.webhookPath ?? "/api/github/webhooks";
+    limitWebhookBodies(app, { path: webhookPath });
+    const metrics = options.metrics ?? new AppMetrics();
+    timeWebhookAcks(app, metrics, webhookPath);
     const botLogin = botLoginOf(app);
     // Per app instance, so two apps in one process (tests) share nothing. The in-process worker and the
     // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
@@ -49,6 +57,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
       checkSyntax: createSyntaxChecker({ warn: (what, message) => app.log.warn(what, message) }),
       ciRuns: new WorkflowRunsCache(),
       llmMemory,
+      metrics,
     };
     let queue = options.queue;
     if (!queue) {
@@ -62,6 +71,9 @@ export function createApp(options: AppOptions): ApplicationFunction {
       );
     }
     options.onQueue?.(queue);
+    const depth = () => queue.depth();
+    metrics.watchQueue(depth);
+    server?.addHandler?.(opsHandler({ metrics, ready: depth }));
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
     const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));

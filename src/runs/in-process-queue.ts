@@ -85,6 +85,10 @@ export class InProcessQueue implements RunQueue {
     else if (this.active.has(key)) this.pendingAborts.set(key, reason);
   }
 
+  async depth(): Promise<Record<string, number>> {
+    return { waiting: this.queue.size, active: this.queue.pending, delayed: this.timers.size };
+  }
+
   /** Resolves when nothing is queued, running or scheduled. */
   async onIdle(): Promise<void> {
     while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0) {

@@ -116,6 +116,7 @@ export class InstructionLoop {
     const accepted: Plan = { ...this.plan, phase: "running", current: undefined, evaluation: undefined, detail: undefined, notes };
     this.plan = setInstruction(accepted, current.id, { status: "done", commit: evaluation.sha, ci: step.ci, redo: undefined });
     this.input.deps.log.info({ instruction: position(this.plan, current.id), ci: step.ci.result }, "instruction accepted");
+    this.input.deps.metrics?.instructionDone();
   }
 
   /** The same instruction, a fresh agent, the failure as feedback; its commit is evaluated next. */
@@ -148,6 +149,7 @@ export class InstructionLoop {
       this.plan = { ...this.plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: this.isoNow() } };
     } else {
       this.plan = setInstruction({ ...this.plan, current: undefined }, next.id, { status: "done", redo: undefined });
+      deps.metrics?.instructionDone();
     }
     deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
     return undefined;

@@ -8,6 +8,7 @@ import type { Octokit } from "../github/octokit.js";
 import type { Phase } from "../github/phase.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import type { RunJob } from "./run-job.js";
+import type { RunMetrics } from "./run-metrics.js";
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -43,6 +44,8 @@ export interface RunDeps {
   finalAttempt?: boolean;
   /** Configured prices (USD per million tokens) for models without a known list price. */
   prices?: Prices;
+  /** For operators (instructions done); none in tests that do not look. */
+  metrics?: RunMetrics;
 }
 
 /** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */

@@ -13,6 +13,9 @@ import { loadRepoConfig } from "../github/repo-config.js";
 import { connectOptionsFromEnv } from "../llm-env.js";
 import { advanceRun } from "./advance-run.js";
 import type { RunProcessor } from "./run-queue.js";
+import { meteredLlm } from "./metered-llm.js";
+import { jobKey } from "./run-job.js";
+import { noMetrics, type RunMetrics } from "./run-metrics.js";
 
 /** The app's bot login ("<slug>[bot]"), asked of GitHub once: only its comments are trusted. */
 export function botLoginOf(app: Probot): () => Promise<string> {
@@ -33,6 +36,8 @@ export interface RunShared {
   ciRuns: WorkflowRunsCache;
   /** What the process has learned of the LLM endpoint (shared with the start-up check). */
   llmMemory: EndpointMemory;
+  /** For operators: runs by phase, instructions, LLM tokens and cost. */
+  metrics?: RunMetrics;
 }
 
 /** Builds what a run needs from a job (installation client, config, LLM, git token) and advances it. */
@@ -62,13 +67,15 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       plannerModel: models?.planner,
       summaryModel: models?.summary,
     });
-    const { llm } = await connectLlm({
+    const metrics = shared.metrics ?? noMetrics;
+    const { llm: connected } = await connectLlm({
       ...connection,
       apiKey: connection.apiKey ?? "",
       prices,
       memory: shared.llmMemory,
       warn: (warning) => warnOnce(warning, () => log.warn(warning)),
     });
+    const llm = meteredLlm(connected, metrics, prices);
     const { phase, pollInMs } = await advanceRun({
       octokit,
       job,
@@ -85,7 +92,9 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       signal,
       finalAttempt: attempt?.finalAttempt ?? true,
       prices,
+      metrics,
     });
+    metrics.runAdvanced(jobKey(job), phase);
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;
   };

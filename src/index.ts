@@ -10,6 +10,7 @@ import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { WorkflowRunsCache } from "./github/actions.js";
+import { ConditionalCache } from "./github/conditional-requests.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { logStartupVerdict } from "./local/doctor.js";
@@ -56,6 +57,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
       planTrust,
       checkSyntax: createSyntaxChecker({ warn: (what, message) => app.log.warn(what, message) }),
       ciRuns: new WorkflowRunsCache(),
+      conditional: new ConditionalCache(),
       llmMemory,
       metrics,
     };

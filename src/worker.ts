@@ -6,6 +6,7 @@ import { readServerEnv } from "./config.js";
 import { octokitClass } from "./github/octokit-class.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { WorkflowRunsCache } from "./github/actions.js";
+import { ConditionalCache } from "./github/conditional-requests.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
@@ -33,6 +34,7 @@ const process_ = createRunProcessor(probot, env, {
   planTrust: new PlanTrust(new Permissions()),
   checkSyntax: createSyntaxChecker({ warn: (what, message) => probot.log.warn(what, message) }),
   ciRuns: new WorkflowRunsCache(),
+  conditional: new ConditionalCache(),
   llmMemory,
 });
 const running = startBullWorker({

@@ -7,6 +7,7 @@ import { answerGraphql } from "./graphql.js";
 import { badCredentials, badRequest, json, matchRoute, notFound } from "./routing.js";
 import type { RestRequest, RestResponse, Route } from "./routing.js";
 import type { FakeRepo } from "./state.js";
+import { etagOf } from "./rest-actions.js";
 
 /**
  * The HTTP front of the fake: records every request, authenticates it like GitHub, then hands it
@@ -94,6 +95,20 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
   return route.handle({ ...req, repo });
 }
 
+/**
+ * As GitHub does: a JSON answer to a read (and the resource an update returns) carries an ETag over its
+ * body, and a read sending that ETag in If-None-Match is answered 304 with no body (free of rate limit).
+ */
+function withEtag(method: string, headers: IncomingHttpHeaders, response: RestResponse): RestResponse {
+  if ((method !== "GET" && method !== "PATCH") || response.status !== 200 || response.body === undefined) return response;
+  if (response.text !== undefined || response.bytes !== undefined || response.headers?.etag) return response;
+  const etag = etagOf(response.body);
+  const withTag = { ...response, headers: { ...response.headers, etag } };
+  const raw = headers["if-none-match"];
+  const sent = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").map((v) => v.trim().replace(/^W\//, ""));
+  return method === "GET" && sent.includes(etag) ? { status: 304, headers: withTag.headers } : withTag;
+}
+
 async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? "GET";
   const path = `${url.pathname}${url.search}`;
@@ -102,7 +117,7 @@ async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerRes
   let response: RestResponse;
   try {
     body = text ? JSON.parse(text) : undefined;
-    response = await dispatch(deps, method, url, req.headers, body);
+    response = withEtag(method, req.headers, await dispatch(deps, method, url, req.headers, body));
   } catch (error) {
     response = error instanceof SyntaxError ? badRequest("Problems parsing JSON") : json(500, { message: `fake-github: ${String(error)}` });
   }

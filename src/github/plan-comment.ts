@@ -24,6 +24,27 @@ export async function findPlanComment(octokit: Octokit, issue: IssueRef, botLogi
   return mine ? { id: mine.id, nodeId: mine.node_id, body: mine.body ?? "" } : undefined;
 }
 
+/** The plan comment's id as a job or the worker remembers it, and who is told the id once it is bound. */
+export interface KnownComment {
+  id?: number;
+  bound(id: number): void;
+}
+
+/** The comment with this id when it is still there and still the app's plan comment. */
+async function planCommentById(octokit: Octokit, issue: IssueRef, id: number, botLogin: string): Promise<PlanComment | undefined> {
+  try {
+    const { data } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: id });
+    const ours = data.user?.login === botLogin && data.user?.type === "Bot" && (data.body ?? "").includes(PLAN_MARKER);
+    // The id of a comment on another issue is no plan of this one.
+    return ours && data.issue_url.endsWith(`/issues/${issue.issue_number}`)
+      ? { id: data.id, nodeId: data.node_id, body: data.body ?? "" }
+      : undefined;
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return undefined;
+    throw e;
+  }
+}
+
 /** The plan a comment's text describes, whoever wrote it: for looking, never for acting (see readTrustedPlan). */
 export const readPlan = (comment: Pick<PlanComment, "body">): Plan | undefined => planFromComment(parseChecklist(comment.body));
 
@@ -67,13 +88,38 @@ const tookEdits = (ours: Plan, merged: Plan): boolean =>
  * When GitHub cannot say who wrote it, nothing is written this time.
  */
 export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: PlanContext): Promise<Plan> {
-  const target = { owner: issue.owner, repo: issue.repo, comment_id: commentId };
-  const { data: live } = await octokit.rest.issues.getComment(target);
+  const live = await mergeLive(octokit, issue, commentId, plan, ctx);
+  if (!live) return plan;
+  const { merged, version, liveBody } = live;
+  // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
+  const seenBefore = parseChecklist(liveBody).state?.seen;
+  const unchanged = { ...merged, seen: seenBefore };
+  if (renderPlanComment(unchanged, ctx) === liveBody) return unchanged;
+  const written = { ...merged, seen: version.updatedAt || plan.seen };
+  const body = renderPlanComment(written, ctx);
+  await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
+  ctx.trust.guard.remember(commentId, body);
+  return written;
+}
+
+/**
+ * The plan with what users changed in the live comment since the app's last write merged in (see
+ * savePlan), without writing; undefined when GitHub cannot say who wrote the live version. The read is
+ * conditional, so when nobody edited it costs no rate limit.
+ */
+export async function mergeLive(
+  octokit: Octokit,
+  issue: IssueRef,
+  commentId: number,
+  plan: Plan,
+  ctx: PlanContext,
+): Promise<{ merged: Plan; version: { body: string; updatedAt: string }; liveBody: string } | undefined> {
+  const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
   let version = { body: live.body ?? "", updatedAt: live.updated_at };
   let merged = applyEdits(plan, parseChecklist(version.body));
   if (tookEdits(plan, merged) && ctx.trust.guard.lastWritten(commentId) !== version.body) {
     const verdict = await ctx.trust.guard.judge(octokit, issue, ctx.trust.botLogin, live.node_id);
-    if (verdict.trusted === undefined) return plan;
+    if (verdict.trusted === undefined) return undefined;
     if (verdict.trusted) {
       version = verdict;
       merged = applyEdits(plan, parseChecklist(version.body));
@@ -83,15 +129,7 @@ export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: num
       merged = plan;
     }
   }
-  // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
-  const seenBefore = parseChecklist(live.body ?? "").state?.seen;
-  const unchanged = { ...merged, seen: seenBefore };
-  if (renderPlanComment(unchanged, ctx) === live.body) return unchanged;
-  const written = { ...merged, seen: version.updatedAt || plan.seen };
-  const body = renderPlanComment(written, ctx);
-  await octokit.rest.issues.updateComment({ ...target, body });
-  ctx.trust.guard.remember(commentId, body);
-  return written;
+  return { merged, version, liveBody: live.body ?? "" };
 }
 
 /**
@@ -158,10 +196,19 @@ export class PlanCommentStore {
     private readonly issue: IssueRef,
     private readonly ctx: PlanContext,
     private comment: PlanComment | undefined,
+    private readonly bound?: (id: number) => void,
   ) {}
 
-  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext): Promise<PlanCommentStore> {
-    return new PlanCommentStore(octokit, issue, ctx, await findPlanComment(octokit, issue, ctx.trust.botLogin));
+  /**
+   * Binds the issue's plan comment: the one with a known id when it still is the app's plan comment (one
+   * conditional read), else found by listing the comments. `bound` hears the id, to be known next time.
+   */
+  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext, known?: KnownComment): Promise<PlanCommentStore> {
+    const byId = known?.id !== undefined ? await planCommentById(octokit, issue, known.id, ctx.trust.botLogin) : undefined;
+    const comment = byId ?? (await findPlanComment(octokit, issue, ctx.trust.botLogin));
+    const store = new PlanCommentStore(octokit, issue, ctx, comment, known?.bound);
+    if (comment) known?.bound(comment.id);
+    return store;
   }
 
   get exists(): boolean {
@@ -178,10 +225,17 @@ export class PlanCommentStore {
     return this.comment ? readTrustedPlan(this.octokit, this.issue, this.comment, this.ctx.trust) : { plan: undefined };
   }
 
+  /** The plan with users' edits of the live comment merged in, not written (a free read when nobody edited). */
+  async merged(plan: Plan): Promise<Plan> {
+    if (!this.comment) return plan;
+    return (await mergeLive(this.octokit, this.issue, this.comment.id, plan, this.ctx))?.merged ?? plan;
+  }
+
   /** Writes the plan, creating the comment the first time; returns the plan the run continues with. */
   async save(plan: Plan): Promise<Plan> {
     if (this.comment) return savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
     this.comment = await createPlanComment(this.octokit, this.issue, plan, this.ctx);
+    this.bound?.(this.comment.id);
     return plan;
   }
 }

@@ -56,10 +56,15 @@ export class InstructionLoop {
     const commits = await this.store.instructionCommits(this.plan.runId);
     this.plan = reconcile(this.plan, commits, deps.config.ci.enabled, this.isoNow());
     await this.followNewerHead();
+    // The plan is written when a step has something a maintainer needs to see (started, committed and
+    // waiting for CI, paused, done); what happens in between (a verdict, a reconcile) goes with that write.
     for (;;) {
-      this.plan = await this.save(this.plan);
+      // Items a writer added or unticked meanwhile count before the next step is chosen.
+      this.plan = await this.input.comment.merged(this.plan);
       const advance = await this.step();
-      if (advance) return advance;
+      if (!advance) continue;
+      if (advance.pollInMs !== undefined) this.plan = await this.save(this.plan);
+      return advance;
     }
   }
 
@@ -220,7 +225,8 @@ export class InstructionLoop {
   /** Every instruction is done or skipped: open (or update) the pull request, unless nothing changed. */
   private async finish(): Promise<Advance> {
     const { deps, title } = this.input;
-    this.plan = await this.save({ ...this.plan, phase: "finishing", current: undefined });
+    // Not written: a call that stops before "done" finds no pending instruction and finishes again.
+    this.plan = { ...this.plan, phase: "finishing", current: undefined };
     if ((await this.store.aheadOfBase()) === 0) {
       await this.save({ ...this.plan, phase: "done", reason: reasons.noChanges() });
       return { phase: "done" };
@@ -234,6 +240,7 @@ export class InstructionLoop {
         title: `L2MAC: ${title}`.slice(0, 250),
         body: renderPullRequestBody(this.plan, deps.job.issueNumber, deps.job.htmlUrl),
       },
+      this.plan.pr,
     );
     await this.save({ ...this.plan, phase: "done", pr: pr.number });
     deps.log.info({ pr: pr.number }, "pull request ready");

@@ -20,6 +20,8 @@ export interface RunJob {
   approvedTask?: { hash: string; text: string; by: string };
   /** From `issues.edited`: the task before the edit (for the diff shown), and who edited it. */
   taskEdit?: { before: string; by: string };
+  /** The plan comment's id once a worker bound it: later wake-ups read it instead of listing comments. */
+  planCommentId?: number;
 }
 
 /**
@@ -29,8 +31,10 @@ export interface RunJob {
 export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   const approvedTask = b.approvedTask ?? a.approvedTask;
   const taskEdit = a.taskEdit && b.taskEdit ? { before: a.taskEdit.before, by: b.taskEdit.by } : (b.taskEdit ?? a.taskEdit);
+  const planCommentId = b.planCommentId ?? a.planCommentId;
   return {
     ...b,
+    ...(planCommentId !== undefined ? { planCommentId } : {}),
     commands: [...(a.commands ?? []), ...(b.commands ?? [])],
     ...(approvedTask ? { approvedTask } : {}),
     ...(taskEdit ? { taskEdit } : {}),

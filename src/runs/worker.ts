@@ -52,6 +52,8 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
     warned.set(warning, true);
     say();
   };
+  // Each run's plan comment id, so a wake-up reads the comment instead of listing the issue's comments.
+  const planComments = new LRUCache<string, number>({ max: 10_000 });
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
@@ -97,6 +99,14 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       finalAttempt: attempt?.finalAttempt ?? true,
       prices,
       metrics,
+      planComment: {
+        id: job.planCommentId ?? planComments.get(jobKey(job)),
+        bound: (id) => {
+          planComments.set(jobKey(job), id);
+          // The job goes on to its next wake-up (a CI poll) with it, on this worker or another.
+          job.planCommentId = id;
+        },
+      },
     });
     metrics.runAdvanced(jobKey(job), phase);
     log.info({ phase, pollInMs }, "run advanced");

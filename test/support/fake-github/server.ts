@@ -100,9 +100,10 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
  * body, and a read sending that ETag in If-None-Match is answered 304 with no body (free of rate limit).
  */
 function withEtag(method: string, headers: IncomingHttpHeaders, response: RestResponse): RestResponse {
-  if ((method !== "GET" && method !== "PATCH") || response.status !== 200 || response.body === undefined) return response;
-  if (response.text !== undefined || response.bytes !== undefined || response.headers?.etag) return response;
-  const etag = etagOf(response.body);
+  if ((method !== "GET" && method !== "PATCH") || response.status !== 200) return response;
+  if (response.bytes !== undefined || response.headers?.etag) return response;
+  if (response.body === undefined && response.text === undefined) return response;
+  const etag = etagOf(response.text ?? response.body);
   const withTag = { ...response, headers: { ...response.headers, etag } };
   const raw = headers["if-none-match"];
   const sent = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").map((v) => v.trim().replace(/^W\//, ""));

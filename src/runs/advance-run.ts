@@ -188,10 +188,13 @@ class IssueRun {
       if (aborted) return fail(aborted, aborted === SHUTDOWN_REASON ? "planning" : "paused");
       return fail(reasons.planningFailed(plainText(errorMessage(e), 500)));
     }
+    const fresh = newPlan(planning.runId, planning.branch, steps);
     const plan: Plan = {
-      ...newPlan(planning.runId, planning.branch, steps),
+      ...fresh,
       usage: meter.total,
       phase: config.require_approval ? "awaiting-approval" : "running",
+      // Planned and started in one write: the first instruction runs next (see startedWithPlan).
+      current: config.require_approval ? undefined : fresh.instructions[0]?.id,
       taskHash: taskHashOf(this.task),
       notes: plannedNotes(this.prompted.task, steps),
     };

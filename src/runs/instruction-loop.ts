@@ -81,10 +81,10 @@ export class InstructionLoop {
     const next = nextPending(this.plan);
     if (!next) return this.finish();
     const { signal } = this.input.deps;
-    if (signal?.aborted) return this.stop("paused", typeof signal.reason === "string" ? signal.reason : "stopped");
+    const notStarted = { current: undefined };
+    if (signal?.aborted) return this.stop("paused", typeof signal.reason === "string" ? signal.reason : "stopped", notStarted);
     const exceeded = this.input.meter.exceeded();
-    if (exceeded) return this.stop("paused", exceeded);
-    await this.recordBaseline();
+    if (exceeded) return this.stop("paused", exceeded, notStarted);
     return this.runNext(next);
   }
 
@@ -152,6 +152,11 @@ export class InstructionLoop {
     this.plan = setInstruction(this.plan, next.id, { summary: outcome.summary, ...(pushed.sha ? { commit: pushed.sha } : {}) });
     if (pushed.sha && deps.config.ci.enabled) {
       this.plan = { ...this.plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: this.isoNow() } };
+      deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
+      // The default branch's failing jobs, learned once, before the first verdict needs them.
+      await this.recordBaseline();
+      // CI has not finished a moment after the push: the first look waits for its webhook or the first poll.
+      return { phase: "evaluating", pollInMs: deps.ciPollMs ?? 30_000 };
     } else {
       this.plan = setInstruction({ ...this.plan, current: undefined }, next.id, { status: "done", redo: undefined });
       deps.metrics?.instructionDone();
@@ -247,7 +252,7 @@ export class InstructionLoop {
     return { phase: "done" };
   }
 
-  /** Before the first instruction with CI on: which of the default branch's jobs already fail. */
+  /** After the first push with CI on: which of the default branch's jobs already fail. */
   private async recordBaseline(): Promise<void> {
     const { deps } = this.input;
     if (!deps.config.ci.enabled || this.plan.base) return;

@@ -2,6 +2,8 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "pr
 import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
+import { AckFirst } from "./handlers/acknowledge-first.js";
+import { whyNotCommand, whyNotPlanEdit, whyNotStart } from "./handlers/cheap-checks.js";
 import { onCommand } from "./handlers/command.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueEdited } from "./handlers/issue-edited.js";
@@ -11,6 +13,7 @@ import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { WorkflowRunsCache } from "./github/actions.js";
 import { ConditionalCache } from "./github/conditional-requests.js";
+import { ConfiguredLabels } from "./github/configured-labels.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { logStartupVerdict } from "./local/doctor.js";
@@ -61,12 +64,14 @@ export function createApp(options: AppOptions): ApplicationFunction {
       llmMemory,
       metrics,
     };
+    const ack = new AckFirst(app.log);
     let queue = options.queue;
     if (!queue) {
       const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
         app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
+      local.fedBy(ack);
       // Nothing else remembers runs that were active when this process last stopped.
       void resumeInterruptedRuns(app, (job) => local.enqueue(job), botLogin, app.log).catch((e: unknown) =>
         app.log.warn({ err: e }, "could not scan for interrupted runs"),
@@ -79,14 +84,28 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
     const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
-    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
-    app.on("issues.edited", onIssueEdited({ deliveries, enqueue }));
-    app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
+    // Every handler runs after the acknowledgement; the checks passed to `later` need no request.
+    const labels = new ConfiguredLabels();
+    const conditional = shared.conditional;
+    app.on(
+      "issues.labeled",
+      ack.later(onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue, labels, conditional }), (c) =>
+        whyNotStart(c, labels),
+      ),
+    );
+    app.on("issues.edited", ack.later(onIssueEdited({ deliveries, enqueue })));
+    app.on("workflow_run.completed", ack.later(onWorkflowRunCompleted({ deliveries, enqueue })));
     app.on(
       "issue_comment.created",
-      onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
+      ack.later(
+        onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
+        whyNotCommand,
+      ),
     );
-    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }));
+    app.on(
+      "issue_comment.edited",
+      ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), whyNotPlanEdit),
+    );
   };
 }
 

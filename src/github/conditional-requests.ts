@@ -27,7 +27,7 @@ export class ConditionalCache {
     });
   }
 
-  /** One run's share of the cache: its keys never meet another run's. */
+  /** One scope's share of the cache (an installation: see installationScope): its keys never meet another's. */
   forRun(run: string): RunAnswers {
     const key = (url: string) => `${run} ${url}`;
     return {
@@ -37,6 +37,9 @@ export class ConditionalCache {
     };
   }
 }
+
+/** The cache's scope for one installation: its runs and its handlers share answers (the config file's, above all). */
+export const installationScope = (installationId: number): string => `installation ${installationId}`;
 
 export interface RunAnswers {
   get(url: string): Answer | undefined;

@@ -14,6 +14,8 @@ export class InProcessQueue implements RunQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly controllers = new Map<string, AbortController>();
   private closed = false;
+  /** Work that may still enqueue (webhook handlers running after their acknowledgement): idle waits for it. */
+  private feeder: { readonly busy: boolean; onIdle(): Promise<void> } | undefined;
   /** Stops asked for while the run's job was still queued: applied the moment it starts. */
   private readonly pendingAborts = new Map<string, string>();
 
@@ -89,10 +91,17 @@ export class InProcessQueue implements RunQueue {
     return { waiting: this.queue.size, active: this.queue.pending, delayed: this.timers.size };
   }
 
-  /** Resolves when nothing is queued, running or scheduled. */
+  /** What else feeds this queue: `onIdle` then also waits until it is done. */
+  fedBy(feeder: { readonly busy: boolean; onIdle(): Promise<void> }): void {
+    this.feeder = feeder;
+  }
+
+  /** Resolves when nothing is queued, running or scheduled, and nothing that feeds the queue is busy. */
   async onIdle(): Promise<void> {
-    while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0) {
-      await (this.active.size > 0 || this.queue.size > 0 ? this.queue.onIdle() : new Promise((r) => setTimeout(r, 20)));
+    const busy = () => this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0 || this.feeder?.busy;
+    while (busy()) {
+      if (this.feeder?.busy) await this.feeder.onIdle();
+      else await (this.active.size > 0 || this.queue.size > 0 ? this.queue.onIdle() : new Promise((r) => setTimeout(r, 20)));
     }
   }
 

@@ -8,7 +8,7 @@ import { connectLlm } from "../engine/llm-connection.js";
 import type { SyntaxChecker } from "../engine/syntax-checker.js";
 import type { WorkflowRunsCache } from "../github/actions.js";
 import type { Octokit } from "../github/octokit.js";
-import { useConditionalRequests, type ConditionalCache } from "../github/conditional-requests.js";
+import { installationScope, useConditionalRequests, type ConditionalCache } from "../github/conditional-requests.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
 import { connectOptionsFromEnv } from "../llm-env.js";
@@ -57,7 +57,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
   return async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
-    if (shared.conditional) useConditionalRequests(octokit, shared.conditional.forRun(jobKey(job)));
+    if (shared.conditional) useConditionalRequests(octokit, shared.conditional.forRun(installationScope(job.installationId)));
     const config = await loadRepoConfig(octokit, { owner: job.owner, repo: job.repo });
     if (!config.ok) {
       log.warn({ problems: config.problems }, "configuration became invalid; run not advanced");

@@ -82,31 +82,38 @@ export function createApp(options: AppOptions): ApplicationFunction {
     metrics.watchQueue(depth);
     server?.addHandler?.(opsHandler({ metrics, ready: depth }));
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
-    const replies = new ReplyLimiter();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
-    // Every handler runs after the acknowledgement; the checks passed to `later` need no request.
-    const labels = new ConfiguredLabels();
-    const conditional = shared.conditional;
-    app.on(
-      "issues.labeled",
-      ack.later(onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue, labels, conditional }), (c) =>
-        whyNotStart(c, labels),
-      ),
-    );
-    app.on("issues.edited", ack.later(onIssueEdited({ deliveries, enqueue })));
-    app.on("workflow_run.completed", ack.later(onWorkflowRunCompleted({ deliveries, enqueue })));
-    app.on(
-      "issue_comment.created",
-      ack.later(
-        onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort: (job, reason) => void queue.abort(job, reason) }),
-        whyNotCommand,
-      ),
-    );
-    app.on(
-      "issue_comment.edited",
-      ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), whyNotPlanEdit),
-    );
+    const abort = (job: RunJob, reason: string) => void queue.abort(job, reason);
+    onEvents(app, { env: options.env, ack, deliveries, permissions, planTrust, botLogin, conditional: shared.conditional, enqueue, abort });
   };
+}
+
+interface EventDeps {
+  env: ServerEnv;
+  ack: AckFirst;
+  deliveries: DeliveryLog;
+  permissions: Permissions;
+  planTrust: PlanTrust;
+  botLogin: () => Promise<string>;
+  conditional: ConditionalCache;
+  enqueue: (job: RunJob) => void;
+  abort: (job: RunJob, reason: string) => void;
+}
+
+/** The events and their handlers. Each runs after the acknowledgement; the checks passed to `later` need no request. */
+function onEvents(app: Probot, deps: EventDeps): void {
+  const { env, ack, deliveries, permissions, planTrust, botLogin, conditional, enqueue, abort } = deps;
+  const replies = new ReplyLimiter();
+  const labels = new ConfiguredLabels();
+  const labeled = onIssueLabeled({ env, deliveries, permissions, replies, enqueue, labels, conditional });
+  app.on(
+    "issues.labeled",
+    ack.later(labeled, (c) => whyNotStart(c, labels)),
+  );
+  app.on("issues.edited", ack.later(onIssueEdited({ deliveries, enqueue })));
+  app.on("workflow_run.completed", ack.later(onWorkflowRunCompleted({ deliveries, enqueue })));
+  app.on("issue_comment.created", ack.later(onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }), whyNotCommand));
+  app.on("issue_comment.edited", ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), whyNotPlanEdit));
 }
 
 /** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */

@@ -8,6 +8,7 @@ import { readServerEnv } from "./config.js";
 import { RedisDeliveryLog } from "./handlers/delivery-log.js";
 import { countingOctokit } from "./github/instrumented-octokit.js";
 import { octokitClass } from "./github/octokit-class.js";
+import { resilientOctokit } from "./github/resilient-octokit.js";
 import { createApp } from "./index.js";
 import { AppMetrics } from "./ops/metrics.js";
 import { BullMqQueue } from "./runs/bullmq-queue.js";
@@ -39,7 +40,9 @@ export async function startServer(options: StartOptions): Promise<Started> {
   let queue: RunQueue | undefined = redis ? new BullMqQueue({ redis, prefix: env.L2MAC_QUEUE_PREFIX }) : undefined;
   const deliveries = redis ? new RedisDeliveryLog(redis, env.L2MAC_QUEUE_PREFIX) : undefined;
   const metrics = new AppMetrics();
-  const Octokit = countingOctokit(options.Octokit ?? octokitClass(env) ?? ProbotOctokit, (status) => metrics.githubRequest(status));
+  const Octokit = countingOctokit(resilientOctokit(options.Octokit ?? octokitClass(env) ?? ProbotOctokit), (status) =>
+    metrics.githubRequest(status),
+  );
   const server = await run(
     createApp({
       env,

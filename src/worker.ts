@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Redis } from "ioredis";
-import { createProbot } from "probot";
+import { createProbot, ProbotOctokit } from "probot";
 import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv } from "./config.js";
 import { octokitClass } from "./github/octokit-class.js";
+import { resilientOctokit } from "./github/resilient-octokit.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { WorkflowRunsCache } from "./github/actions.js";
 import { ConditionalCache } from "./github/conditional-requests.js";
@@ -22,8 +23,8 @@ if (!env.REDIS_URL) {
   console.error("npm run worker needs REDIS_URL: workers take their runs from Redis. Without it, `npm start` runs them in-process.");
   process.exit(1);
 }
-const Octokit = octokitClass(env);
-const probot = createProbot({ env: process.env, ...(Octokit ? { overrides: { Octokit } } : {}) });
+const Octokit = resilientOctokit(octokitClass(env) ?? ProbotOctokit);
+const probot = createProbot({ env: process.env, overrides: { Octokit } });
 // Probot sets itself up (logger included) asynchronously; auth() waits for that.
 await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });

@@ -3,6 +3,7 @@ import type { IssueRef, Octokit } from "./octokit.js";
 import { MAX_NOTES, type Plan } from "./plan.js";
 import { applyEdits, planFromComment } from "./plan-edits.js";
 import type { CommentTrust } from "./plan-trust.js";
+import { createOnce, NO_RETRY } from "./create-once.js";
 
 export interface PlanComment {
   id: number;
@@ -70,12 +71,31 @@ export async function readTrustedPlan(
   };
 }
 
+/**
+ * Creates the plan comment. Not retried blindly: after a lost answer (a 5xx, a reset) the issue's comments
+ * are looked at first, and the comment is created again only when the first attempt made none.
+ */
 export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan: Plan, ctx: PlanContext): Promise<PlanComment> {
   const body = renderPlanComment(plan, ctx);
-  const { data } = await octokit.rest.issues.createComment({ ...issue, body });
-  ctx.trust.guard.remember(data.id, body);
-  return { id: data.id, nodeId: data.node_id, body };
+  const created = await createOnce(
+    async () => {
+      const { data } = await octokit.rest.issues.createComment({ ...issue, body, ...NO_RETRY });
+      return { id: data.id, nodeId: data.node_id, body };
+    },
+    async () => {
+      const found = await findPlanComment(octokit, issue, ctx.trust.botLogin);
+      return found && readPlan(found)?.runId === plan.runId ? found : undefined;
+    },
+  );
+  ctx.trust.guard.remember(created.id, created.body);
+  return created;
 }
+
+/** GitHub's answer when the comment is gone (deleted by someone). */
+const isGone = (e: unknown): boolean => (e as { status?: number })?.status === 404;
+
+/** Said on a plan comment written again after someone deleted the previous one. */
+export const RECREATED_NOTE = "The plan comment was deleted during the run; L2MAC wrote it again from the run's state.";
 
 /** Whether merging took anything from the live comment (a user's edit of the items). */
 const tookEdits = (ours: Plan, merged: Plan): boolean =>
@@ -228,12 +248,29 @@ export class PlanCommentStore {
   /** The plan with users' edits of the live comment merged in, not written (a free read when nobody edited). */
   async merged(plan: Plan): Promise<Plan> {
     if (!this.comment) return plan;
-    return (await mergeLive(this.octokit, this.issue, this.comment.id, plan, this.ctx))?.merged ?? plan;
+    try {
+      return (await mergeLive(this.octokit, this.issue, this.comment.id, plan, this.ctx))?.merged ?? plan;
+    } catch (e) {
+      // Deleted: the next save writes it again.
+      if (isGone(e)) return plan;
+      throw e;
+    }
   }
 
-  /** Writes the plan, creating the comment the first time; returns the plan the run continues with. */
+  /**
+   * Writes the plan, creating the comment the first time; returns the plan the run continues with. A
+   * comment deleted meanwhile is written again, from the run's state, as a new comment.
+   */
   async save(plan: Plan): Promise<Plan> {
-    if (this.comment) return savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
+    if (this.comment) {
+      try {
+        return await savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
+      } catch (e) {
+        if (!isGone(e)) throw e;
+        this.comment = undefined;
+        plan = { ...plan, notes: [...(plan.notes ?? []), RECREATED_NOTE] };
+      }
+    }
     this.comment = await createPlanComment(this.octokit, this.issue, plan, this.ctx);
     this.bound?.(this.comment.id);
     return plan;

@@ -2,7 +2,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LRUCache } from "lru-cache";
 import type { Probot } from "probot";
-import type { ServerEnv } from "../config.js";
+import type { RepoConfig, ServerEnv } from "../config.js";
+import type { LLM } from "../engine/llm.js";
+import type { Prices } from "../engine/usage.js";
 import type { EndpointMemory } from "../engine/endpoint-memory.js";
 import { connectLlm } from "../engine/llm-connection.js";
 import type { SyntaxChecker } from "../engine/syntax-checker.js";
@@ -47,11 +49,7 @@ export interface RunShared {
 export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShared): RunProcessor {
   // An assumed window is said once per model, not on every advance of every run.
   const warned = new LRUCache<string, true>({ max: 100 });
-  const warnOnce = (warning: string, say: () => void) => {
-    if (warned.has(warning)) return;
-    warned.set(warning, true);
-    say();
-  };
+  const warnOnce = (warning: string, say: () => void) => void (warned.has(warning) || (warned.set(warning, true), say()));
   // Each run's plan comment id, so a wake-up reads the comment instead of listing the comments.
   const planComments = new LRUCache<string, number>({ max: 10_000 });
   return async (job, signal, attempt) => {
@@ -67,21 +65,13 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       env.L2MAC_PRICE_INPUT !== undefined && env.L2MAC_PRICE_OUTPUT !== undefined
         ? { input: env.L2MAC_PRICE_INPUT, output: env.L2MAC_PRICE_OUTPUT }
         : undefined;
-    const models = config.config.models;
-    const connection = connectOptionsFromEnv(env, {
-      model: models?.executor ?? config.config.model,
-      plannerModel: models?.planner,
-      summaryModel: models?.summary,
-    });
     const metrics = shared.metrics ?? noMetrics;
-    const { llm: connected } = await connectLlm({
-      ...connection,
-      apiKey: connection.apiKey ?? "",
+    const llm = await runLlm(env, config.config, {
       prices,
       memory: shared.llmMemory,
-      warn: (warning) => warnOnce(warning, () => log.warn(warning)),
+      metrics,
+      warn: (w) => warnOnce(w, () => log.warn(w)),
     });
-    const llm = meteredLlm(connected, metrics, prices);
     const { phase, pollInMs } = await advanceRun({
       octokit,
       job,
@@ -112,4 +102,26 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;
   };
+}
+
+/** The LLM a repository's run talks to (its models, the server's endpoint), its calls counted for operators. */
+async function runLlm(
+  env: ServerEnv,
+  config: RepoConfig,
+  options: { prices?: Prices; memory: EndpointMemory; metrics: RunMetrics; warn: (warning: string) => void },
+): Promise<LLM> {
+  const models = config.models;
+  const connection = connectOptionsFromEnv(env, {
+    model: models?.executor ?? config.model,
+    plannerModel: models?.planner,
+    summaryModel: models?.summary,
+  });
+  const { llm } = await connectLlm({
+    ...connection,
+    apiKey: connection.apiKey ?? "",
+    prices: options.prices,
+    memory: options.memory,
+    warn: options.warn,
+  });
+  return meteredLlm(llm, options.metrics, options.prices);
 }

@@ -16,7 +16,8 @@ import { pullRoutes } from "./rest-pulls.js";
 import { reactionRoutes } from "./rest-reactions.js";
 import { repoRoutes } from "./rest-repos.js";
 import { attachFakeServer } from "./server.js";
-import type { RecordedRequest, RequestListener } from "./server.js";
+import type { RecordedRequest, RequestListener, ServerDeps } from "./server.js";
+import type { RestResponse } from "./routing.js";
 import { FakeState, isPull } from "./state.js";
 import type { FakeComment, FakeIssue, FakePull, FakeRepo, RepoPermission } from "./state.js";
 import { deliverWebhook, issueCommentPayload, issueEditedPayload, issueLabeledPayload, type WebhookPayload } from "./webhooks.js";
@@ -56,6 +57,7 @@ export class FakeGitHub {
   private readonly state: FakeState;
   private readonly ctx: FakeContext;
   private readonly listeners: RequestListener[] = [];
+  private readonly faults: NonNullable<ServerDeps["faults"]> = { current: undefined };
   private readonly projectRoot: string;
   private readonly actions: FakeActions;
   /** Every workflow_run webhook the fake runner sent (or dropped, or failed to deliver), in order. */
@@ -97,6 +99,7 @@ export class FakeGitHub {
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
       listeners: this.listeners,
+      faults: this.faults,
       blobs: (method, url, headers) => this.actions.serveBlob(method, url, headers),
       // Pushes over git are made with the installation token: the app's bot is the actor.
       afterPush: async (repo) => void (await this.actions.refsChanged(repo, this.state.botUser())),
@@ -160,6 +163,28 @@ export class FakeGitHub {
     }
     this.state.editComment(comment, body, this.state.user(user));
     return comment;
+  }
+
+  /** Someone deleting a comment in the browser (state only, no webhook). */
+  deleteComment(repo: string, commentId: number): void {
+    const comment = this.state.comments.get(commentId);
+    const issue = comment && this.state.requireRepo(repo).issues.get(comment.issueNumber);
+    if (!comment || !issue) throw new Error(`fake-github: no comment ${commentId} in ${repo}`);
+    this.state.deleteComment(comment, issue);
+  }
+
+  /**
+   * GitHub's bad minutes: each REST request (not git, not the app's JWT calls) is first offered to
+   * `fault`, which may answer it instead (a 502, a 403 secondary rate limit) or reset its connection.
+   */
+  injectFaults(fault: ((req: { method: string; path: string }) => RestResponse | "reset" | undefined) | undefined): void {
+    this.faults.current = fault;
+  }
+
+  /** The app uninstalled: its installation and every token it was given stop working. */
+  removeInstallation(): void {
+    this.state.app.installationId = -1;
+    this.state.expireTokens();
   }
 
   /** Makes every token issued so far invalid (401), as after its hour is up. */

@@ -211,6 +211,12 @@ export class FakeState {
     return expires !== undefined && expires > Date.now();
   }
 
+  /** A comment deleted (by anyone): gone from its issue and from every lookup. */
+  deleteComment(comment: FakeComment, issue: FakeIssue): void {
+    issue.comments = issue.comments.filter((c) => c !== comment);
+    this.comments.delete(comment.id);
+  }
+
   expireTokens(): void {
     for (const token of this.tokens.keys()) this.tokens.set(token, 0);
   }

@@ -5,6 +5,8 @@ import { EndpointMemory } from "./engine/endpoint-memory.js";
 import { AckFirst } from "./handlers/acknowledge-first.js";
 import { whyNotCommand, whyNotPlanEdit, whyNotStart } from "./handlers/cheap-checks.js";
 import { onCommand } from "./handlers/command.js";
+import { onInstallationDeleted, onRepositoriesRemoved } from "./handlers/installation-removed.js";
+import { Uninstalled } from "./runs/uninstalled.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
@@ -63,17 +65,20 @@ export function createApp(options: AppOptions): ApplicationFunction {
       conditional: new ConditionalCache(),
       llmMemory,
       metrics,
+      uninstalled: new Uninstalled(),
     };
     const ack = new AckFirst(app.log);
     let queue = options.queue;
+    let local: InProcessQueue | undefined;
     if (!queue) {
-      const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+      local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
         app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
       local.fedBy(ack);
+      const resume = local;
       // Nothing else remembers runs that were active when this process last stopped.
-      void resumeInterruptedRuns(app, (job) => local.enqueue(job), botLogin, app.log).catch((e: unknown) =>
+      void resumeInterruptedRuns(app, (job) => resume.enqueue(job), botLogin, app.log).catch((e: unknown) =>
         app.log.warn({ err: e }, "could not scan for interrupted runs"),
       );
     }
@@ -84,6 +89,12 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
     const enqueue = (job: RunJob) => void queue.enqueue(job).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
     const abort = (job: RunJob, reason: string) => void queue.abort(job, reason);
+    const removed = {
+      uninstalled: shared.uninstalled,
+      abortWhere: (match: (job: RunJob) => boolean, reason: string) => local?.abortWhere(match, reason),
+    };
+    app.on("installation.deleted", onInstallationDeleted(removed));
+    app.on("installation_repositories.removed", onRepositoriesRemoved(removed));
     onEvents(app, { env: options.env, ack, deliveries, permissions, planTrust, botLogin, conditional: shared.conditional, enqueue, abort });
   };
 }

@@ -11,6 +11,7 @@ import { ConditionalCache } from "./github/conditional-requests.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { startBullWorker } from "./runs/bullmq-worker.js";
+import { Uninstalled } from "./runs/uninstalled.js";
 import { logStartupVerdict } from "./local/doctor.js";
 import { botLoginOf, createRunProcessor } from "./runs/worker.js";
 
@@ -37,6 +38,7 @@ const process_ = createRunProcessor(probot, env, {
   ciRuns: new WorkflowRunsCache(),
   conditional: new ConditionalCache(),
   llmMemory,
+  uninstalled: new Uninstalled(),
 });
 const running = startBullWorker({
   redis,

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { expiringTokenCache, type TokenCache } from "./token-refresh.js";
 
 type OctokitClass = typeof ProbotOctokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -18,7 +19,8 @@ type Throttled = { method: string; url: string; request: { retryCount: number } 
  * before it creates again (github/create-once.ts).
  */
 export function resilientOctokit(Base: OctokitClass): OctokitClass {
-  const WithRetries = Base.defaults((options: { throttle?: Record<string, unknown>; log?: { warn(m: string): void } }) => {
+  const WithRetries = Base.defaults((input: Options) => {
+    const options = withExpiringTokens(input);
     if (options.throttle?.enabled === false) return options;
     const retry = (kind: string) => (retryAfter: number, request: Throttled) => {
       options.log?.warn(`GitHub ${kind} rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
@@ -26,7 +28,36 @@ export function resilientOctokit(Base: OctokitClass): OctokitClass {
     };
     return { ...options, throttle: { ...options.throttle, onSecondaryRateLimit: retry("secondary"), onRateLimit: retry("primary") } };
   }) as OctokitClass;
-  return WithRetries.plugin(noBlindCreates) as OctokitClass;
+  return WithRetries.plugin(noBlindCreates, retryRefusedToken) as OctokitClass;
+}
+
+type Options = {
+  throttle?: Record<string, unknown>;
+  log?: { warn(m: string): void };
+  auth?: { cache?: TokenCache } & Record<string, unknown>;
+};
+
+/** Probot's token cache behind one that hides expiring and refused tokens (see expiringTokenCache). */
+function withExpiringTokens(options: Options): Options {
+  const cache = options.auth?.cache;
+  return cache ? { ...options, auth: { ...options.auth, cache: expiringTokenCache(cache) } } : options;
+}
+
+/** A request answered 401 is sent once more, its token refused, so Octokit takes a new one. */
+function retryRefusedToken(octokit: Pick<Octokit, "hook">, options: Options): void {
+  const cache = options.auth?.cache as ReturnType<typeof expiringTokenCache> | undefined;
+  if (!cache?.refuse) return;
+  octokit.hook.wrap("request", async (request, route) => {
+    try {
+      return await request(route);
+    } catch (e) {
+      const error = e as { status?: number; request?: { headers?: Record<string, string> } };
+      const token = /^token (\S+)$/.exec(error.request?.headers?.authorization ?? "")?.[1];
+      if (error.status !== 401 || !token || String(route.url).startsWith("/app")) throw e;
+      cache.refuse(token);
+      return request(route);
+    }
+  });
 }
 
 function noBlindCreates(octokit: Pick<Octokit, "hook">): void {

@@ -13,6 +13,8 @@ export class InProcessQueue implements RunQueue {
   private readonly again = new Map<string, RunJob>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly controllers = new Map<string, AbortController>();
+  /** The job each running run was started with, to find runs by installation. */
+  private readonly running = new Map<string, RunJob>();
   private closed = false;
   /** Work that may still enqueue (webhook handlers running after their acknowledgement): idle waits for it. */
   private feeder: { readonly busy: boolean; onIdle(): Promise<void> } | undefined;
@@ -46,6 +48,7 @@ export class InProcessQueue implements RunQueue {
     void this.queue.add(async () => {
       const controller = new AbortController();
       this.controllers.set(key, controller);
+      this.running.set(key, job);
       const pending = this.pendingAborts.get(key);
       this.pendingAborts.delete(key);
       if (pending) controller.abort(pending);
@@ -57,6 +60,7 @@ export class InProcessQueue implements RunQueue {
         this.onError(job, e);
       } finally {
         this.controllers.delete(key);
+        this.running.delete(key);
         this.active.delete(key);
         const next = this.again.get(key);
         if (next) {
@@ -78,6 +82,11 @@ export class InProcessQueue implements RunQueue {
     }, delayMs);
     timer.unref();
     this.timers.set(key, timer);
+  }
+
+  /** Stops every running run whose job matches (an installation removed); their later polls end at once (see Uninstalled). */
+  abortWhere(match: (job: RunJob) => boolean, reason: string): void {
+    for (const [key, job] of this.running) if (match(job)) this.controllers.get(key)?.abort(reason);
   }
 
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {

@@ -13,12 +13,14 @@ import type { Octokit } from "../github/octokit.js";
 import { installationScope, useConditionalRequests, type ConditionalCache } from "../github/conditional-requests.js";
 import type { PlanTrust } from "../github/plan-trust.js";
 import { loadRepoConfig } from "../github/repo-config.js";
+import { gitToken } from "../github/token-refresh.js";
 import { connectOptionsFromEnv } from "../llm-env.js";
 import { advanceRun } from "./advance-run.js";
 import type { RunProcessor } from "./run-queue.js";
 import { meteredLlm } from "./metered-llm.js";
 import { jobKey } from "./run-job.js";
 import { noMetrics, type RunMetrics } from "./run-metrics.js";
+import { isInstallationGone, Uninstalled, UNINSTALLED_REASON } from "./uninstalled.js";
 
 /** The app's bot login ("<slug>[bot]"), asked of GitHub once: only its comments are trusted. */
 export function botLoginOf(app: Probot): () => Promise<string> {
@@ -41,6 +43,8 @@ export interface RunShared {
   conditional?: ConditionalCache;
   /** What the process has learned of the LLM endpoint (shared with the start-up check). */
   llmMemory: EndpointMemory;
+  /** Installations and repositories the app was removed from: their runs end quietly. */
+  uninstalled?: Uninstalled;
   /** For operators: runs by phase, instructions, LLM tokens and cost. */
   metrics?: RunMetrics;
 }
@@ -52,7 +56,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
   const warnOnce = (warning: string, say: () => void) => void (warned.has(warning) || (warned.set(warning, true), say()));
   // Each run's plan comment id, so a wake-up reads the comment instead of listing the issue's comments.
   const planComments = new LRUCache<string, number>({ max: 10_000 });
-  return async (job, signal, attempt) => {
+  const advance: RunProcessor = async (job, signal, attempt) => {
     const log = app.log.child({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber });
     const octokit = (await app.auth(job.installationId)) as Octokit;
     if (shared.conditional) useConditionalRequests(octokit, shared.conditional.forRun(installationScope(job.installationId)));
@@ -82,7 +86,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       planTrust: shared.planTrust,
       checkSyntax: shared.checkSyntax,
       ciRuns: shared.ciRuns,
-      token: async () => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
+      token: () => gitToken(octokit),
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,
@@ -101,6 +105,23 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
     metrics.runAdvanced(jobKey(job), phase);
     log.info({ phase, pollInMs }, "run advanced");
     return pollInMs;
+  };
+  return endsQuietlyWhenUninstalled(app, advance, shared.uninstalled);
+}
+
+/** A run of an installation the app was removed from ends, said once at info level: no error, no retry, no poll. */
+function endsQuietlyWhenUninstalled(app: Probot, advance: RunProcessor, uninstalled = new Uninstalled()): RunProcessor {
+  return async (job, signal, attempt) => {
+    const quietly = () =>
+      void app.log.info({ repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, `run ended: ${UNINSTALLED_REASON}`);
+    if (uninstalled.covers(job)) return quietly();
+    try {
+      return await advance(job, signal, attempt);
+    } catch (e) {
+      if (isInstallationGone(e)) uninstalled.installation(job.installationId);
+      if (uninstalled.covers(job)) return quietly();
+      throw e;
+    }
   };
 }
 

@@ -187,6 +187,11 @@ export class FakeGitHub {
     this.state.expireTokens();
   }
 
+  /** Tokens issued from now on expire after `ms` (their `expires_at` says so), instead of an hour. */
+  setTokenLifetime(ms: number): void {
+    this.state.tokenLifetimeMs = ms;
+  }
+
   /** Makes every token issued so far invalid (401), as after its hour is up. */
   expireTokens(): void {
     this.state.expireTokens();

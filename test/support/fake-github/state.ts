@@ -95,6 +95,8 @@ export class FakeState {
   readonly comments = new Map<number, FakeComment>();
   /** Token → expiry (ms). */
   readonly tokens = new Map<string, number>();
+  /** How long an installation token works (GitHub: an hour); scenarios shorten it to see tokens expire. */
+  tokenLifetimeMs = TOKEN_LIFETIME_MS;
   readonly issuedTokens: string[] = [];
   private readonly users = new Map<string, FakeUser>();
   private lastId = 1000;
@@ -200,7 +202,7 @@ export class FakeState {
   issueToken(): { token: string; expiresAt: string } {
     let token = "ghs_";
     for (let i = 0; i < 32; i++) token += ALNUM[randomInt(ALNUM.length)];
-    const expiresMs = Date.now() + TOKEN_LIFETIME_MS;
+    const expiresMs = Date.now() + this.tokenLifetimeMs;
     this.tokens.set(token, expiresMs);
     this.issuedTokens.push(token);
     return { token, expiresAt: new Date(expiresMs).toISOString().replace(/\.\d{3}Z$/, "Z") };

@@ -77,9 +77,9 @@ describe("things disappear mid-run", () => {
   it("replaces an installation token that expires mid-instruction without the run noticing", async () => {
     // Each token lives 4 s and the agent's replies take 0.4 s, so tokens run out during instructions; and
     // during the second instruction GitHub stops taking every token issued so far, before its expiry.
-    let gh: { expireTokens(): void } | undefined;
-    const h = await app.start({ llm: agent({ delayMs: 400, onCall: (n) => n === 5 && gh?.expireTokens() }) });
-    gh = h.gh;
+    const fake: { gh?: { expireTokens(): void } } = {};
+    const h = await app.start({ llm: agent({ delayMs: 400, onCall: (n) => n === 5 && fake.gh?.expireTokens() }) });
+    fake.gh = h.gh;
     h.gh.setTokenLifetime(4000);
     const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
     await h.label(issue.number);

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { expiringTokenCache, type TokenCache } from "./token-refresh.js";
+import { expiringTokenCache, TOKEN_USABLE, type ExpiringTokenCache, type TokenCache } from "./token-refresh.js";
 
 type OctokitClass = typeof ProbotOctokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -45,8 +45,11 @@ function withExpiringTokens(options: Options): Options {
 
 /** A request answered 401 is sent once more, its token refused, so Octokit takes a new one. */
 function retryRefusedToken(octokit: Pick<Octokit, "hook">, options: Options): void {
-  const cache = options.auth?.cache as ReturnType<typeof expiringTokenCache> | undefined;
+  const cache = options.auth?.cache as ExpiringTokenCache | undefined;
   if (!cache?.refuse) return;
+  const installationId = options.auth?.installationId;
+  // For gitToken: whether the kept token is still good, so a fresh one is fetched only when it is not.
+  if (installationId !== undefined) Object.assign(octokit, { [TOKEN_USABLE]: () => cache.usable(String(installationId)) });
   octokit.hook.wrap("request", async (request, route) => {
     try {
       return await request(route);

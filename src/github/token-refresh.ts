@@ -18,11 +18,15 @@ const WRAPPED = Symbol("expiring");
  * or that GitHub answered 401 to: Octokit then takes a new one on its next request, so a token that
  * expires mid-instruction is replaced without the run noticing.
  */
-export function expiringTokenCache(inner: TokenCache): TokenCache & { refuse(token: string): void } {
-  if ((inner as { [WRAPPED]?: true })[WRAPPED]) return inner as TokenCache & { refuse(token: string): void };
+export type ExpiringTokenCache = TokenCache & { refuse(token: string): void; usable(key: string): Promise<boolean> };
+
+export function expiringTokenCache(inner: TokenCache): ExpiringTokenCache {
+  if ((inner as { [WRAPPED]?: true })[WRAPPED]) return inner as ExpiringTokenCache;
   const refused = new Set<string>();
-  return {
-    [WRAPPED]: true,
+  const cache: ExpiringTokenCache = {
+    async usable(key) {
+      return (await cache.get(key)) !== undefined;
+    },
     async get(key) {
       const value = await inner.get(key);
       const [token = "", createdAt, expiresAt] = (value ?? "").split("|");
@@ -40,8 +44,12 @@ export function expiringTokenCache(inner: TokenCache): TokenCache & { refuse(tok
       if (refused.size > 1000) refused.clear();
       refused.add(token);
     },
-  } as TokenCache & { refuse(token: string): void };
+  };
+  return Object.assign(cache, { [WRAPPED]: true });
 }
+
+/** Whether the installation's kept token is still good, as a client with the expiring cache knows it. */
+export const TOKEN_USABLE = Symbol("token usable");
 
 /**
  * The installation token for git, fresh: taken through a request (GET /rate_limit costs no rate limit)
@@ -50,7 +58,8 @@ export function expiringTokenCache(inner: TokenCache): TokenCache & { refuse(tok
 export async function gitToken(octokit: Octokit): Promise<string> {
   const auth = () => octokit.auth({ type: "installation" }) as Promise<{ token: string; expiresAt?: string }>;
   const onGitHubCom = octokit.request.endpoint.DEFAULTS.baseUrl === "https://api.github.com";
-  if (onGitHubCom) return (await auth()).token;
+  const usable = (octokit as { [TOKEN_USABLE]?: () => Promise<boolean> })[TOKEN_USABLE];
+  if (onGitHubCom || !usable || (await usable())) return (await auth()).token;
   await octokit.request("GET /rate_limit");
   return (await auth()).token;
 }

@@ -187,6 +187,11 @@ export class FakeGitHub {
     this.state.expireTokens();
   }
 
+  /** A fresh installation token, as the app would get one (for benchmarks that push over git themselves). */
+  installationToken(): string {
+    return this.state.issueToken().token;
+  }
+
   /** Tokens issued from now on expire after `ms` (their `expires_at` says so), instead of an hour. */
   setTokenLifetime(ms: number): void {
     this.state.tokenLifetimeMs = ms;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AppMetrics } from "./metrics.js";
 
 /** How long readiness waits for the queue (Redis) to answer before it says "not ready". */
@@ -46,4 +46,12 @@ export function opsHandler(routes: OpsRoutes): (req: IncomingMessage, res: Serve
     }
     return false;
   };
+}
+
+/** The operators' endpoints on a port of their own (`npm run worker` has no Probot server). */
+export function serveOps(port: number, handler: ReturnType<typeof opsHandler>): Server {
+  const server = createServer((req, res) => {
+    void handler(req, res).then((answered) => answered || void res.writeHead(404).end());
+  });
+  return server.listen(port);
 }

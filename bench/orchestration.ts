@@ -56,9 +56,12 @@ async function appPerInstruction(files: Record<string, string>) {
     const usage = /"promptTokens":(\d+)/.exec(h.planComment(issue.number)?.body ?? "");
     return { msPerInstruction: ms / n, promptTokens: Number(usage?.[1] ?? NaN) / n, llmCalls: h.llm.requests.length - llmBefore };
   } finally {
-    await h.close();
+    await closeQuietly(h);
   }
 }
+
+/** A bare repository git is still tidying up (auto gc after large pushes) may refuse removal: not a result. */
+const closeQuietly = (h: { close(): Promise<void> }) => h.close().catch((e: unknown) => console.warn(`(cleanup: ${String(e)})`));
 
 /** `git commit && git push` of the same files, one commit per instruction, to the same kind of server. */
 async function gitFloor(files: Record<string, string>): Promise<number> {
@@ -81,7 +84,7 @@ async function gitFloor(files: Record<string, string>): Promise<number> {
     return (performance.now() - started) / n;
   } finally {
     await rm(dir, { recursive: true, force: true });
-    await h.close();
+    await closeQuietly(h);
   }
 }
 

@@ -22,4 +22,7 @@ RUN mkdir -p /var/lib/l2mac && chown node:node /var/lib/l2mac
 ENV L2MAC_WORKDIR=/var/lib/l2mac PORT=3000 HOST=0.0.0.0
 USER node
 EXPOSE 3000
+# The image has no curl: Node's fetch asks /healthz (the process serves HTTP); orchestrators use /readyz too.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["npm", "start"]

@@ -45,6 +45,8 @@ export const ServerEnvSchema = LlmEnvSchema.extend({
   L2MAC_WORKER_CONCURRENCY: unsetIfBlank(z.coerce.number().int().min(1).max(256).default(2)),
   /** Lock on a run's job: a crashed worker's run is taken over about this long after it died. */
   L2MAC_JOB_LOCK_MS: unsetIfBlank(z.coerce.number().int().min(1000).default(30_000)),
+  /** `npm run worker` serves /healthz, /readyz and /metrics on this port (none when unset). */
+  L2MAC_METRICS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535).optional()),
   /** Octokit's throttling and retries (on by default): turn off only for a GitHub without secondary rate limits, or tests. */
   L2MAC_GITHUB_THROTTLE: unsetIfBlank(z.enum(["true", "false"]).default("true")),
   /** USD per million prompt / completion tokens, for models the app has no list price for. */

@@ -1,8 +1,12 @@
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { createSyntaxChecker } from "./checks/syntax.js";
 import { readServerEnv, type ServerEnv } from "./config.js";
 import { EndpointMemory } from "./engine/endpoint-memory.js";
+import { AckFirst } from "./handlers/acknowledge-first.js";
+import { whyNotCommand, whyNotPlanEdit, whyNotStart } from "./handlers/cheap-checks.js";
 import { onCommand } from "./handlers/command.js";
+import { onInstallationDeleted, onRepositoriesRemoved } from "./handlers/installation-removed.js";
+import { Uninstalled } from "./runs/uninstalled.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
@@ -12,6 +16,8 @@ import { onIssueEnded, onPullClosed } from "./handlers/run-ended.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { WorkflowRunsCache } from "./github/actions.js";
+import { ConditionalCache } from "./github/conditional-requests.js";
+import { ConfiguredLabels } from "./github/configured-labels.js";
 import { Permissions } from "./github/permissions.js";
 import { PlanTrust } from "./github/plan-trust.js";
 import { logStartupVerdict } from "./local/doctor.js";
@@ -20,6 +26,9 @@ import { resumeInterruptedRuns } from "./runs/resume-interrupted.js";
 import type { RunJob } from "./runs/run-job.js";
 import type { RunQueue } from "./runs/run-queue.js";
 import { botLoginOf, createRunProcessor } from "./runs/worker.js";
+import { timeWebhookAcks } from "./ops/ack-timer.js";
+import { AppMetrics } from "./ops/metrics.js";
+import { opsHandler } from "./ops/routes.js";
 import { limitWebhookBodies } from "./webhook-body-limit.js";
 
 export interface AppOptions {
@@ -31,12 +40,17 @@ export interface AppOptions {
   onQueue?: (queue: RunQueue) => void;
   /** Probot's WEBHOOK_PATH, where bodies are read (bounded) before Probot's middleware sees them. */
   webhookPath?: string;
+  /** The app's Prometheus metrics (startServer shares them with its counting Octokit); default: its own. */
+  metrics?: AppMetrics;
 }
 
 /** The Probot app: wires webhook events to thin handlers; the work happens in the queue's worker. */
 export function createApp(options: AppOptions): ApplicationFunction {
-  return (app: Probot) => {
-    limitWebhookBodies(app, { path: options.webhookPath ?? "/api/github/webhooks" });
+  return (app: Probot, server?: Partial<ApplicationFunctionOptions>) => {
+    const webhookPath = options.webhookPath ?? "/api/github/webhooks";
+    limitWebhookBodies(app, { path: webhookPath });
+    const metrics = options.metrics ?? new AppMetrics();
+    timeWebhookAcks(app, metrics, webhookPath);
     const botLogin = botLoginOf(app);
     // Per app instance, so two apps in one process (tests) share nothing. The in-process worker and the
     // edit handler share the plan copies: the handler can then undo an edit to the app's own last version.
@@ -50,36 +64,75 @@ export function createApp(options: AppOptions): ApplicationFunction {
       planTrust,
       checkSyntax: createSyntaxChecker({ warn: (what, message) => app.log.warn(what, message) }),
       ciRuns: new WorkflowRunsCache(),
+      conditional: new ConditionalCache(),
       llmMemory,
+      metrics,
+      uninstalled: new Uninstalled(),
     };
+    const ack = new AckFirst(app.log);
     let queue = options.queue;
+    let local: InProcessQueue | undefined;
     if (!queue) {
-      const local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+      local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
         app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
+      local.fedBy(ack);
+      const resume = local;
       // Nothing else remembers runs that were active when this process last stopped.
-      void resumeInterruptedRuns(app, (job) => local.enqueue(job), botLogin, app.log).catch((e: unknown) =>
+      void resumeInterruptedRuns(app, (job) => resume.enqueue(job), botLogin, app.log).catch((e: unknown) =>
         app.log.warn({ err: e }, "could not scan for interrupted runs"),
       );
     }
     options.onQueue?.(queue);
+    const depth = () => queue.depth();
+    metrics.watchQueue(depth);
+    server?.addHandler?.(opsHandler({ metrics, ready: depth }));
     const deliveries = options.deliveries ?? new MemoryDeliveryLog();
-    const replies = new ReplyLimiter();
     const enqueue = (job: RunJob, later?: { delayMs?: number }) =>
       void queue.enqueue(job, later).catch((e: unknown) => app.log.error({ err: e }, "could not enqueue a run"));
     const abort = (job: RunJob, reason: string) => void queue.abort(job, reason);
-    app.on("issues.labeled", onIssueLabeled({ env: options.env, deliveries, permissions, replies, enqueue }));
-    app.on("issues.edited", onIssueEdited({ deliveries, enqueue }));
-    app.on("workflow_run.completed", onWorkflowRunCompleted({ deliveries, enqueue }));
-    app.on("issue_comment.created", onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }));
-    const review = { botLogin, deliveries, permissions, replies, enqueue };
-    app.on("pull_request_review.submitted", onReviewSubmitted(review));
-    app.on("pull_request_review_comment.created", onReviewComment(review));
-    app.on("pull_request.closed", onPullClosed({ botLogin, deliveries, enqueue, abort }));
-    app.on(["issues.closed", "issues.unlabeled"], onIssueEnded({ botLogin, deliveries, enqueue, abort }));
-    app.on("issue_comment.edited", onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }));
+    const removed = {
+      uninstalled: shared.uninstalled,
+      abortWhere: (match: (job: RunJob) => boolean, reason: string) => local?.abortWhere(match, reason),
+    };
+    app.on("installation.deleted", onInstallationDeleted(removed));
+    app.on("installation_repositories.removed", onRepositoriesRemoved(removed));
+    onEvents(app, { env: options.env, ack, deliveries, permissions, planTrust, botLogin, conditional: shared.conditional, enqueue, abort });
   };
+}
+
+interface EventDeps {
+  env: ServerEnv;
+  ack: AckFirst;
+  deliveries: DeliveryLog;
+  permissions: Permissions;
+  planTrust: PlanTrust;
+  botLogin: () => Promise<string>;
+  conditional: ConditionalCache;
+  enqueue: (job: RunJob, later?: { delayMs?: number }) => void;
+  abort: (job: RunJob, reason: string) => void;
+}
+
+/** The events and their handlers. Each runs after the acknowledgement; the checks passed to `later` need no request. */
+function onEvents(app: Probot, deps: EventDeps): void {
+  const { env, ack, deliveries, permissions, planTrust, botLogin, conditional, enqueue, abort } = deps;
+  const replies = new ReplyLimiter();
+  const labels = new ConfiguredLabels();
+  const labeled = onIssueLabeled({ env, deliveries, permissions, replies, enqueue, labels, conditional });
+  app.on(
+    "issues.labeled",
+    ack.later(labeled, (c) => whyNotStart(c, labels)),
+  );
+  app.on("issues.edited", ack.later(onIssueEdited({ deliveries, enqueue })));
+  app.on("workflow_run.completed", ack.later(onWorkflowRunCompleted({ deliveries, enqueue })));
+  app.on("issue_comment.created", ack.later(onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }), whyNotCommand));
+  app.on("issue_comment.edited", ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), whyNotPlanEdit));
+  const review = { botLogin, deliveries, permissions, replies, enqueue };
+  app.on("pull_request_review.submitted", ack.later(onReviewSubmitted(review)));
+  app.on("pull_request_review_comment.created", ack.later(onReviewComment(review)));
+  app.on("pull_request.closed", ack.later(onPullClosed({ botLogin, deliveries, enqueue, abort })));
+  app.on(["issues.closed", "issues.unlabeled"], ack.later(onIssueEnded({ botLogin, deliveries, enqueue, abort })));
 }
 
 /** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */

@@ -3,11 +3,14 @@ import { realpath } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { run, type ProbotOctokit, type Server } from "probot";
+import { ProbotOctokit, run, type Server } from "probot";
 import { readServerEnv } from "./config.js";
 import { RedisDeliveryLog } from "./handlers/delivery-log.js";
+import { countingOctokit } from "./github/instrumented-octokit.js";
 import { octokitClass } from "./github/octokit-class.js";
+import { resilientOctokit } from "./github/resilient-octokit.js";
 import { createApp } from "./index.js";
+import { AppMetrics } from "./ops/metrics.js";
 import { BullMqQueue } from "./runs/bullmq-queue.js";
 import type { RunQueue } from "./runs/run-queue.js";
 
@@ -36,18 +39,23 @@ export async function startServer(options: StartOptions): Promise<Started> {
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
   let queue: RunQueue | undefined = redis ? new BullMqQueue({ redis, prefix: env.L2MAC_QUEUE_PREFIX }) : undefined;
   const deliveries = redis ? new RedisDeliveryLog(redis, env.L2MAC_QUEUE_PREFIX) : undefined;
+  const metrics = new AppMetrics();
+  const Octokit = countingOctokit(resilientOctokit(options.Octokit ?? octokitClass(env) ?? ProbotOctokit), (status) =>
+    metrics.githubRequest(status),
+  );
   const server = await run(
     createApp({
       env,
       queue,
       deliveries,
+      metrics,
       webhookPath: options.env.WEBHOOK_PATH,
       onQueue: (q) => {
         queue = q;
         options.onQueue?.(q);
       },
     }),
-    { env: options.env, log: options.log, Octokit: options.Octokit ?? octokitClass(env) },
+    { env: options.env, log: options.log, Octokit },
   );
   return {
     server,

@@ -3,6 +3,7 @@ import type { IssueRef, Octokit } from "./octokit.js";
 import { MAX_NOTES, type Plan } from "./plan.js";
 import { applyEdits, planFromComment } from "./plan-edits.js";
 import type { CommentTrust } from "./plan-trust.js";
+import { createOnce, NO_RETRY } from "./create-once.js";
 
 export interface PlanComment {
   id: number;
@@ -22,6 +23,27 @@ export async function findPlanComment(octokit: Octokit, issue: IssueRef, botLogi
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 });
   const mine = comments.find((c) => c.user?.login === botLogin && c.user?.type === "Bot" && (c.body ?? "").includes(PLAN_MARKER));
   return mine ? { id: mine.id, nodeId: mine.node_id, body: mine.body ?? "" } : undefined;
+}
+
+/** The plan comment's id as a job or the worker remembers it, and who is told the id once it is bound. */
+export interface KnownComment {
+  id?: number;
+  bound(id: number): void;
+}
+
+/** The comment with this id when it is still there and still the app's plan comment. */
+async function planCommentById(octokit: Octokit, issue: IssueRef, id: number, botLogin: string): Promise<PlanComment | undefined> {
+  try {
+    const { data } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: id });
+    const ours = data.user?.login === botLogin && data.user?.type === "Bot" && (data.body ?? "").includes(PLAN_MARKER);
+    // The id of a comment on another issue is no plan of this one.
+    return ours && data.issue_url.endsWith(`/issues/${issue.issue_number}`)
+      ? { id: data.id, nodeId: data.node_id, body: data.body ?? "" }
+      : undefined;
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return undefined;
+    throw e;
+  }
 }
 
 /** The plan a comment's text describes, whoever wrote it: for looking, never for acting (see readTrustedPlan). */
@@ -49,12 +71,31 @@ export async function readTrustedPlan(
   };
 }
 
+/**
+ * Creates the plan comment. Not retried blindly: after a lost answer (a 5xx, a reset) the issue's comments
+ * are looked at first, and the comment is created again only when the first attempt made none.
+ */
 export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan: Plan, ctx: PlanContext): Promise<PlanComment> {
   const body = renderPlanComment(plan, ctx);
-  const { data } = await octokit.rest.issues.createComment({ ...issue, body });
-  ctx.trust.guard.remember(data.id, body);
-  return { id: data.id, nodeId: data.node_id, body };
+  const created = await createOnce(
+    async () => {
+      const { data } = await octokit.rest.issues.createComment({ ...issue, body, ...NO_RETRY });
+      return { id: data.id, nodeId: data.node_id, body };
+    },
+    async () => {
+      const found = await findPlanComment(octokit, issue, ctx.trust.botLogin);
+      return found && readPlan(found)?.runId === plan.runId ? found : undefined;
+    },
+  );
+  ctx.trust.guard.remember(created.id, created.body);
+  return created;
 }
+
+/** GitHub's answer when the comment is gone (deleted by someone). */
+const isGone = (e: unknown): boolean => (e as { status?: number })?.status === 404;
+
+/** Said on a plan comment written again after someone deleted the previous one. */
+export const RECREATED_NOTE = "The plan comment was deleted during the run; L2MAC wrote it again from the run's state.";
 
 /** Whether merging took anything from the live comment (a user's edit of the items). */
 const tookEdits = (ours: Plan, merged: Plan): boolean =>
@@ -67,13 +108,38 @@ const tookEdits = (ours: Plan, merged: Plan): boolean =>
  * When GitHub cannot say who wrote it, nothing is written this time.
  */
 export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: number, plan: Plan, ctx: PlanContext): Promise<Plan> {
-  const target = { owner: issue.owner, repo: issue.repo, comment_id: commentId };
-  const { data: live } = await octokit.rest.issues.getComment(target);
+  const live = await mergeLive(octokit, issue, commentId, plan, ctx);
+  if (!live) return plan;
+  const { merged, version, liveBody } = live;
+  // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
+  const seenBefore = parseChecklist(liveBody).state?.seen;
+  const unchanged = { ...merged, seen: seenBefore };
+  if (renderPlanComment(unchanged, ctx) === liveBody) return unchanged;
+  const written = { ...merged, seen: version.updatedAt || plan.seen };
+  const body = renderPlanComment(written, ctx);
+  await octokit.rest.issues.updateComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId, body });
+  ctx.trust.guard.remember(commentId, body);
+  return written;
+}
+
+/**
+ * The plan with what users changed in the live comment since the app's last write merged in (see
+ * savePlan), without writing; undefined when GitHub cannot say who wrote the live version. The read is
+ * conditional, so when nobody edited it costs no rate limit.
+ */
+export async function mergeLive(
+  octokit: Octokit,
+  issue: IssueRef,
+  commentId: number,
+  plan: Plan,
+  ctx: PlanContext,
+): Promise<{ merged: Plan; version: { body: string; updatedAt: string }; liveBody: string } | undefined> {
+  const { data: live } = await octokit.rest.issues.getComment({ owner: issue.owner, repo: issue.repo, comment_id: commentId });
   let version = { body: live.body ?? "", updatedAt: live.updated_at };
   let merged = applyEdits(plan, parseChecklist(version.body));
   if (tookEdits(plan, merged) && ctx.trust.guard.lastWritten(commentId) !== version.body) {
     const verdict = await ctx.trust.guard.judge(octokit, issue, ctx.trust.botLogin, live.node_id);
-    if (verdict.trusted === undefined) return plan;
+    if (verdict.trusted === undefined) return undefined;
     if (verdict.trusted) {
       version = verdict;
       merged = applyEdits(plan, parseChecklist(version.body));
@@ -83,15 +149,7 @@ export async function savePlan(octokit: Octokit, issue: IssueRef, commentId: num
       merged = plan;
     }
   }
-  // Nothing to say but a newer `seen`: leave the comment alone (a write would cost a request and a notification).
-  const seenBefore = parseChecklist(live.body ?? "").state?.seen;
-  const unchanged = { ...merged, seen: seenBefore };
-  if (renderPlanComment(unchanged, ctx) === live.body) return unchanged;
-  const written = { ...merged, seen: version.updatedAt || plan.seen };
-  const body = renderPlanComment(written, ctx);
-  await octokit.rest.issues.updateComment({ ...target, body });
-  ctx.trust.guard.remember(commentId, body);
-  return written;
+  return { merged, version, liveBody: live.body ?? "" };
 }
 
 /**
@@ -158,10 +216,19 @@ export class PlanCommentStore {
     private readonly issue: IssueRef,
     private readonly ctx: PlanContext,
     private comment: PlanComment | undefined,
+    private readonly bound?: (id: number) => void,
   ) {}
 
-  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext): Promise<PlanCommentStore> {
-    return new PlanCommentStore(octokit, issue, ctx, await findPlanComment(octokit, issue, ctx.trust.botLogin));
+  /**
+   * Binds the issue's plan comment: the one with a known id when it still is the app's plan comment (one
+   * conditional read), else found by listing the comments. `bound` hears the id, to be known next time.
+   */
+  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext, known?: KnownComment): Promise<PlanCommentStore> {
+    const byId = known?.id !== undefined ? await planCommentById(octokit, issue, known.id, ctx.trust.botLogin) : undefined;
+    const comment = byId ?? (await findPlanComment(octokit, issue, ctx.trust.botLogin));
+    const store = new PlanCommentStore(octokit, issue, ctx, comment, known?.bound);
+    if (comment) known?.bound(comment.id);
+    return store;
   }
 
   get exists(): boolean {
@@ -178,10 +245,34 @@ export class PlanCommentStore {
     return this.comment ? readTrustedPlan(this.octokit, this.issue, this.comment, this.ctx.trust) : { plan: undefined };
   }
 
-  /** Writes the plan, creating the comment the first time; returns the plan the run continues with. */
+  /** The plan with users' edits of the live comment merged in, not written (a free read when nobody edited). */
+  async merged(plan: Plan): Promise<Plan> {
+    if (!this.comment) return plan;
+    try {
+      return (await mergeLive(this.octokit, this.issue, this.comment.id, plan, this.ctx))?.merged ?? plan;
+    } catch (e) {
+      // Deleted: the next save writes it again.
+      if (isGone(e)) return plan;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the plan, creating the comment the first time; returns the plan the run continues with. A
+   * comment deleted meanwhile is written again, from the run's state, as a new comment.
+   */
   async save(plan: Plan): Promise<Plan> {
-    if (this.comment) return savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
+    if (this.comment) {
+      try {
+        return await savePlan(this.octokit, this.issue, this.comment.id, plan, this.ctx);
+      } catch (e) {
+        if (!isGone(e)) throw e;
+        this.comment = undefined;
+        plan = { ...plan, notes: [...(plan.notes ?? []), RECREATED_NOTE] };
+      }
+    }
     this.comment = await createPlanComment(this.octokit, this.issue, plan, this.ctx);
+    this.bound?.(this.comment.id);
     return plan;
   }
 }

@@ -3,6 +3,7 @@ import { defuseClosingKeywords } from "../engine/text.js";
 import { formatCost, totalTokens } from "../engine/usage.js";
 import type { Octokit, RepoRef } from "./octokit.js";
 import type { Plan } from "./plan.js";
+import { createOnce, NO_RETRY } from "./create-once.js";
 
 const MAX_BODY = 65_000;
 
@@ -44,18 +45,47 @@ export function renderPullRequestBody(plan: Plan, issueNumber: number, repoUrl: 
   return body;
 }
 
-/** Opens the pull request from the branch to the default branch, or updates the open one. */
+/**
+ * Opens the pull request from the branch to the default branch, or updates the open one. The run's own
+ * pull request (`known`) is updated without a search; otherwise it is created first, and looked for only
+ * when GitHub says one exists or the answer was lost (see createOnce), so the green path costs one request.
+ */
 export async function upsertPullRequest(
   octokit: Octokit,
   repo: RepoRef,
   input: { branch: string; base: string; title: string; body: string },
+  known?: number,
 ): Promise<{ number: number; url: string }> {
-  const { data: open } = await octokit.rest.pulls.list({ ...repo, state: "open", head: `${repo.owner}:${input.branch}`, base: input.base });
-  const existing = open[0];
-  if (existing) {
-    const { data } = await octokit.rest.pulls.update({ ...repo, pull_number: existing.number, title: input.title, body: input.body });
-    return { number: data.number, url: data.html_url };
+  const update = async (pull_number: number) => {
+    const { data } = await octokit.rest.pulls.update({ ...repo, pull_number, title: input.title, body: input.body });
+    return { number: data.number, url: data.html_url, open: data.state === "open" };
+  };
+  if (known !== undefined) {
+    const updated = await update(known).catch((e: unknown) => {
+      if ((e as { status?: number }).status === 404) return undefined;
+      throw e;
+    });
+    // A closed one is left closed: the run opens a new one.
+    if (updated?.open) return { number: updated.number, url: updated.url };
   }
-  const { data } = await octokit.rest.pulls.create({ ...repo, head: input.branch, base: input.base, title: input.title, body: input.body });
-  return { number: data.number, url: data.html_url };
+  const findOpen = async () => {
+    const { data: open } = await octokit.rest.pulls.list({
+      ...repo,
+      state: "open",
+      head: `${repo.owner}:${input.branch}`,
+      base: input.base,
+    });
+    return open[0] ? update(open[0].number).then(({ number, url }) => ({ number, url })) : undefined;
+  };
+  return createOnce(async () => {
+    const { data } = await octokit.rest.pulls.create({
+      ...repo,
+      head: input.branch,
+      base: input.base,
+      title: input.title,
+      body: input.body,
+      ...NO_RETRY,
+    });
+    return { number: data.number, url: data.html_url };
+  }, findOpen);
 }

@@ -1,6 +1,8 @@
 import type { Context } from "probot";
 import type { ServerEnv } from "../config.js";
 import { refusalText, type Permissions } from "../github/permissions.js";
+import { installationScope, useConditionalRequests, type ConditionalCache } from "../github/conditional-requests.js";
+import { DEFAULT_LABEL, type ConfiguredLabels } from "../github/configured-labels.js";
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
 import { taskHashOf } from "../github/plan.js";
 import { taskFromIssue } from "../github/sanitize.js";
@@ -15,6 +17,10 @@ export interface LabeledDeps {
   permissions: Permissions;
   replies: ReplyLimiter;
   enqueue: (job: RunJob) => void;
+  /** Learns each repository's configured label, so events with other labels are skipped before any request. */
+  labels?: ConfiguredLabels;
+  /** The installation's ETags: a config read that did not change is a free 304. */
+  conditional?: ConditionalCache;
 }
 
 /** `issues.labeled` with the configured label: authorise, validate, acknowledge, enqueue. Nothing else. */
@@ -25,8 +31,10 @@ export function onIssueLabeled(deps: LabeledDeps) {
     if (!(await deps.deliveries.firstTime(context.id, eventKeys.labeled(payload))))
       return skipped(context, "this event was handled before");
     const repo = context.repo();
+    if (deps.conditional) useConditionalRequests(context.octokit, deps.conditional.forRun(installationScope(payload.installation!.id)));
     const config = await loadRepoConfig(context.octokit, repo);
-    const label = config.ok ? config.config.label : "l2mac";
+    const label = config.ok ? config.config.label : DEFAULT_LABEL;
+    deps.labels?.remember(repo, label);
     if (payload.label?.name !== label) return skipped(context, `the label is not \`${label}\``);
 
     const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));

@@ -86,7 +86,7 @@ class IssueRun {
     const { data } = await octokit.rest.issues.get(issue);
     const { task } = taskFromIssue(data.title, data.body);
     const render = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
-    const comment = await PlanCommentStore.find(octokit, issue, render);
+    const comment = await PlanCommentStore.find(octokit, issue, render, deps.planComment);
     return new IssueRun(deps, issue, data.title, task, promptedTask(task, deps), comment);
   }
 
@@ -222,10 +222,13 @@ class IssueRun {
       if (aborted) return fail(aborted, aborted === SHUTDOWN_REASON ? "planning" : "paused");
       return fail(reasons.planningFailed(plainText(errorMessage(e), 500)));
     }
+    const fresh = newPlan(planning.runId, planning.branch, steps);
     const plan: Plan = {
-      ...newPlan(planning.runId, planning.branch, steps),
+      ...fresh,
       usage: meter.total,
       phase: config.require_approval ? "awaiting-approval" : "running",
+      // Planned and started in one write: the first instruction runs next (see startedWithPlan).
+      current: config.require_approval ? undefined : fresh.instructions[0]?.id,
       taskHash: taskHashOf(this.task),
       notes: plannedNotes(this.prompted.task, steps, codebase?.instructionFiles ?? []),
     };

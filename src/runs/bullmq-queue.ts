@@ -82,6 +82,11 @@ export class BullMqQueue implements RunQueue {
     await this.options.redis.publish(abortChannel(this.options.prefix), JSON.stringify({ id: bullJobId(job), reason }));
   }
 
+  async depth(): Promise<Record<string, number>> {
+    const counts = await this.queue.getJobCounts("waiting", "prioritized", "delayed", "active");
+    return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), delayed: counts.delayed ?? 0, active: counts.active ?? 0 };
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

@@ -32,6 +32,7 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
     async (job: Job<RunJob>, token?: string) => {
       const id = job.id!;
       let data = job.data;
+      const knownComment = data.planCommentId;
       const woken = await takeWakeUps(redis, prefix, id);
       for (const extra of woken) data = mergeJobs(data, extra);
       // Kept in the job itself before any work, so a crash or a retry does not lose these commands.
@@ -49,7 +50,8 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
         controllers.delete(id);
       }
       // Commands and reviews were applied; they must not be applied again when the job comes back from "delayed".
-      if (carriesWork(data)) await job.updateData(applied(data));
+      // The plan comment's id, once bound, goes with the job: its next wake-up, on any worker, reads it directly.
+      if (carriesWork(data) || data.planCommentId !== knownComment) await job.updateData(applied(data));
       const wokenMeanwhile = (await redis.llen(againKey(prefix, id))) > 0;
       if (shutdown.signal.aborted || wokenMeanwhile) later = 0;
       if (typeof later === "number") {

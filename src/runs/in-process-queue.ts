@@ -13,7 +13,11 @@ export class InProcessQueue implements RunQueue {
   private readonly again = new Map<string, RunJob>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; job: RunJob }>();
   private readonly controllers = new Map<string, AbortController>();
+  /** The job each running run was started with, to find runs by installation. */
+  private readonly running = new Map<string, RunJob>();
   private closed = false;
+  /** Work that may still enqueue (webhook handlers running after their acknowledgement): idle waits for it. */
+  private feeder: { readonly busy: boolean; onIdle(): Promise<void> } | undefined;
   /** Stops asked for while the run's job was still queued: applied the moment it starts. */
   private readonly pendingAborts = new Map<string, string>();
 
@@ -55,6 +59,7 @@ export class InProcessQueue implements RunQueue {
     void this.queue.add(async () => {
       const controller = new AbortController();
       this.controllers.set(key, controller);
+      this.running.set(key, job);
       const pending = this.pendingAborts.get(key);
       this.pendingAborts.delete(key);
       if (pending) controller.abort(pending);
@@ -66,6 +71,7 @@ export class InProcessQueue implements RunQueue {
         this.onError(job, e);
       } finally {
         this.controllers.delete(key);
+        this.running.delete(key);
         this.active.delete(key);
         const next = this.again.get(key);
         if (next) {
@@ -91,6 +97,11 @@ export class InProcessQueue implements RunQueue {
     this.timers.set(key, entry);
   }
 
+  /** Stops every running run whose job matches (an installation removed); their later polls end at once (see Uninstalled). */
+  abortWhere(match: (job: RunJob) => boolean, reason: string): void {
+    for (const [key, job] of this.running) if (match(job)) this.controllers.get(key)?.abort(reason);
+  }
+
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {
     const key = jobKey(job);
     const controller = this.controllers.get(key);
@@ -98,10 +109,21 @@ export class InProcessQueue implements RunQueue {
     else if (this.active.has(key)) this.pendingAborts.set(key, reason);
   }
 
-  /** Resolves when nothing is queued, running or scheduled. */
+  async depth(): Promise<Record<string, number>> {
+    return { waiting: this.queue.size, active: this.queue.pending, delayed: this.timers.size };
+  }
+
+  /** What else feeds this queue: `onIdle` then also waits until it is done. */
+  fedBy(feeder: { readonly busy: boolean; onIdle(): Promise<void> }): void {
+    this.feeder = feeder;
+  }
+
+  /** Resolves when nothing is queued, running or scheduled, and nothing that feeds the queue is busy. */
   async onIdle(): Promise<void> {
-    while (this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0) {
-      await (this.active.size > 0 || this.queue.size > 0 ? this.queue.onIdle() : new Promise((r) => setTimeout(r, 20)));
+    const busy = () => this.active.size > 0 || this.queue.size > 0 || this.queue.pending > 0 || this.timers.size > 0 || this.feeder?.busy;
+    while (busy()) {
+      if (this.feeder?.busy) await this.feeder.onIdle();
+      else await (this.active.size > 0 || this.queue.size > 0 ? this.queue.onIdle() : new Promise((r) => setTimeout(r, 20)));
     }
   }
 

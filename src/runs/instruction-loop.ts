@@ -56,10 +56,15 @@ export class InstructionLoop {
     const commits = await this.store.instructionCommits(this.plan.runId);
     this.plan = reconcile(this.plan, commits, deps.config.ci.enabled, this.isoNow());
     await this.followNewerHead();
+    // The plan is written when a step has something a maintainer needs to see (started, committed and
+    // waiting for CI, paused, done); what happens in between (a verdict, a reconcile) goes with that write.
     for (;;) {
-      this.plan = await this.save(this.plan);
+      // Items a writer added or unticked meanwhile count before the next step is chosen.
+      this.plan = await this.input.comment.merged(this.plan);
       const advance = await this.step();
-      if (advance) return advance;
+      if (!advance) continue;
+      if (advance.pollInMs !== undefined) this.plan = await this.save(this.plan);
+      return advance;
     }
   }
 
@@ -76,10 +81,10 @@ export class InstructionLoop {
     const next = nextPending(this.plan);
     if (!next) return this.finish();
     const { signal } = this.input.deps;
-    if (signal?.aborted) return this.stop("paused", typeof signal.reason === "string" ? signal.reason : "stopped");
+    const notStarted = { current: undefined };
+    if (signal?.aborted) return this.stop("paused", typeof signal.reason === "string" ? signal.reason : "stopped", notStarted);
     const exceeded = this.input.meter.exceeded();
-    if (exceeded) return this.stop("paused", exceeded);
-    await this.recordBaseline();
+    if (exceeded) return this.stop("paused", exceeded, notStarted);
     return this.runNext(next);
   }
 
@@ -116,6 +121,7 @@ export class InstructionLoop {
     const accepted: Plan = { ...this.plan, phase: "running", current: undefined, evaluation: undefined, detail: undefined, notes };
     this.plan = setInstruction(accepted, current.id, { status: "done", commit: evaluation.sha, ci: step.ci, redo: undefined });
     this.input.deps.log.info({ instruction: position(this.plan, current.id), ci: step.ci.result }, "instruction accepted");
+    this.input.deps.metrics?.instructionDone();
   }
 
   /** The same instruction, a fresh agent, the failure as feedback; its commit is evaluated next. */
@@ -146,8 +152,14 @@ export class InstructionLoop {
     this.plan = setInstruction(this.plan, next.id, { summary: outcome.summary, ...(pushed.sha ? { commit: pushed.sha } : {}) });
     if (pushed.sha && deps.config.ci.enabled) {
       this.plan = { ...this.plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: this.isoNow() } };
+      deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
+      // The default branch's failing jobs, learned once, before the first verdict needs them.
+      await this.recordBaseline();
+      // CI has not finished a moment after the push: the first look waits for its webhook or the first poll.
+      return { phase: "evaluating", pollInMs: deps.ciPollMs ?? 30_000 };
     } else {
       this.plan = setInstruction({ ...this.plan, current: undefined }, next.id, { status: "done", redo: undefined });
+      deps.metrics?.instructionDone();
     }
     deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
     return undefined;
@@ -223,7 +235,8 @@ export class InstructionLoop {
   /** Every instruction is done or skipped: open (or update) the pull request, unless nothing changed. */
   private async finish(): Promise<Advance> {
     const { deps, title } = this.input;
-    this.plan = await this.save({ ...this.plan, phase: "finishing", current: undefined });
+    // Not written: a call that stops before "done" finds no pending instruction and finishes again.
+    this.plan = { ...this.plan, phase: "finishing", current: undefined };
     if ((await this.store.aheadOfBase()) === 0) {
       await this.save({ ...this.plan, phase: "done", reason: reasons.noChanges() });
       return { phase: "done" };
@@ -237,13 +250,14 @@ export class InstructionLoop {
         title: `L2MAC: ${title}`.slice(0, 250),
         body: renderPullRequestBody(this.plan, deps.job.issueNumber, deps.job.htmlUrl),
       },
+      this.plan.pr,
     );
     await this.save({ ...this.plan, phase: "done", pr: pr.number });
     deps.log.info({ pr: pr.number }, "pull request ready");
     return { phase: "done" };
   }
 
-  /** Before the first instruction with CI on: which of the default branch's jobs already fail. */
+  /** After the first push with CI on: which of the default branch's jobs already fail. */
   private async recordBaseline(): Promise<void> {
     const { deps } = this.input;
     if (!deps.config.ci.enabled || this.plan.base) return;

@@ -7,7 +7,9 @@ import type { WorkflowRunsCache } from "../github/actions.js";
 import type { Octokit } from "../github/octokit.js";
 import type { Phase } from "../github/phase.js";
 import type { PlanTrust } from "../github/plan-trust.js";
+import type { KnownComment } from "../github/plan-comment.js";
 import type { RunJob } from "./run-job.js";
+import type { RunMetrics } from "./run-metrics.js";
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -43,6 +45,10 @@ export interface RunDeps {
   finalAttempt?: boolean;
   /** Configured prices (USD per million tokens) for models without a known list price. */
   prices?: Prices;
+  /** The plan comment's id when known (no listing of the issue's comments), told the id once bound. */
+  planComment?: KnownComment;
+  /** For operators (instructions done); none in tests that do not look. */
+  metrics?: RunMetrics;
 }
 
 /** Where a run stands after advancing it; `pollInMs` asks to be woken then (waiting for CI). */

@@ -45,6 +45,8 @@ export interface RunJob {
   end?: RunEnd;
   /** The pull request whose closing is the end: another of the branch's pull requests (not the run's now) ends nothing. */
   endPull?: number;
+  /** The plan comment's id once a worker bound it: later wake-ups read it instead of listing comments. */
+  planCommentId?: number;
 }
 
 /** Whether a job carries something to apply (not only a wake-up): it must then not be dropped or collapsed. */
@@ -66,8 +68,10 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
   // A merge is final: the issue closing with it does not make the run merely stopped.
   const ender = a.end === "pull-merged" || !b.end ? a : b;
   const { end, endPull } = ender;
+  const planCommentId = b.planCommentId ?? a.planCommentId;
   return {
     ...b,
+    ...(planCommentId !== undefined ? { planCommentId } : {}),
     commands: [...(earlier.commands ?? []), ...(b.commands ?? [])],
     ...(reviews.length > 0 ? { reviews } : {}),
     ...(end ? { end } : {}),

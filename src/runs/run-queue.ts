@@ -14,6 +14,8 @@ export interface RunQueue {
   abort(job: RunJob, reason: string): Promise<void>;
   /** Stops taking work; running jobs stop at their next safe point and will resume. */
   close(): Promise<void>;
+  /** Jobs by state (waiting, delayed, active); rejects when the queue's store (Redis) cannot be reached. */
+  depth(): Promise<Record<string, number>>;
 }
 
 /** The abort reason of a shutdown: the run keeps its active state and is picked up again. */

@@ -140,8 +140,8 @@ describe("GitHub Actions as the evaluator", () => {
       files: WITH_CI,
       before: async (h) => {
         h.gh.dropActionsWebhooks(true);
-        // A run that takes a while, so some polls find nothing new.
-        h.gh.setRunDelay(1500);
+        // A run that takes a while, so some polls find nothing new (the first look waits a poll interval after the push).
+        h.gh.setRunDelay(3000);
       },
       steps: [{ match: "greeting", actions: [greet("hello")], summary: "Wrote it." }],
     });

@@ -64,6 +64,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** How the scripted LLM server behaves beyond OpenAI's API (a personality of docs/providers.md). */
   llmServer?: ScriptedServerOptions;
+  /** The app's Octokit class (default: Probot's with throttling and retries off, so tests do not wait). */
+  octokit?: typeof ProbotOctokit;
   /** The base URL the app is given, from the scripted server's (default: its baseURL). */
   llmBaseURL?: (server: ScriptedLlm) => string;
 }
@@ -115,7 +117,7 @@ export async function startHarness(options: HarnessOptions) {
     env,
     log,
     // Production keeps Probot's throttling and retries; tests must not wait seconds between writes.
-    Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+    Octokit: options.octokit ?? ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
     onQueue: (q) => (queue = q instanceof InProcessQueue ? q : undefined),
   });
   const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;

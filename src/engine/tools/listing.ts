@@ -66,7 +66,16 @@ export function renderListing(paths: readonly string[], budgetTokens: number, un
   const selected = prefix ? paths.filter((p) => p.startsWith(prefix)) : paths;
   if (selected.length === 0) return prefix ? `No files under ${prefix}` : "The repository has no files yet.";
   const tree = buildTree(selected.map((p) => p.slice(prefix.length)));
-  const fits = (lines: string[]): boolean => countText(lines.join("\n")) <= budgetTokens;
+  // Each line is counted once per call, then sums decide (one token per newline): re-tokenising the whole
+  // listing for every candidate depth, directory and line made this quadratic on large trees. A sum is at
+  // least the joined text's count (tokens rarely merge across a newline), so what fits still fits.
+  const counted = new Map<string, number>();
+  const tokensOf = (line: string): number => counted.get(line) ?? counted.set(line, countText(line)).get(line)!;
+  const fits = (lines: string[]): boolean => {
+    let total = Math.max(0, lines.length - 1);
+    for (const line of lines) if ((total += tokensOf(line)) > budgetTokens) return false;
+    return true;
+  };
 
   const maxDepth = Math.max(...selected.map((p) => p.split("/").length));
   let depth = 0;

@@ -17,7 +17,8 @@ import { reactionRoutes } from "./rest-reactions.js";
 import { reviewRoutes } from "./rest-reviews.js";
 import { repoRoutes } from "./rest-repos.js";
 import { attachFakeServer } from "./server.js";
-import type { RecordedRequest, RequestListener } from "./server.js";
+import type { RecordedRequest, RequestListener, ServerDeps } from "./server.js";
+import type { RestResponse } from "./routing.js";
 import { FakeState, isPull } from "./state.js";
 import type { FakeComment, FakeIssue, FakePull, FakeRepo, FakeReviewComment, RepoPermission } from "./state.js";
 import {
@@ -73,6 +74,7 @@ export class FakeGitHub {
   private readonly state: FakeState;
   private readonly ctx: FakeContext;
   private readonly listeners: RequestListener[] = [];
+  private readonly faults: NonNullable<ServerDeps["faults"]> = { current: undefined };
   private readonly projectRoot: string;
   private readonly actions: FakeActions;
   /** Every workflow_run webhook the fake runner sent (or dropped, or failed to deliver), in order. */
@@ -115,6 +117,7 @@ export class FakeGitHub {
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
       listeners: this.listeners,
+      faults: this.faults,
       blobs: (method, url, headers) => this.actions.serveBlob(method, url, headers),
       // Pushes over git are made with the installation token: the app's bot is the actor.
       afterPush: async (repo) => void (await this.actions.refsChanged(repo, this.state.botUser())),
@@ -178,6 +181,38 @@ export class FakeGitHub {
     }
     this.state.editComment(comment, body, this.state.user(user));
     return comment;
+  }
+
+  /** Someone deleting a comment in the browser (state only, no webhook). */
+  deleteComment(repo: string, commentId: number): void {
+    const comment = this.state.comments.get(commentId);
+    const issue = comment && this.state.requireRepo(repo).issues.get(comment.issueNumber);
+    if (!comment || !issue) throw new Error(`fake-github: no comment ${commentId} in ${repo}`);
+    this.state.deleteComment(comment, issue);
+  }
+
+  /**
+   * GitHub's bad minutes: each REST request (not git, not the app's JWT calls) is first offered to
+   * `fault`, which may answer it instead (a 502, a 403 secondary rate limit) or reset its connection.
+   */
+  injectFaults(fault: ((req: { method: string; path: string }) => RestResponse | "reset" | undefined) | undefined): void {
+    this.faults.current = fault;
+  }
+
+  /** The app uninstalled: its installation and every token it was given stop working. */
+  removeInstallation(): void {
+    this.state.app.installationId = -1;
+    this.state.expireTokens();
+  }
+
+  /** A fresh installation token, as the app would get one (for benchmarks that push over git themselves). */
+  installationToken(): string {
+    return this.state.issueToken().token;
+  }
+
+  /** Tokens issued from now on expire after `ms` (their `expires_at` says so), instead of an hour. */
+  setTokenLifetime(ms: number): void {
+    this.state.tokenLifetimeMs = ms;
   }
 
   /** Makes every token issued so far invalid (401), as after its hour is up. */

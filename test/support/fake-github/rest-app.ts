@@ -36,6 +36,11 @@ export function appRoutes(ctx: FakeContext): Route[] {
       };
     }),
 
+    // Not counted against the rate limit on GitHub either.
+    installationRoute("GET", "/rate_limit", () =>
+      json(200, { resources: { core: { limit: 5000, remaining: 4999, reset: Math.floor(Date.now() / 1000) + 3600, used: 1 } } }),
+    ),
+
     appRoute("GET", "/app/installations/:id", ({ params }) => {
       if (Number(params.id) !== state.app.installationId) return notFound();
       return json(200, installation());

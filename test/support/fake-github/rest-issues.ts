@@ -123,6 +123,14 @@ export function issueRoutes(ctx: FakeContext): Route[] {
       return json(200, commentJson(ctx, req.repo, comment));
     }),
 
+    repoRoute("DELETE", "/issues/comments/:id", (req) => {
+      const comment = findComment(req, ctx);
+      const issue = comment && req.repo.issues.get(comment.issueNumber);
+      if (!comment || !issue) return notFound();
+      state.deleteComment(comment, issue);
+      return { status: 204 };
+    }),
+
     repoRoute("GET", "/issues/:number/labels", (req) => {
       const issue = findIssue(req);
       return issue

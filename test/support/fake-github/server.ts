@@ -7,6 +7,7 @@ import { answerGraphql } from "./graphql.js";
 import { badCredentials, badRequest, json, matchRoute, notFound } from "./routing.js";
 import type { RestRequest, RestResponse, Route } from "./routing.js";
 import type { FakeRepo } from "./state.js";
+import { etagOf } from "./rest-actions.js";
 
 /**
  * The HTTP front of the fake: records every request, authenticates it like GitHub, then hands it
@@ -33,6 +34,8 @@ export interface ServerDeps {
   requests: RecordedRequest[];
   unknownRoutes: string[];
   listeners: RequestListener[];
+  /** Injected faults (see FakeGitHub.injectFaults). */
+  faults?: { current: ((req: { method: string; path: string }) => RestResponse | "reset" | undefined) | undefined };
   /** Unauthenticated `/_blobs/...` downloads (signed URLs, like GitHub's log storage). */
   blobs?: (method: string, url: URL, headers: IncomingHttpHeaders) => RestResponse | Promise<RestResponse>;
   /** After a successful git-receive-pack, before its reply ends: the branches of `repo` may have moved. */
@@ -94,15 +97,37 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
   return route.handle({ ...req, repo });
 }
 
+/**
+ * As GitHub does: a JSON answer to a read (and the resource an update returns) carries an ETag over its
+ * body, and a read sending that ETag in If-None-Match is answered 304 with no body (free of rate limit).
+ */
+function withEtag(method: string, headers: IncomingHttpHeaders, response: RestResponse): RestResponse {
+  if ((method !== "GET" && method !== "PATCH") || response.status !== 200) return response;
+  if (response.bytes !== undefined || response.headers?.etag) return response;
+  if (response.body === undefined && response.text === undefined) return response;
+  const etag = etagOf(response.text ?? response.body);
+  const withTag = { ...response, headers: { ...response.headers, etag } };
+  const raw = headers["if-none-match"];
+  const sent = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",").map((v) => v.trim().replace(/^W\//, ""));
+  return method === "GET" && sent.includes(etag) ? { status: 304, headers: withTag.headers } : withTag;
+}
+
 async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? "GET";
   const path = `${url.pathname}${url.search}`;
   const text = await readBody(req);
+  const fault = url.pathname.startsWith(`${API_PREFIX}/app`) ? undefined : deps.faults?.current?.({ method, path });
+  if (fault) {
+    deps.requests.push({ method, path, headers: req.headers, body: text, status: fault === "reset" ? 0 : fault.status });
+    if (fault === "reset") req.socket.destroy();
+    else send(res, fault);
+    return;
+  }
   let body: unknown;
   let response: RestResponse;
   try {
     body = text ? JSON.parse(text) : undefined;
-    response = await dispatch(deps, method, url, req.headers, body);
+    response = withEtag(method, req.headers, await dispatch(deps, method, url, req.headers, body));
   } catch (error) {
     response = error instanceof SyntaxError ? badRequest("Problems parsing JSON") : json(500, { message: `fake-github: ${String(error)}` });
   }

@@ -129,6 +129,8 @@ export class FakeState {
   readonly reviewComments = new Map<number, FakeReviewComment>();
   /** Token → expiry (ms). */
   readonly tokens = new Map<string, number>();
+  /** How long an installation token works (GitHub: an hour); scenarios shorten it to see tokens expire. */
+  tokenLifetimeMs = TOKEN_LIFETIME_MS;
   readonly issuedTokens: string[] = [];
   private readonly users = new Map<string, FakeUser>();
   private lastId = 1000;
@@ -234,7 +236,7 @@ export class FakeState {
   issueToken(): { token: string; expiresAt: string } {
     let token = "ghs_";
     for (let i = 0; i < 32; i++) token += ALNUM[randomInt(ALNUM.length)];
-    const expiresMs = Date.now() + TOKEN_LIFETIME_MS;
+    const expiresMs = Date.now() + this.tokenLifetimeMs;
     this.tokens.set(token, expiresMs);
     this.issuedTokens.push(token);
     return { token, expiresAt: new Date(expiresMs).toISOString().replace(/\.\d{3}Z$/, "Z") };
@@ -243,6 +245,12 @@ export class FakeState {
   tokenValid(token: string | undefined): boolean {
     const expires = token === undefined ? undefined : this.tokens.get(token);
     return expires !== undefined && expires > Date.now();
+  }
+
+  /** A comment deleted (by anyone): gone from its issue and from every lookup. */
+  deleteComment(comment: FakeComment, issue: FakeIssue): void {
+    issue.comments = issue.comments.filter((c) => c !== comment);
+    this.comments.delete(comment.id);
   }
 
   expireTokens(): void {

@@ -1,0 +1,113 @@
+/**
+ * The app's own time per instruction, outside the LLM (scripted, instant) and CI (off), against a bare
+ * `git commit && git push` of the same files to the same loopback server, on a 1,000- and a 20,000-file
+ * repository, in one run. GitHub's write pacing is excluded (throttling off, as in the harness). Also the
+ * prompt tokens per instruction against a naive prompt holding the whole repository.
+ *
+ *   node --import tsx bench/orchestration.ts [-- --instructions 4 --sizes 1000,20000]
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parseArgs } from "node:util";
+import { countText } from "../src/engine/token-counter.js";
+import { REPO, startHarness } from "../test/support/app-harness.js";
+import { scriptedAgent, write } from "../test/support/scripted-agent.js";
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: { instructions: { type: "string", default: "4" }, sizes: { type: "string", default: "1000,20000" } },
+});
+const n = Number(values.instructions);
+const sizes = values.sizes.split(",").map(Number);
+
+/** A repository of `count` small source files in nested folders, like a real tree. */
+function repoFiles(count: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) files[`src/m${i % 20}/d${Math.floor(i / 20) % 50}/file${i}.ts`] = `export const v${i} = ${i};\n`;
+  return files;
+}
+
+async function appPerInstruction(files: Record<string, string>) {
+  const steps = Array.from({ length: n }, (_, i) => ({
+    match: `part ${i + 1} of the feature.`,
+    actions: [write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` })],
+    summary: `Wrote part ${i + 1}.`,
+  }));
+  const h = await startHarness({
+    llm: scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps }),
+    files,
+    config: `max_instructions: ${n}\nci:\n  enabled: false\n`,
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // the start-up scan
+    // A first run warms the clone, as a long-lived worker's working copies are warm.
+    const warm = h.gh.createIssue(REPO, { title: "Warm", body: "Write the feature." });
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, warm.number, "l2mac"));
+    await h.idle();
+    const issue = h.gh.createIssue(REPO, { title: "Bench", body: "Write the feature." });
+    const llmBefore = h.llm.requests.length;
+    const started = performance.now();
+    await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
+    await h.idle();
+    const ms = performance.now() - started;
+    const usage = /"promptTokens":(\d+)/.exec(h.planComment(issue.number)?.body ?? "");
+    return { msPerInstruction: ms / n, promptTokens: Number(usage?.[1] ?? NaN) / n, llmCalls: h.llm.requests.length - llmBefore };
+  } finally {
+    await closeQuietly(h);
+  }
+}
+
+/** A bare repository git is still tidying up (auto gc after large pushes) may refuse removal: not a result. */
+const closeQuietly = (h: { close(): Promise<void> }) => h.close().catch((e: unknown) => console.warn(`(cleanup: ${String(e)})`));
+
+/** `git commit && git push` of the same files, one commit per instruction, to the same kind of server. */
+async function gitFloor(files: Record<string, string>): Promise<number> {
+  const h = await startHarness({ llm: scriptedAgent({ plan: [], steps: [] }), files });
+  const dir = await mkdtemp(join(tmpdir(), "l2mac-floor-"));
+  try {
+    const url = new URL(`${h.gh.baseUrl}/acme/demo.git`);
+    url.username = "x-access-token";
+    url.password = h.gh.installationToken();
+    await run("git", ["clone", "-q", url.toString(), dir]);
+    await run("git", ["-C", dir, "checkout", "-q", "-b", "floor"]);
+    const git = (...args: string[]) => run("git", ["-C", dir, "-c", "user.name=b", "-c", "user.email=b@e", ...args]);
+    const started = performance.now();
+    for (let i = 1; i <= n; i++) {
+      await writeFile(join(dir, `part${i}.ts`), `export const part${i} = ${i};\n`);
+      await git("add", "-A");
+      await git("commit", "-q", "-m", `part ${i}`);
+      await git("push", "-q", "origin", "floor");
+    }
+    return (performance.now() - started) / n;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await closeQuietly(h);
+  }
+}
+
+const rows: Array<{ size: number; app: number; floor: number; tokens: number; naive: number }> = [];
+for (const size of sizes) {
+  const files = repoFiles(size);
+  const floor = await gitFloor(files);
+  const app = await appPerInstruction(files);
+  const naive = countText(
+    Object.entries(files)
+      .map(([p, c]) => `${p}\n${c}`)
+      .join("\n"),
+  );
+  rows.push({ size, app: app.msPerInstruction, floor, tokens: app.promptTokens, naive });
+}
+console.log(`orchestration per instruction (${n} instructions, LLM scripted, CI off, GitHub pacing off):`);
+for (const r of rows) {
+  console.log(
+    `  ${String(r.size).padStart(6)} files: app ${r.app.toFixed(0).padStart(5)} ms, git commit && push ${r.floor.toFixed(0).padStart(4)} ms (×${(r.app / r.floor).toFixed(1)})` +
+      `; prompt ${r.tokens.toFixed(0)} tokens vs whole repository ${r.naive} (×${(r.tokens / r.naive).toFixed(3)})`,
+  );
+}
+if (rows.length > 1) {
+  const [a, b] = [rows[0]!, rows.at(-1)!];
+  console.log(`  growth ${a.size} → ${b.size} files: app ×${(b.app / a.app).toFixed(2)}, git floor ×${(b.floor / a.floor).toFixed(2)}`);
+}

@@ -5,19 +5,19 @@ import { planningContext } from "../engine/repo-context.js";
 import { promptBudget } from "../engine/context-budget.js";
 import { newRunId } from "../engine/program.js";
 import { defaultPrompts } from "../engine/prompts.js";
-import { boundTask, MIN_TASK_TOKENS, taskTokenBudget, type BoundedTask } from "../engine/task-budget.js";
 import { modelsOf } from "../engine/role-llm.js";
 import { pricesFor } from "../engine/usage.js";
 import { PlanTooLargeError } from "../github/checklist.js";
 import { plainText } from "../github/markdown-text.js";
 import type { IssueRef } from "../github/octokit.js";
 import { isStopped, type Phase } from "../github/phase.js";
-import { MAX_ITEM_CHARS, newPlan, normaliseItemText, taskHashOf, type Plan } from "../github/plan.js";
+import { newPlan, taskHashOf, type Plan } from "../github/plan.js";
 import { PlanCommentStore } from "../github/plan-comment.js";
 import { taskFromIssue } from "../github/sanitize.js";
 import { InstructionLoop } from "./instruction-loop.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
+import { plannedNotes, promptedTask, type PromptedTask } from "./planned-task.js";
 import { replan } from "./replan.js";
 import { planWithReviews } from "./review-items.js";
 import { planAtEnd } from "./run-end.js";
@@ -60,9 +60,6 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   // 8. The instructions, until the program is done, paused or waiting for CI.
   return run.execute();
 }
-
-/** The task as prompts carry it (cut to the model's window before any request), or why there is no room for it. */
-type PromptedTask = { ok: true; task: BoundedTask } | { ok: false; reason: string; task: BoundedTask };
 
 /** One call of advanceRun: the issue as read once, its plan comment bound once, one meter for what it spends. */
 class IssueRun {
@@ -284,23 +281,6 @@ class IssueRun {
   private freshPlan(): Plan {
     return newPlan(newRunId(), this.branch, []);
   }
-}
-
-function promptedTask(task: string, deps: Pick<RunDeps, "llm">): PromptedTask {
-  const budget = taskTokenBudget(deps.llm, defaultPrompts("codebase"));
-  const bounded = boundTask(task, Math.max(budget, 0));
-  if (budget >= MIN_TASK_TOKENS) return { ok: true, task: bounded };
-  return { ok: false, task: bounded, reason: reasons.windowTooSmall(deps.llm.contextWindow, budget) };
-}
-
-/** Notes on what planning read (instruction files) and cut: the issue's description to the window, instructions to the comment's bounds. */
-function plannedNotes(task: BoundedTask, steps: readonly string[], instructionFiles: readonly string[]): string[] | undefined {
-  const out: string[] = [];
-  if (instructionFiles.length > 0) out.push(notes.instructionFilesRead(instructionFiles));
-  if (task.cut) out.push(notes.taskCut(task.tokens, task.keptTokens));
-  const long = steps.filter((s) => normaliseItemText(s).length > MAX_ITEM_CHARS).length;
-  if (long > 0) out.push(notes.instructionsCut(long));
-  return out.length > 0 ? out : undefined;
 }
 
 /** The plan on its own branch, with a note of the branch its state block named instead. */

@@ -7,7 +7,7 @@ import { defaultPrompts } from "../engine/prompts.js";
 import { ATTEMPT_TRAILER } from "../engine/trailers.js";
 import { baseline } from "../github/actions.js";
 import type { BranchStore } from "../github/branch-store.js";
-import { checkoutRunBranch } from "./branch-checkout.js";
+import { resumeRunBranch } from "./branch-checkout.js";
 import { MAX_DETAIL_CHARS, nextPending, setInstruction, type CiEvaluation, type Plan, type PlanInstruction } from "../github/plan.js";
 import type { PlanCommentStore } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
@@ -50,9 +50,9 @@ export class InstructionLoop {
 
   async run(): Promise<Advance> {
     const { deps } = this.input;
-    this.store = await this.checkout();
-    const unpushed = await this.store.pushIfAhead();
-    if (unpushed && !unpushed.ok) return this.stop("paused", reasons.unpushed(this.plan.branch, unpushed.conflict));
+    const resumed = await resumeRunBranch(deps, this.plan);
+    if ("pause" in resumed) return this.stop("paused", resumed.pause);
+    this.store = resumed.store;
     const commits = await this.store.instructionCommits(this.plan.runId);
     this.plan = reconcile(this.plan, commits, deps.config.ci.enabled, this.isoNow());
     await this.followNewerHead();
@@ -191,11 +191,12 @@ export class InstructionLoop {
     return outcome;
   }
 
-  /** Pushes a commit of the agent's work; a reason to pause when someone pushed conflicting changes. */
+  /** Pushes a commit of the agent's work; a reason to pause when someone pushed conflicting changes or deleted the branch. */
   private async push(instruction: PlanInstruction, commit: string | undefined): Promise<{ sha?: string; conflict?: string }> {
     if (!commit) return {};
     const pushed = await this.store.push();
     if (pushed.ok) return { sha: pushed.sha };
+    if ("gone" in pushed) return { conflict: reasons.branchDeleted(this.plan.branch) };
     return { conflict: reasons.pushConflict(this.plan.branch, position(this.plan, instruction.id), pushed.conflict) };
   }
 
@@ -272,10 +273,6 @@ export class InstructionLoop {
     const evaluated = this.plan.evaluation?.sha;
     if (this.plan.phase !== "evaluating" || !evaluated || !head || head === evaluated) return;
     if (await this.store.isAncestor(evaluated, head)) this.plan = evaluateHead(this.plan, head, this.isoNow());
-  }
-
-  private checkout(): Promise<BranchStore> {
-    return checkoutRunBranch(this.input.deps, this.plan.branch);
   }
 
   private async save(next: Plan): Promise<Plan> {

@@ -65,8 +65,9 @@ describe("things disappear mid-run", () => {
     const paused = h.planComment(issue.number)!.body;
     expect(paused).toMatch(/\*\*Status:\*\* paused/);
     expect(paused).toContain(`the branch \`${branch}\` was deleted on GitHub`);
-    // The first instruction was done before the deletion; the second's push was refused, not turned into a new branch.
-    expect(paused.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(1);
+    // Found at the second instruction's push (refused, not turned into a new branch) or, when CI was not done at
+    // the first look, at the next wake-up's checkout: either way no more than the first instruction is ticked.
+    expect(paused.split("\n").filter((l) => l.startsWith("- [x] ")).length).toBeLessThanOrEqual(1);
     expect(await h.gh.branches(REPO)).not.toContain(branch);
     expect(h.gh.pulls(REPO)).toHaveLength(0);
     const errors = h.logLines.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 50);

@@ -101,6 +101,7 @@ export class InstructionLoop {
       feedbackTokens: Math.floor(deps.llm.contextWindow * CI_FEEDBACK_SHARE),
       runsCache: deps.ciRuns,
       log: deps.log,
+      baseFailing: () => this.recordBaseline(),
     });
     switch (step.action) {
       case "wait":
@@ -153,8 +154,6 @@ export class InstructionLoop {
     if (pushed.sha && deps.config.ci.enabled) {
       this.plan = { ...this.plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: this.isoNow() } };
       deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
-      // The default branch's failing jobs, learned once, before the first verdict needs them.
-      await this.recordBaseline();
       // CI has not finished a moment after the push: the first look waits for its webhook or the first poll.
       return { phase: "evaluating", pollInMs: deps.ciPollMs ?? 30_000 };
     } else {
@@ -258,13 +257,14 @@ export class InstructionLoop {
     return { phase: "done" };
   }
 
-  /** After the first push with CI on: which of the default branch's jobs already fail. */
-  private async recordBaseline(): Promise<void> {
+  /** At the first failing verdict: which of the default branch's jobs already fail (learned once, noted in the plan). */
+  private async recordBaseline(): Promise<readonly string[]> {
     const { deps } = this.input;
-    if (!deps.config.ci.enabled || this.plan.base) return;
+    if (this.plan.base) return this.plan.base.failingJobs;
     const base = await baseline(deps.octokit, { owner: deps.job.owner, repo: deps.job.repo }, deps.job.defaultBranch);
     const note = base.red ? notes.baseRed(base.failingJobs) : undefined;
     this.plan = { ...this.plan, base, notes: note ? [...(this.plan.notes ?? []), note] : this.plan.notes };
+    return base.failingJobs;
   }
 
   /** A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest. */

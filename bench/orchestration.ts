@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { countText } from "../src/engine/token-counter.js";
 import { REPO, startHarness } from "../test/support/app-harness.js";
-import { scriptedAgent, write } from "../test/support/scripted-agent.js";
+import { complete, scriptedAgent, write } from "../test/support/scripted-agent.js";
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -33,7 +33,13 @@ function repoFiles(count: number): Record<string, string> {
 async function appPerInstruction(files: Record<string, string>) {
   const steps = Array.from({ length: n }, (_, i) => ({
     match: `part ${i + 1} of the feature.`,
-    actions: [write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` })],
+    // The warm run's actions, then the measured run's: a step's actions are used up in order, once.
+    actions: [
+      write({ [`warm/part${i + 1}.ts`]: `export const warm${i + 1} = ${i + 1};\n` }),
+      complete,
+      write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` }),
+      complete,
+    ],
     summary: `Wrote part ${i + 1}.`,
   }));
   const h = await startHarness({
@@ -54,6 +60,8 @@ async function appPerInstruction(files: Record<string, string>) {
     await h.idle();
     const ms = performance.now() - started;
     const usage = /"promptTokens":(\d+)/.exec(h.planComment(issue.number)?.body ?? "");
+    const committed = (h.planComment(issue.number)?.body.match(/- \[x\]/g) ?? []).length;
+    if (committed !== n) throw new Error(`the measured run ticked ${committed} of ${n} instructions: not a measurement`);
     return { msPerInstruction: ms / n, promptTokens: Number(usage?.[1] ?? NaN) / n, llmCalls: h.llm.requests.length - llmBefore };
   } finally {
     await closeQuietly(h);

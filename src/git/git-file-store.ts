@@ -20,7 +20,51 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
   // What git tracks or would track is what is searched, as it is what is listed.
   protected override readonly grepScope = "repository" as const;
 
+  /**
+   * Whether the listing may be kept between calls: only where nothing but this store changes the tree
+   * (the app's own working copy of a branch), never in a user's directory, which they edit as it runs.
+   */
+  protected readonly cacheListing: boolean = false;
+  private listing: Promise<string[]> | undefined;
+
   override async list(): Promise<string[]> {
+    if (!this.cacheListing) return this.scan();
+    const listing = (this.listing ??= this.scan());
+    // A failed scan is not kept; a kept one is copied, so no caller can change what the next one sees.
+    return listing.then(
+      (paths) => [...paths],
+      (e: unknown) => {
+        if (this.listing === listing) this.listing = undefined;
+        throw e;
+      },
+    );
+  }
+
+  /** Forgets the kept listing: after anything that changes the tree other than `write` and `delete`. */
+  protected forgetListing(): void {
+    this.listing = undefined;
+  }
+
+  override async write(path: string, contents: string): Promise<void> {
+    this.forgetListing();
+    try {
+      await super.write(path, contents);
+    } finally {
+      this.forgetListing();
+    }
+  }
+
+  override async delete(path: string): Promise<boolean> {
+    this.forgetListing();
+    try {
+      return await super.delete(path);
+    } finally {
+      this.forgetListing();
+    }
+  }
+
+  /** What git tracks or would track, and exists: one `ls-files` and one walk of the tree. */
+  private async scan(): Promise<string[]> {
     const out = await this.git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
     const listed = new Set(out.split("\0").filter(Boolean));
     // ls-files still names tracked files deleted from the tree; the walk is the truth for what exists.

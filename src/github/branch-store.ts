@@ -133,6 +133,9 @@ export class BranchStore extends GitFileStore {
     return new BranchStore(dir, git, options);
   }
 
+  // Only this store, its checkout and its push change this working copy: its listing can be kept.
+  protected override readonly cacheListing = true;
+
   private async authorise(): Promise<void> {
     this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
   }
@@ -140,6 +143,8 @@ export class BranchStore extends GitFileStore {
   /** Pushes HEAD to the branch without force; on rejection fetches, rebases and tries again. */
   async push(): Promise<PushResult> {
     const { branch } = this.branchOptions;
+    // A rebase onto what someone else pushed changes the tree.
+    this.forgetListing();
     for (let attempt = 1; ; attempt++) {
       await this.authorise();
       try {
@@ -157,6 +162,8 @@ export class BranchStore extends GitFileStore {
         // --abort fails only when the rebase never started: there is nothing to undo then.
         await this.git.rebase(["--abort"]).catch(() => undefined);
         return { ok: false, conflict };
+      } finally {
+        this.forgetListing();
       }
     }
   }

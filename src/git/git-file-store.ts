@@ -1,6 +1,7 @@
 import type { SimpleGit } from "simple-git";
 import { DirectoryFileStore, type DirectoryFileStoreOptions } from "../engine/directory-file-store.js";
 import type { VersionedFileStore } from "../engine/file-store.js";
+import { normaliseStorePath } from "../engine/paths.js";
 import { completedInstruction, trailerBlock } from "../engine/trailers.js";
 
 /**
@@ -46,12 +47,19 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
   }
 
   override async write(path: string, contents: string): Promise<void> {
+    const kept = this.listing;
     this.forgetListing();
-    try {
-      await super.write(path, contents);
-    } finally {
-      this.forgetListing();
-    }
+    await super.write(path, contents);
+    // A new file joins the kept listing unless git ignores it (one `check-ignore`, not a scan of the tree).
+    if (kept) this.listing = this.withWritten(kept, normaliseStorePath(path));
+  }
+
+  private async withWritten(kept: Promise<string[]>, rel: string): Promise<string[]> {
+    if (rel === ".gitignore" || rel.endsWith("/.gitignore")) return this.scan();
+    const paths = await kept.catch(() => undefined);
+    if (!paths) return this.scan();
+    if (paths.includes(rel) || (await this.git.checkIgnore([rel])).length > 0) return paths;
+    return [...paths, rel].sort();
   }
 
   override async delete(path: string): Promise<boolean> {

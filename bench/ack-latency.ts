@@ -4,46 +4,27 @@
  * verifies the same signature — all in one run, against the loopback fake GitHub. Prints p50/p99 and
  * the ratios to the raw server.
  *
- *   node --import tsx bench/ack-latency.ts [-- --rate 200 --seconds 5 --warmup 100]
+ *   node --import tsx bench/ack-latency.ts [-- --rate 200 --seconds 5]
  */
 import { createServer } from "node:http";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { sign, verify } from "@octokit/webhooks-methods";
 import { REPO, freePort, startHarness } from "../test/support/app-harness.js";
 import { scriptedAgent } from "../test/support/scripted-agent.js";
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: "string", default: "200" },
-    seconds: { type: "string", default: "5" },
-    warmup: { type: "string", default: "100" },
-  },
-});
+const { values } = parseArgs({ options: { rate: { type: "string", default: "200" }, seconds: { type: "string", default: "5" } } });
 const rate = Number(values.rate);
 const total = Math.round(rate * Number(values.seconds));
-// Not counted: a long-lived server has its code compiled and its caches filled (a repository's label).
-const warmup = Number(values.warmup);
 
-// Production's log level: the harness's default (trace, every line kept in memory) is a test's, not a server's.
-const h = await startHarness({ llm: scriptedAgent({ plan: ["Nothing."], steps: [] }), env: { LOG_LEVEL: "info" } });
+const h = await startHarness({ llm: scriptedAgent({ plan: ["Nothing."], steps: [] }) });
 const secret = h.env.WEBHOOK_SECRET;
 
-/** `warmup` deliveries, not counted, then `total`, each at `rate` per second to `url`. */
-async function load(url: string, event: string, payloadOf: (i: number) => object): Promise<Phase> {
-  await send(url, event, warmup, (i) => payloadOf(total + i));
-  return send(url, event, total, payloadOf);
-}
-
-/** Sends `count` signed deliveries at `rate` per second to `url`; resolves with each one's latency (ms). */
-async function send(url: string, event: string, count: number, payloadOf: (i: number) => object): Promise<Phase> {
+/** Sends `total` signed deliveries at `rate` per second to `url`; resolves with each one's latency (ms). */
+async function load(url: string, event: string, payloadOf: (i: number) => object): Promise<number[]> {
   const latencies: number[] = [];
-  // How long the event loop (shared by sender, app and fake GitHub) was blocked: where a p99 goes.
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
   const sends: Promise<void>[] = [];
   const start = performance.now();
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -65,15 +46,7 @@ async function send(url: string, event: string, count: number, payloadOf: (i: nu
     );
   }
   await Promise.all(sends);
-  loop.disable();
-  return { latencies, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
-}
-
-interface Phase {
-  latencies: number[];
-  /** Event-loop delay over the phase, ms. */
-  loopP99: number;
-  loopMax: number;
+  return latencies;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -98,24 +71,23 @@ try {
   const labeled = h.gh.issueLabeledPayload(REPO, issue.number, "bug");
   const ignoredPayload = () => labeled;
   // The comments exist on the fake, as they would on GitHub, so the app's reactions to them land.
-  const helps = Array.from({ length: total + warmup }, () => h.gh.addComment(REPO, issue.number, "/l2mac help", "alice"));
+  const helps = Array.from({ length: total }, () => h.gh.addComment(REPO, issue.number, "/l2mac help", "alice"));
   const helpPayload = (i: number) =>
     h.gh.issueCommentPayload(REPO, issue.number, "created", { id: helps[i]!.id, body: "/l2mac help", user: "alice" }, "alice");
-  const rows: Array<[string, Phase]> = [];
+  const rows: Array<[string, number[]]> = [];
   rows.push(["raw node:http, signature verified", await load(`http://127.0.0.1:${rawPort}/`, "issues", ignoredPayload)]);
   rows.push(["app, ignored (label it does not use)", await load(h.webhookUrl, "issues", ignoredPayload)]);
   rows.push(["app, acted on (/l2mac help by a writer)", await load(h.webhookUrl, "issue_comment", helpPayload)]);
   await h.idle();
-  const [rawP50, rawP99] = [quantile(rows[0]![1].latencies, 0.5), quantile(rows[0]![1].latencies, 0.99)];
-  console.log(`ack latency, ${total} deliveries each at ${rate}/s (after ${warmup} not counted):`);
-  for (const [name, { latencies: xs, loopP99, loopMax }] of rows) {
+  const [rawP50, rawP99] = [quantile(rows[0]![1], 0.5), quantile(rows[0]![1], 0.99)];
+  console.log(`ack latency, ${total} deliveries each at ${rate}/s:`);
+  for (const [name, xs] of rows) {
     const p50 = quantile(xs, 0.5);
     const p99 = quantile(xs, 0.99);
     console.log(
       `  ${name.padEnd(42)} p50 ${p50.toFixed(1).padStart(7)} ms  p99 ${p99.toFixed(1).padStart(7)} ms  max ${Math.max(...xs)
         .toFixed(0)
-        .padStart(6)} ms` +
-        `  (×${(p50 / rawP50).toFixed(1)} / ×${(p99 / rawP99).toFixed(1)} raw)  loop delay p99 ${loopP99.toFixed(0)} ms, max ${loopMax.toFixed(0)} ms`,
+        .padStart(6)} ms` + `  (×${(p50 / rawP50).toFixed(1)} / ×${(p99 / rawP99).toFixed(1)} raw)`,
     );
   }
 } finally {

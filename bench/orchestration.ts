@@ -2,10 +2,7 @@
  * The app's own time per instruction, outside the LLM (scripted, instant) and CI (off), against a bare
  * `git commit && git push` of the same files to the same loopback server, on a 1,000- and a 20,000-file
  * repository, in one run. GitHub's write pacing is excluded (throttling off, as in the harness). Also the
- * prompt tokens per instruction against a naive prompt holding the whole repository. Two figures for the
- * app: the whole run (label to pull request) over its instructions, which carries the run's fixed costs
- * (a new issue's clone and checkout, planning, the pull request), and one instruction after another
- * (from one instruction's first LLM call to the next's), which is what each further instruction costs.
+ * prompt tokens per instruction against a naive prompt holding the whole repository.
  *
  *   node --import tsx bench/orchestration.ts [-- --instructions 4 --sizes 1000,20000]
  */
@@ -17,7 +14,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { countText } from "../src/engine/token-counter.js";
 import { REPO, startHarness } from "../test/support/app-harness.js";
-import { complete, instructionText, kindOf, scriptedAgent, write } from "../test/support/scripted-agent.js";
+import { scriptedAgent, write } from "../test/support/scripted-agent.js";
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -36,26 +33,11 @@ function repoFiles(count: number): Record<string, string> {
 async function appPerInstruction(files: Record<string, string>) {
   const steps = Array.from({ length: n }, (_, i) => ({
     match: `part ${i + 1} of the feature.`,
-    // The warm run's actions, then the measured run's: a step's actions are used up in order, once.
-    actions: [
-      write({ [`warm/part${i + 1}.ts`]: `export const warm${i + 1} = ${i + 1};\n` }),
-      complete,
-      write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` }),
-      complete,
-    ],
+    actions: [write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` })],
     summary: `Wrote part ${i + 1}.`,
   }));
-  const agent = scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps });
-  // When each instruction's first LLM call came: from the first to the last is the run's steady state,
-  // without its fixed costs (a new issue's clone, planning, the pull request).
-  const firstCall = new Map<string, number>();
-  let measuring = false;
   const h = await startHarness({
-    llm: (r, i) => {
-      const step = kindOf(r) === "act" ? steps.find((s) => instructionText(r).includes(s.match)) : undefined;
-      if (step && measuring && !firstCall.has(step.match)) firstCall.set(step.match, performance.now());
-      return agent(r, i);
-    },
+    llm: scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps }),
     files,
     config: `max_instructions: ${n}\nci:\n  enabled: false\n`,
   });
@@ -67,21 +49,12 @@ async function appPerInstruction(files: Record<string, string>) {
     await h.idle();
     const issue = h.gh.createIssue(REPO, { title: "Bench", body: "Write the feature." });
     const llmBefore = h.llm.requests.length;
-    measuring = true;
     const started = performance.now();
     await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
     await h.idle();
     const ms = performance.now() - started;
     const usage = /"promptTokens":(\d+)/.exec(h.planComment(issue.number)?.body ?? "");
-    const committed = (h.planComment(issue.number)?.body.match(/- \[x\]/g) ?? []).length;
-    if (committed !== n) throw new Error(`the measured run ticked ${committed} of ${n} instructions: not a measurement`);
-    const [first, last] = [firstCall.get(steps[0]!.match)!, firstCall.get(steps.at(-1)!.match)!];
-    return {
-      msPerInstruction: ms / n,
-      steadyMs: n > 1 ? (last - first) / (n - 1) : NaN,
-      promptTokens: Number(usage?.[1] ?? NaN) / n,
-      llmCalls: h.llm.requests.length - llmBefore,
-    };
+    return { msPerInstruction: ms / n, promptTokens: Number(usage?.[1] ?? NaN) / n, llmCalls: h.llm.requests.length - llmBefore };
   } finally {
     await closeQuietly(h);
   }
@@ -115,7 +88,7 @@ async function gitFloor(files: Record<string, string>): Promise<number> {
   }
 }
 
-const rows: Array<{ size: number; app: number; steady: number; floor: number; tokens: number; naive: number }> = [];
+const rows: Array<{ size: number; app: number; floor: number; tokens: number; naive: number }> = [];
 for (const size of sizes) {
   const files = repoFiles(size);
   const floor = await gitFloor(files);
@@ -125,19 +98,16 @@ for (const size of sizes) {
       .map(([p, c]) => `${p}\n${c}`)
       .join("\n"),
   );
-  rows.push({ size, app: app.msPerInstruction, steady: app.steadyMs, floor, tokens: app.promptTokens, naive });
+  rows.push({ size, app: app.msPerInstruction, floor, tokens: app.promptTokens, naive });
 }
 console.log(`orchestration per instruction (${n} instructions, LLM scripted, CI off, GitHub pacing off):`);
 for (const r of rows) {
   console.log(
-    `  ${String(r.size).padStart(6)} files: git commit && push ${r.floor.toFixed(0).padStart(4)} ms; app, whole run / ${n} ${r.app.toFixed(0).padStart(5)} ms (×${(r.app / r.floor).toFixed(1)})` +
-      `, app, one instruction after another ${r.steady.toFixed(0).padStart(5)} ms (×${(r.steady / r.floor).toFixed(1)})` +
+    `  ${String(r.size).padStart(6)} files: app ${r.app.toFixed(0).padStart(5)} ms, git commit && push ${r.floor.toFixed(0).padStart(4)} ms (×${(r.app / r.floor).toFixed(1)})` +
       `; prompt ${r.tokens.toFixed(0)} tokens vs whole repository ${r.naive} (×${(r.tokens / r.naive).toFixed(3)})`,
   );
 }
 if (rows.length > 1) {
   const [a, b] = [rows[0]!, rows.at(-1)!];
-  console.log(
-    `  growth ${a.size} → ${b.size} files: app whole run ×${(b.app / a.app).toFixed(2)}, one instruction after another ×${(b.steady / a.steady).toFixed(2)}, git floor ×${(b.floor / a.floor).toFixed(2)}`,
-  );
+  console.log(`  growth ${a.size} → ${b.size} files: app ×${(b.app / a.app).toFixed(2)}, git floor ×${(b.floor / a.floor).toFixed(2)}`);
 }

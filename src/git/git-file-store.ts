@@ -1,7 +1,6 @@
 import type { SimpleGit } from "simple-git";
 import { DirectoryFileStore, type DirectoryFileStoreOptions } from "../engine/directory-file-store.js";
 import type { VersionedFileStore } from "../engine/file-store.js";
-import { normaliseStorePath } from "../engine/paths.js";
 import { completedInstruction, trailerBlock } from "../engine/trailers.js";
 
 /**
@@ -21,58 +20,7 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
   // What git tracks or would track is what is searched, as it is what is listed.
   protected override readonly grepScope = "repository" as const;
 
-  /**
-   * Whether the listing may be kept between calls: only where nothing but this store changes the tree
-   * (the app's own working copy of a branch), never in a user's directory, which they edit as it runs.
-   */
-  protected readonly cacheListing: boolean = false;
-  private listing: Promise<string[]> | undefined;
-
   override async list(): Promise<string[]> {
-    if (!this.cacheListing) return this.scan();
-    const listing = (this.listing ??= this.scan());
-    // A failed scan is not kept; a kept one is copied, so no caller can change what the next one sees.
-    return listing.then(
-      (paths) => [...paths],
-      (e: unknown) => {
-        if (this.listing === listing) this.listing = undefined;
-        throw e;
-      },
-    );
-  }
-
-  /** Forgets the kept listing: after anything that changes the tree other than `write` and `delete`. */
-  protected forgetListing(): void {
-    this.listing = undefined;
-  }
-
-  override async write(path: string, contents: string): Promise<void> {
-    const kept = this.listing;
-    this.forgetListing();
-    await super.write(path, contents);
-    // A new file joins the kept listing unless git ignores it (one `check-ignore`, not a scan of the tree).
-    if (kept) this.listing = this.withWritten(kept, normaliseStorePath(path));
-  }
-
-  private async withWritten(kept: Promise<string[]>, rel: string): Promise<string[]> {
-    if (rel === ".gitignore" || rel.endsWith("/.gitignore")) return this.scan();
-    const paths = await kept.catch(() => undefined);
-    if (!paths) return this.scan();
-    if (paths.includes(rel) || (await this.git.checkIgnore([rel])).length > 0) return paths;
-    return [...paths, rel].sort();
-  }
-
-  override async delete(path: string): Promise<boolean> {
-    this.forgetListing();
-    try {
-      return await super.delete(path);
-    } finally {
-      this.forgetListing();
-    }
-  }
-
-  /** What git tracks or would track, and exists: one `ls-files` and one walk of the tree. */
-  private async scan(): Promise<string[]> {
     const out = await this.git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
     const listed = new Set(out.split("\0").filter(Boolean));
     // ls-files still names tracked files deleted from the tree; the walk is the truth for what exists.

@@ -136,9 +136,6 @@ export class BranchStore extends GitFileStore {
     return new BranchStore(dir, git, options, remoteHas);
   }
 
-  // Only this store, its checkout and its push change this working copy: its listing can be kept.
-  protected override readonly cacheListing = true;
-
   private async authorise(): Promise<void> {
     this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
   }
@@ -150,8 +147,6 @@ export class BranchStore extends GitFileStore {
    */
   async push(): Promise<PushResult> {
     const { branch } = this.branchOptions;
-    // A rebase onto what someone else pushed changes the tree.
-    this.forgetListing();
     for (let attempt = 1; ; attempt++) {
       await this.authorise();
       const seen = await this.remoteHead();
@@ -173,8 +168,6 @@ export class BranchStore extends GitFileStore {
         // --abort fails only when the rebase never started: there is nothing to undo then.
         await this.git.rebase(["--abort"]).catch(() => undefined);
         return { ok: false, conflict };
-      } finally {
-        this.forgetListing();
       }
     }
   }

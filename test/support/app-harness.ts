@@ -96,10 +96,8 @@ export async function startHarness(options: HarnessOptions) {
   });
   const workdir = await mkdtemp(join(tmpdir(), "l2mac-app-"));
   const logLines: string[] = [];
-  // Tests read every line (trace); a benchmark may ask for production's level through env.LOG_LEVEL.
-  const logLevel = (options.env?.LOG_LEVEL ?? "trace") as "trace" | "debug" | "info" | "warn" | "error";
   const log = pino(
-    { level: logLevel },
+    { level: "trace" },
     new Writable({
       write(chunk, _enc, done) {
         logLines.push(String(chunk));
@@ -111,8 +109,8 @@ export async function startHarness(options: HarnessOptions) {
   const env = {
     ...appEnv({ gh, llm: { baseURL: options.llmBaseURL?.(llm) ?? llm.baseURL }, privateKey, webhookSecret, port, workdir }),
     OPENAI_API_KEY: `sk-llm-${randomBytes(12).toString("hex")}`,
+    LOG_LEVEL: "trace" as const,
     ...options.env,
-    LOG_LEVEL: logLevel,
   };
   let queue: InProcessQueue | undefined;
   const started: Started = await startServer({

@@ -31,7 +31,8 @@ describe.skipIf(!redisUrl)("line comments batched on Redis", () => {
     const redis = new Redis(redisUrl!, { maxRetriesPerRequest: null });
     try {
       const queue = new Queue<RunJob>(QUEUE_NAME, { connection: redis, prefix: c.env.L2MAC_QUEUE_PREFIX });
-      const comments = async () => (await queue.getDelayed()).map((j) => j.data.reviews?.filter((r) => r.kind === "comment").length);
+      // A single line comment also arrives as a comment-only review holding it; either event may be the one kept.
+      const comments = async () => (await queue.getDelayed()).map((j) => j.data.reviews?.length);
       // The server enqueues after it answered the delivery.
       await eventually(async () => (await comments()).join() === "2", 10_000, "one delayed job with both comments");
       expect(await comments()).toEqual([2]);

@@ -18,7 +18,8 @@ export interface BranchCheckoutOptions {
   maxFileBytes?: number;
 }
 
-export type PushResult = { ok: true; sha: string } | { ok: false; conflict: string[] };
+/** `gone`: the branch was on GitHub when this copy last saw it and is not any more (someone deleted it). */
+export type PushResult = { ok: true; sha: string } | { ok: false; conflict: string[] } | { ok: false; gone: true };
 
 // Only what git needs from the environment: the app's secrets never reach git, and variables that
 // simple-git refuses as unsafe (EDITOR, PAGER, GIT_ASKPASS …) cannot break it.
@@ -86,6 +87,8 @@ export class BranchStore extends GitFileStore {
     root: string,
     git: SimpleGit,
     private readonly branchOptions: BranchCheckoutOptions,
+    /** Whether GitHub had the branch at checkout: a run that pushed before and finds it missing must not re-create it. */
+    readonly remoteHad: boolean,
   ) {
     super(root, git, { deny: branchOptions.deny, maxFileBytes: branchOptions.maxFileBytes ?? 1_000_000 });
   }
@@ -130,25 +133,33 @@ export class BranchStore extends GitFileStore {
     } else {
       await git.checkout(["-B", branch, remoteHas ? `origin/${branch}` : `origin/${baseBranch}`]);
     }
-    return new BranchStore(dir, git, options);
+    return new BranchStore(dir, git, options, remoteHas);
   }
 
   private async authorise(): Promise<void> {
     this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
   }
 
-  /** Pushes HEAD to the branch without force; on rejection fetches, rebases and tries again. */
+  /**
+   * Pushes HEAD to the branch without force; on rejection fetches, rebases and tries again. Once the
+   * branch is known on GitHub, each push leases its last-seen head: a branch deleted meanwhile rejects
+   * the push (reported as `gone`) instead of being created again.
+   */
   async push(): Promise<PushResult> {
     const { branch } = this.branchOptions;
     for (let attempt = 1; ; attempt++) {
       await this.authorise();
+      const seen = await this.remoteHead();
+      // The lease only ever pins a head HEAD descends from, so the push stays a fast-forward.
+      const lease = seen && (await this.isAncestor(seen, "HEAD")) ? [`--force-with-lease=refs/heads/${branch}:${seen}`] : [];
       try {
-        await this.git.push("origin", `HEAD:refs/heads/${branch}`);
+        await this.git.push(["origin", `HEAD:refs/heads/${branch}`, ...lease]);
         return { ok: true, sha: (await this.head())! };
       } catch (e) {
         const message = errorMessage(e);
         if (attempt >= 3 || !/rejected|non-fast-forward|fetch first|stale info/i.test(message)) throw e;
       }
+      if (seen && !(await this.remoteHasBranch())) return { ok: false, gone: true };
       await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
       try {
         await this.git.rebase([`origin/${branch}`]);
@@ -161,6 +172,18 @@ export class BranchStore extends GitFileStore {
     }
   }
 
+  /** The branch's head on GitHub as this copy last saw it (fetched or pushed), if it ever saw it. */
+  private remoteHead(): Promise<string> {
+    return this.git.raw(["rev-parse", "--verify", "-q", `refs/remotes/origin/${this.branchOptions.branch}`]).then(
+      (s) => s.trim(),
+      () => "",
+    );
+  }
+
+  private async remoteHasBranch(): Promise<boolean> {
+    return (await this.git.raw(["ls-remote", "--heads", "origin", `refs/heads/${this.branchOptions.branch}`])).trim() !== "";
+  }
+
   /** Whether `ancestor` is in the history of `descendant`. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     return this.git.raw(["merge-base", "--is-ancestor", ancestor, descendant]).then(
@@ -171,10 +194,7 @@ export class BranchStore extends GitFileStore {
 
   /** Commits here that GitHub does not have yet (a crash between commit and push): pushed now. */
   async pushIfAhead(): Promise<PushResult | undefined> {
-    const remote = await this.git.raw(["rev-parse", "--verify", "-q", `refs/remotes/origin/${this.branchOptions.branch}`]).then(
-      (s) => s.trim(),
-      () => "",
-    );
+    const remote = await this.remoteHead();
     const ahead = remote ? Number((await this.git.raw(["rev-list", "--count", `${remote}..HEAD`])).trim()) : await this.aheadOfBase();
     return ahead > 0 ? this.push() : undefined;
   }

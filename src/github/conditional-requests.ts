@@ -54,7 +54,8 @@ type Route = Parameters<Octokit["request"]["endpoint"]["parse"]>[0];
 /**
  * Sends `If-None-Match` with the last ETag of every JSON read the client repeats, and answers a 304
  * with the kept answer, so callers see a 200 as before. The answer to an update (PATCH) becomes the
- * read's answer too: the next read of what the app just wrote is then free. Reads that set their own
+ * read's answer too, and so does a create's (a 201 naming the new resource's `url`, such as the plan
+ * comment): the next read of what the app just wrote is then free. Reads that set their own
  * `If-None-Match` (the workflow-run cache) and log downloads (redirects) pass through untouched.
  */
 export function useConditionalRequests(octokit: Octokit, answers: RunAnswers): void {
@@ -65,6 +66,7 @@ export function useConditionalRequests(octokit: Octokit, answers: RunAnswers): v
     const key = `${parsed.headers.accept ?? ""} ${parsed.url}`;
     if (parsed.method === "DELETE") answers.delete(key);
     if (parsed.method === "PATCH") return remember(answers, key, await request(options));
+    if (parsed.method === "POST") return rememberCreated(answers, parsed.headers.accept ?? "", await request(options));
     if (parsed.method !== "GET" || (headers as Record<string, unknown>)["if-none-match"] || /\/logs(\?|$)/.test(parsed.url))
       return request(options);
     const kept = answers.get(key);
@@ -81,11 +83,17 @@ export function useConditionalRequests(octokit: Octokit, answers: RunAnswers): v
   });
 }
 
-function remember<T extends { status: number; headers: Record<string, unknown>; data: unknown; url: string }>(
-  answers: RunAnswers,
-  key: string,
-  response: T,
-): T {
+type Answered = { status: number; headers: Record<string, unknown>; data: unknown; url: string };
+
+/** A created resource's answer, kept as the answer to a read of its own URL (what GitHub's ETag stands for). */
+function rememberCreated<T extends Answered>(answers: RunAnswers, accept: string, response: T): T {
+  const url = (response.data as { url?: unknown } | null)?.url;
+  if (response.status !== 201 || typeof url !== "string") return response;
+  remember(answers, `${accept} ${url}`, { ...response, status: 200, url });
+  return response;
+}
+
+function remember<T extends Answered>(answers: RunAnswers, key: string, response: T): T {
   const etag = response.headers.etag;
   if (response.status !== 200 || typeof etag !== "string") return response;
   const size = JSON.stringify(response.data ?? null).length;

@@ -223,9 +223,16 @@ export class PlanCommentStore {
    * Binds the issue's plan comment: the one with a known id when it still is the app's plan comment (one
    * conditional read), else found by listing the comments. `bound` hears the id, to be known next time.
    */
-  static async find(octokit: Octokit, issue: IssueRef, ctx: PlanContext, known?: KnownComment): Promise<PlanCommentStore> {
+  /** `commentCount`: the issue's comment count as just read; an issue with none has no plan comment to list for. */
+  static async find(
+    octokit: Octokit,
+    issue: IssueRef,
+    ctx: PlanContext,
+    known?: KnownComment,
+    commentCount?: number,
+  ): Promise<PlanCommentStore> {
     const byId = known?.id !== undefined ? await planCommentById(octokit, issue, known.id, ctx.trust.botLogin) : undefined;
-    const comment = byId ?? (await findPlanComment(octokit, issue, ctx.trust.botLogin));
+    const comment = byId ?? (commentCount === 0 ? undefined : await findPlanComment(octokit, issue, ctx.trust.botLogin));
     const store = new PlanCommentStore(octokit, issue, ctx, comment, known?.bound);
     if (comment) known?.bound(comment.id);
     return store;

@@ -226,3 +226,6 @@ export const setInstruction = (plan: Plan, id: number, patch: Partial<Omit<PlanI
   updateInstruction<PlanInstruction, Plan>(plan, id, patch);
 
 export const nextPending = (plan: Plan): PlanInstruction | undefined => plan.instructions.find((i) => i.status === "pending");
+
+/** Whether the run has pushed to its branch: then GitHub must still have it. */
+export const hasPushed = (plan: Plan): boolean => Boolean(plan.evaluation) || plan.instructions.some((i) => i.commit);

@@ -83,7 +83,7 @@ class IssueRun {
     const { data } = await octokit.rest.issues.get(issue);
     const { task } = taskFromIssue(data.title, data.body);
     const render = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
-    const comment = await PlanCommentStore.find(octokit, issue, render, deps.planComment);
+    const comment = await PlanCommentStore.find(octokit, issue, render, deps.planComment, data.comments);
     return new IssueRun(deps, issue, data.title, task, promptedTask(task, deps), comment);
   }
 

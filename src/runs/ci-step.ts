@@ -28,13 +28,21 @@ const minutes = (m: number) => Math.round(m * 60_000);
  * instruction back with the failure, or pause with a plain report of what is wrong.
  */
 export async function checkCi(
-  input: CiLook & { octokit: Octokit; repo: RepoRef; feedbackTokens: number; runsCache: WorkflowRunsCache; log: Logger },
+  input: CiLook & {
+    octokit: Octokit;
+    repo: RepoRef;
+    feedbackTokens: number;
+    runsCache: WorkflowRunsCache;
+    log: Logger;
+    /** The default branch's failing jobs: asked only when the commit's CI failed (a green run never needs them). */
+    baseFailing: () => Promise<readonly string[]>;
+  },
 ): Promise<CiStep> {
   const { octokit, repo, plan, log } = input;
   const runs = await runsForCommit(octokit, repo, { sha: plan.evaluation.sha, branch: plan.branch }, input.runsCache);
-  const ignore = plan.base?.failingJobs ?? [];
   const warn = (what: object, message: string) => log.warn(what, message);
-  return decideCi(input, runs, (failed) => failureFeedback(octokit, repo, failed, input.feedbackTokens, ignore, warn));
+  const feedback = async (failed: CiRun[]) => failureFeedback(octokit, repo, failed, input.feedbackTokens, await input.baseFailing(), warn);
+  return decideCi(input, runs, feedback);
 }
 
 /** What the commit's runs say to do; the failure's feedback (jobs, logs) is read only when they failed. */

@@ -7,7 +7,7 @@ import { defaultPrompts } from "../engine/prompts.js";
 import { ATTEMPT_TRAILER } from "../engine/trailers.js";
 import { baseline } from "../github/actions.js";
 import type { BranchStore } from "../github/branch-store.js";
-import { checkoutRunBranch } from "./branch-checkout.js";
+import { resumeRunBranch } from "./branch-checkout.js";
 import { MAX_DETAIL_CHARS, nextPending, setInstruction, type CiEvaluation, type Plan, type PlanInstruction } from "../github/plan.js";
 import type { PlanCommentStore } from "../github/plan-comment.js";
 import { renderPullRequestBody, upsertPullRequest } from "../github/pull-request.js";
@@ -50,9 +50,9 @@ export class InstructionLoop {
 
   async run(): Promise<Advance> {
     const { deps } = this.input;
-    this.store = await this.checkout();
-    const unpushed = await this.store.pushIfAhead();
-    if (unpushed && !unpushed.ok) return this.stop("paused", reasons.unpushed(this.plan.branch, unpushed.conflict));
+    const resumed = await resumeRunBranch(deps, this.plan);
+    if ("pause" in resumed) return this.stop("paused", resumed.pause);
+    this.store = resumed.store;
     const commits = await this.store.instructionCommits(this.plan.runId);
     this.plan = reconcile(this.plan, commits, deps.config.ci.enabled, this.isoNow());
     await this.followNewerHead();
@@ -101,6 +101,7 @@ export class InstructionLoop {
       feedbackTokens: Math.floor(deps.llm.contextWindow * CI_FEEDBACK_SHARE),
       runsCache: deps.ciRuns,
       log: deps.log,
+      baseFailing: () => this.recordBaseline(),
     });
     switch (step.action) {
       case "wait":
@@ -153,8 +154,6 @@ export class InstructionLoop {
     if (pushed.sha && deps.config.ci.enabled) {
       this.plan = { ...this.plan, phase: "evaluating", evaluation: { sha: pushed.sha, attempt: 0, since: this.isoNow() } };
       deps.log.info({ instruction: position(this.plan, next.id), commit: pushed.sha }, "instruction committed");
-      // The default branch's failing jobs, learned once, before the first verdict needs them.
-      await this.recordBaseline();
       // CI has not finished a moment after the push: the first look waits for its webhook or the first poll.
       return { phase: "evaluating", pollInMs: deps.ciPollMs ?? 30_000 };
     } else {
@@ -191,11 +190,12 @@ export class InstructionLoop {
     return outcome;
   }
 
-  /** Pushes a commit of the agent's work; a reason to pause when someone pushed conflicting changes. */
+  /** Pushes a commit of the agent's work; a reason to pause when someone pushed conflicting changes or deleted the branch. */
   private async push(instruction: PlanInstruction, commit: string | undefined): Promise<{ sha?: string; conflict?: string }> {
     if (!commit) return {};
     const pushed = await this.store.push();
     if (pushed.ok) return { sha: pushed.sha };
+    if ("gone" in pushed) return { conflict: reasons.branchDeleted(this.plan.branch) };
     return { conflict: reasons.pushConflict(this.plan.branch, position(this.plan, instruction.id), pushed.conflict) };
   }
 
@@ -257,13 +257,14 @@ export class InstructionLoop {
     return { phase: "done" };
   }
 
-  /** After the first push with CI on: which of the default branch's jobs already fail. */
-  private async recordBaseline(): Promise<void> {
+  /** At the first failing verdict: which of the default branch's jobs already fail (learned once, noted in the plan). */
+  private async recordBaseline(): Promise<readonly string[]> {
     const { deps } = this.input;
-    if (!deps.config.ci.enabled || this.plan.base) return;
+    if (this.plan.base) return this.plan.base.failingJobs;
     const base = await baseline(deps.octokit, { owner: deps.job.owner, repo: deps.job.repo }, deps.job.defaultBranch);
     const note = base.red ? notes.baseRed(base.failingJobs) : undefined;
     this.plan = { ...this.plan, base, notes: note ? [...(this.plan.notes ?? []), note] : this.plan.notes };
+    return base.failingJobs;
   }
 
   /** A commit pushed on top of the one under evaluation (a human's fix, a partial commit): evaluate the newest. */
@@ -272,10 +273,6 @@ export class InstructionLoop {
     const evaluated = this.plan.evaluation?.sha;
     if (this.plan.phase !== "evaluating" || !evaluated || !head || head === evaluated) return;
     if (await this.store.isAncestor(evaluated, head)) this.plan = evaluateHead(this.plan, head, this.isoNow());
-  }
-
-  private checkout(): Promise<BranchStore> {
-    return checkoutRunBranch(this.input.deps, this.plan.branch);
   }
 
   private async save(next: Plan): Promise<Plan> {

@@ -32,6 +32,8 @@ export const reasons = {
     `commits here could not be pushed: someone pushed conflicting changes to \`${branch}\` (${files.join(", ")}); resolve it on the branch, then ${CONTINUE}`,
   pushConflict: (branch: string, instruction: number, files: readonly string[]) =>
     `someone pushed to \`${branch}\` changes that conflict with instruction ${instruction} (${files.join(", ") || "unknown files"}); resolve it on the branch, then ${CONTINUE} to redo the instruction`,
+  branchDeleted: (branch: string) =>
+    `the branch \`${branch}\` was deleted on GitHub after this run had pushed to it, so the run did not create it again from the default branch; restore the branch (the pull request's "Restore branch" button, or push it again), then ${CONTINUE}`,
   fixChangedNothing: (attempt: number, instruction: number) =>
     `fix attempt ${attempt} for instruction ${instruction} changed nothing while CI still fails`,
   ciTooSlow: (sha: string, minutes: number) => `CI for \`${sha}\` has not finished after ${minutes} minutes; ${CONTINUE} to wait again`,

@@ -48,6 +48,41 @@ describe("things disappear mid-run", () => {
     expect(h.logLines.filter((l) => l.includes('"msg":"instruction committed"'))).toHaveLength(3);
   });
 
+  it("pauses and says so when the run's branch is deleted mid-run, and does not create it again", async () => {
+    const h = await app.start({ llm: agent() });
+    const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
+    const branch = `l2mac/issue-${issue.number}`;
+    let deletedAt = -1;
+    h.gh.onRequest(async ({ method, path }) => {
+      // A writer deletes the branch while the first instruction's commit waits for CI.
+      if (deletedAt >= 0 || method !== "GET" || !isCiLook(path)) return;
+      deletedAt = h.gh.requests.length;
+      await h.gh.deleteBranch(REPO, branch);
+    });
+    await h.label(issue.number);
+    await h.idle();
+    expect(deletedAt).toBeGreaterThan(0);
+    const paused = h.planComment(issue.number)!.body;
+    expect(paused).toMatch(/\*\*Status:\*\* paused/);
+    expect(paused).toContain(`the branch \`${branch}\` was deleted on GitHub`);
+    // Found at the second instruction's push (refused, not turned into a new branch) or, when CI was not done at
+    // the first look, at the next wake-up's checkout: either way no more than the first instruction is ticked.
+    expect(paused.split("\n").filter((l) => l.startsWith("- [x] ")).length).toBeLessThanOrEqual(1);
+    expect(await h.gh.branches(REPO)).not.toContain(branch);
+    expect(h.gh.pulls(REPO)).toHaveLength(0);
+    const errors = h.logLines.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 50);
+    expect(errors).toEqual([]);
+
+    // Continuing without restoring the branch pauses again with the same reason: no loop, no fresh branch.
+    const before = h.gh.requests.length;
+    await h.command(issue.number, "/l2mac continue");
+    await h.idle();
+    expect(h.planComment(issue.number)!.body).toContain(`the branch \`${branch}\` was deleted on GitHub`);
+    expect(await h.gh.branches(REPO)).not.toContain(branch);
+    expect(h.gh.requests.slice(before).filter((r) => r.path.startsWith("/api/v3/")).length).toBeLessThan(15);
+    expect(h.logLines.filter((l) => l.includes('"msg":"instruction committed"'))).toHaveLength(1);
+  });
+
   it("ends the runs of an installation the app was removed from, quietly", async () => {
     const h = await app.start({ llm: agent() });
     const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });

@@ -41,6 +41,11 @@ const REASONS: Array<[string, string, string]> = [
     reasons.pushConflict("l2mac/issue-3", 2, []),
     "someone pushed to `l2mac/issue-3` changes that conflict with instruction 2 (unknown files); resolve it on the branch, then comment `/l2mac continue` to redo the instruction",
   ],
+  [
+    "branchDeleted",
+    reasons.branchDeleted("l2mac/issue-3"),
+    'the branch `l2mac/issue-3` was deleted on GitHub after this run had pushed to it, so the run did not create it again from the default branch; restore the branch (the pull request\'s "Restore branch" button, or push it again), then comment `/l2mac continue`',
+  ],
   ["fixChangedNothing", reasons.fixChangedNothing(2, 3), "fix attempt 2 for instruction 3 changed nothing while CI still fails"],
   [
     "ciTooSlow",

@@ -71,6 +71,11 @@ export async function branchSha(gitDir: string, branch: string): Promise<string 
   return revParse(gitDir, `refs/heads/${branch}`);
 }
 
+/** A branch deleted as a writer would on GitHub (its ref removed; the commits stay reachable by sha). */
+export async function deleteBranch(gitDir: string, branch: string): Promise<void> {
+  await git(gitDir, ["update-ref", "-d", `refs/heads/${branch}`]);
+}
+
 export async function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
   const result = await runGit(["--git-dir", gitDir, "merge-base", "--is-ancestor", ancestor, descendant]);
   return result.code === 0;

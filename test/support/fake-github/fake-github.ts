@@ -7,7 +7,17 @@ import path from "node:path";
 import { FakeActions } from "./actions.js";
 import type { ActionsDelivery } from "./actions.js";
 import type { FakeWorkflowRun, ForcedConclusion } from "./actions-state.js";
-import { branchSha, commitFiles, initBareRepo, listBranches, logCommits, objectAt, readBlob, type FileContent } from "./bare-repo.js";
+import {
+  branchSha,
+  commitFiles,
+  deleteBranch,
+  initBareRepo,
+  listBranches,
+  logCommits,
+  objectAt,
+  readBlob,
+  type FileContent,
+} from "./bare-repo.js";
 import type { FakeContext } from "./context.js";
 import { actionRoutes } from "./rest-actions.js";
 import { appRoutes } from "./rest-app.js";
@@ -236,6 +246,11 @@ export class FakeGitHub {
 
   async branchSha(repo: string, branch: string): Promise<string | undefined> {
     return branchSha(this.state.requireRepo(repo).gitDir, branch);
+  }
+
+  /** A writer deleting `branch` on GitHub (no webhook: the app finds out when it fetches or pushes). */
+  async deleteBranch(repo: string, branch: string): Promise<void> {
+    await deleteBranch(this.state.requireRepo(repo).gitDir, branch);
   }
 
   /**

@@ -98,11 +98,12 @@ async function dispatch(deps: ServerDeps, method: string, url: URL, headers: Inc
 }
 
 /**
- * As GitHub does: a JSON answer to a read (and the resource an update returns) carries an ETag over its
+ * As GitHub does: a JSON answer to a read (and the resource an update or a create returns) carries an ETag over its
  * body, and a read sending that ETag in If-None-Match is answered 304 with no body (free of rate limit).
  */
 function withEtag(method: string, headers: IncomingHttpHeaders, response: RestResponse): RestResponse {
-  if ((method !== "GET" && method !== "PATCH") || response.status !== 200) return response;
+  const created = method === "POST" && response.status === 201;
+  if ((method !== "GET" && method !== "PATCH" && !created) || (response.status !== 200 && !created)) return response;
   if (response.bytes !== undefined || response.headers?.etag) return response;
   if (response.body === undefined && response.text === undefined) return response;
   const etag = etagOf(response.text ?? response.body);

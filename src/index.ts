@@ -77,13 +77,13 @@ export function createApp(options: AppOptions): ApplicationFunction {
         app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
       );
       queue = local;
-      local.fedBy(ack);
       const resume = local;
       // Nothing else remembers runs that were active when this process last stopped.
       void resumeInterruptedRuns(app, (job) => resume.enqueue(job), botLogin, app.log).catch((e: unknown) =>
         app.log.warn({ err: e }, "could not scan for interrupted runs"),
       );
     }
+    queue.fedBy?.(ack);
     options.onQueue?.(queue);
     const depth = () => queue.depth();
     metrics.watchQueue(depth);

@@ -25,7 +25,7 @@ export interface StartOptions {
 
 export interface Started {
   server: Server;
-  /** Stops taking work, lets running jobs stop at a safe point, then stops the HTTP server. */
+  /** Stops taking deliveries, hands what was acknowledged to the queue, lets running jobs stop at a safe point. */
   shutdown(): Promise<void>;
 }
 
@@ -60,8 +60,9 @@ export async function startServer(options: StartOptions): Promise<Started> {
   return {
     server,
     async shutdown() {
-      await queue?.close();
+      // No new deliveries first; then what was acknowledged reaches the queue before it closes.
       await server.stop();
+      await queue?.close();
       await redis?.quit().catch((e: unknown) => (options.log ?? console).warn({ err: e }, "could not close the Redis connection"));
     },
   };

@@ -13,6 +13,8 @@ export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): 
 export const againKey = (prefix: string, id: string): string => `${prefix}:again:${id}`;
 export const abortChannel = (prefix: string): string => `${prefix}:abort`;
 
+type Feeder = { onIdle(): Promise<void> };
+
 /** A job that moved between its read and the call on it: not an error, the next read of the loop sees its state. */
 const alreadyMoved = (): undefined => undefined;
 
@@ -28,6 +30,9 @@ export interface BullMqOptions {
  */
 export class BullMqQueue implements RunQueue {
   readonly queue: Queue<RunJob>;
+  /** Enqueues under way: a delivery already acknowledged to GitHub must reach Redis before shutdown. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private feeder: Feeder | undefined;
 
   constructor(private readonly options: BullMqOptions) {
     this.queue = new Queue<RunJob>(QUEUE_NAME, { connection: options.redis, prefix: options.prefix });
@@ -37,7 +42,18 @@ export class BullMqQueue implements RunQueue {
    * With `delayMs` (a batch of line comments) the wake-up is a delayed job: it survives restarts, and
    * what arrives before it is due joins it rather than waking the run again.
    */
-  async enqueue(job: RunJob, options: { delayMs?: number } = {}): Promise<void> {
+  enqueue(job: RunJob, options: { delayMs?: number } = {}): Promise<void> {
+    const added = this.add(job, options);
+    const settled = added.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    return added;
+  }
+
+  private async add(job: RunJob, options: { delayMs?: number }): Promise<void> {
     const id = bullJobId(job);
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.queue.getJob(id);
@@ -87,7 +103,15 @@ export class BullMqQueue implements RunQueue {
     return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), delayed: counts.delayed ?? 0, active: counts.active ?? 0 };
   }
 
+  /** The webhook handlers that enqueue after the acknowledgement: shutdown waits for them first. */
+  fedBy(feeder: Feeder): void {
+    this.feeder = feeder;
+  }
+
+  /** Shutdown: what was acknowledged is handled and in Redis before the connection goes. */
   async close(): Promise<void> {
+    await this.feeder?.onIdle();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     await this.queue.close();
   }
 }

@@ -14,6 +14,8 @@ export interface RunQueue {
   abort(job: RunJob, reason: string): Promise<void>;
   /** Stops taking work; running jobs stop at their next safe point and will resume. */
   close(): Promise<void>;
+  /** What feeds the queue after acknowledging a delivery (the webhook handlers): waited for before closing or idling. */
+  fedBy?(feeder: { readonly busy: boolean; onIdle(): Promise<void> }): void;
   /** Jobs by state (waiting, delayed, active); rejects when the queue's store (Redis) cannot be reached. */
   depth(): Promise<Record<string, number>>;
 }

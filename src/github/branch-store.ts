@@ -11,8 +11,11 @@ export interface BranchCheckoutOptions {
   dir: string;
   branch: string;
   baseBranch: string;
-  /** A fresh installation token; called before every network operation (tokens expire after an hour). */
-  token: () => Promise<string>;
+  /**
+   * A fresh installation token; called before every network operation (tokens expire after an hour).
+   * `refused`: GitHub answered 401 to the last one, so a new one is taken.
+   */
+  token: (refused?: boolean) => Promise<string>;
   author: { name: string; email: string };
   deny?: PathDenial;
   maxFileBytes?: number;
@@ -82,6 +85,9 @@ const gitAt = (baseDir?: string): SimpleGit =>
  * download only what is read) checked out on `l2mac/issue-<n>`, created from the default branch head
  * or reused when it exists. Pushes never force; if someone pushed meanwhile, fetch and rebase.
  */
+/** What git says when GitHub refuses its token. */
+const REFUSED_AUTH = /\b401\b|Authentication failed|could not read Username|Invalid username or password/i;
+
 export class BranchStore extends GitFileStore {
   private constructor(
     root: string,
@@ -136,8 +142,8 @@ export class BranchStore extends GitFileStore {
     return new BranchStore(dir, git, options, remoteHas);
   }
 
-  private async authorise(): Promise<void> {
-    this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
+  private async authorise(refused = false): Promise<void> {
+    this.git.env(gitEnv(await this.branchOptions.token(refused), this.branchOptions.cloneUrl));
   }
 
   /**
@@ -146,9 +152,20 @@ export class BranchStore extends GitFileStore {
    * the push (reported as `gone`) instead of being created again.
    */
   async push(): Promise<PushResult> {
+    try {
+      return await this.pushOnce();
+    } catch (e) {
+      // A token GitHub stopped taking (revoked, or expired early): once more with a new one.
+      if (!REFUSED_AUTH.test(errorMessage(e))) throw e;
+      await this.authorise(true);
+      return this.pushOnce(false);
+    }
+  }
+
+  private async pushOnce(authorise = true): Promise<PushResult> {
     const { branch } = this.branchOptions;
     for (let attempt = 1; ; attempt++) {
-      await this.authorise();
+      if (authorise || attempt > 1) await this.authorise();
       const seen = await this.remoteHead();
       // The lease only ever pins a head HEAD descends from, so the push stays a fast-forward.
       const lease = seen && (await this.isAncestor(seen, "HEAD")) ? [`--force-with-lease=refs/heads/${branch}:${seen}`] : [];

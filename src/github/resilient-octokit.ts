@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { expiringTokenCache, TOKEN_USABLE, type ExpiringTokenCache, type TokenCache } from "./token-refresh.js";
+import { expiringTokenCache, TOKEN_REFUSE, TOKEN_USABLE, type ExpiringTokenCache, type TokenCache } from "./token-refresh.js";
 
 type OctokitClass = typeof ProbotOctokit;
 type Octokit = InstanceType<OctokitClass>;
@@ -43,21 +43,25 @@ function withExpiringTokens(options: Options): Options {
   return cache ? { ...options, auth: { ...options.auth, cache: expiringTokenCache(cache) } } : options;
 }
 
-/** A request answered 401 is sent once more, its token refused, so Octokit takes a new one. */
+/**
+ * A request answered 401 is sent once more, its token refused, so Octokit takes a new one. The token is
+ * the one kept for the installation: the error's own copy of the header is redacted by Octokit.
+ */
 function retryRefusedToken(octokit: Pick<Octokit, "hook">, options: Options): void {
   const cache = options.auth?.cache as ExpiringTokenCache | undefined;
-  if (!cache?.refuse) return;
   const installationId = options.auth?.installationId;
+  if (!cache?.refuseKept || installationId === undefined) return;
   // For gitToken: whether the kept token is still good, so a fresh one is fetched only when it is not.
-  if (installationId !== undefined) Object.assign(octokit, { [TOKEN_USABLE]: () => cache.usable(String(installationId)) });
+  Object.assign(octokit, {
+    [TOKEN_USABLE]: () => cache.usable(String(installationId)),
+    [TOKEN_REFUSE]: () => cache.refuseKept(String(installationId)),
+  });
   octokit.hook.wrap("request", async (request, route) => {
     try {
       return await request(route);
     } catch (e) {
-      const error = e as { status?: number; request?: { headers?: Record<string, string> } };
-      const token = /^token (\S+)$/.exec(error.request?.headers?.authorization ?? "")?.[1];
-      if (error.status !== 401 || !token || String(route.url).startsWith("/app")) throw e;
-      cache.refuse(token);
+      if ((e as { status?: number }).status !== 401 || String(route.url).startsWith("/app")) throw e;
+      await cache.refuseKept(String(installationId));
       return request(route);
     }
   });

@@ -18,7 +18,12 @@ const WRAPPED = Symbol("expiring");
  * or that GitHub answered 401 to: Octokit then takes a new one on its next request, so a token that
  * expires mid-instruction is replaced without the run noticing.
  */
-export type ExpiringTokenCache = TokenCache & { refuse(token: string): void; usable(key: string): Promise<boolean> };
+export type ExpiringTokenCache = TokenCache & {
+  refuse(token: string): void;
+  /** Refuses the token kept under `key` (an installation id): an Octokit error carries its token redacted. */
+  refuseKept(key: string): Promise<void>;
+  usable(key: string): Promise<boolean>;
+};
 
 export function expiringTokenCache(inner: TokenCache): ExpiringTokenCache {
   if ((inner as { [WRAPPED]?: true })[WRAPPED]) return inner as ExpiringTokenCache;
@@ -44,21 +49,30 @@ export function expiringTokenCache(inner: TokenCache): ExpiringTokenCache {
       if (refused.size > 1000) refused.clear();
       refused.add(token);
     },
+    async refuseKept(key) {
+      const token = (await inner.get(key))?.split("|")[0];
+      if (token) cache.refuse(token);
+    },
   };
   return Object.assign(cache, { [WRAPPED]: true });
 }
 
 /** Whether the installation's kept token is still good, as a client with the expiring cache knows it. */
 export const TOKEN_USABLE = Symbol("token usable");
+/** Refuses the installation's kept token (GitHub answered 401 to it), so the next one is new. */
+export const TOKEN_REFUSE = Symbol("token refuse");
 
 /**
  * The installation token for git, fresh: taken through a request (GET /rate_limit costs no rate limit)
  * when the kept one is about to expire, since Probot's direct token call ignores GitHub Enterprise's URL.
  */
-export async function gitToken(octokit: Octokit): Promise<string> {
+export async function gitToken(octokit: Octokit, options: { refused?: boolean } = {}): Promise<string> {
   const auth = () => octokit.auth({ type: "installation" }) as Promise<{ token: string; expiresAt?: string }>;
   const onGitHubCom = octokit.request.endpoint.DEFAULTS.baseUrl === "https://api.github.com";
-  const usable = (octokit as { [TOKEN_USABLE]?: () => Promise<boolean> })[TOKEN_USABLE];
+  const tokens = octokit as { [TOKEN_USABLE]?: () => Promise<boolean>; [TOKEN_REFUSE]?: () => Promise<void> };
+  // git was answered 401 with the kept token: it is not used again.
+  if (options.refused) await tokens[TOKEN_REFUSE]?.();
+  const usable = tokens[TOKEN_USABLE];
   if (onGitHubCom || !usable || (await usable())) return (await auth()).token;
   await octokit.request("GET /rate_limit");
   return (await auth()).token;

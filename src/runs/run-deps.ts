@@ -35,7 +35,7 @@ export interface RunDeps {
   /** The app instance's conditional-request cache of commits' workflow runs. */
   ciRuns: WorkflowRunsCache;
   /** Fresh installation token for git. */
-  token: () => Promise<string>;
+  token: (refused?: boolean) => Promise<string>;
   log: Logger;
   /** First interval between CI polls; later ones back off. */
   ciPollMs?: number;

@@ -86,7 +86,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       planTrust: shared.planTrust,
       checkSyntax: shared.checkSyntax,
       ciRuns: shared.ciRuns,
-      token: () => gitToken(octokit),
+      token: (refused) => gitToken(octokit, { refused }),
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
       signal,

@@ -124,4 +124,27 @@ describe("things disappear mid-run", () => {
     expect(h.gh.issuedTokens.length).toBeGreaterThan(3);
     expect(h.gh.requests.filter((r) => r.status === 401)).toEqual([]);
   });
+
+  // While the LLM plans, the next request is REST (the plan comment); during an instruction, it is git's push.
+  it.each([
+    { when: "planning", call: 1, refusedTo: "REST" },
+    { when: "an instruction", call: 3, refusedTo: "git" },
+  ])("takes a new installation token when GitHub refuses the kept one during $when (401 to $refusedTo)", async ({ call, refusedTo }) => {
+    let h!: Awaited<ReturnType<typeof app.start>>;
+    // GitHub stops taking every token issued so far, as it does once their hour is up or they are revoked.
+    h = await app.start({ llm: agent({ onCall: (n) => n === call && h.gh.expireTokens() }) });
+    const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
+    await h.label(issue.number);
+    await h.idle();
+    const plan = h.planComment(issue.number)!.body;
+    expect(plan).toMatch(/\*\*Status:\*\* done/);
+    expect(plan.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(3);
+    expect(h.gh.pulls(REPO)).toHaveLength(1);
+    const refused = h.gh.requests.filter((r) => r.status === 401);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => (refusedTo === "git") === r.path.includes(".git/"))).toBe(true);
+    expect(h.gh.issuedTokens.length).toBeGreaterThan(1);
+    const errors = h.logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+    expect(errors).toEqual([]);
+  });
 });

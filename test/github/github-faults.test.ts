@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -197,5 +198,43 @@ describe("GitHub's faults, request by request", () => {
       "PATCH /repos/acme/demo/issues/comments/5",
       "GET /repos/acme/demo/issues/comments/5",
     ]);
+  });
+});
+
+describe("an installation token GitHub refuses", () => {
+  it("takes a new token after a 401 and sends the request once more with it", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    // A kept token taken ten minutes ago that GitHub no longer takes (revoked, or its clock ran out early):
+    // @octokit/auth-app retries a 401 only within 5 s of a token's creation, so this one is ours to replace.
+    const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const kept = new Map([["7", `ghs_first|${iso(-600_000)}|${iso(3_000_000)}|all||`]]);
+    const cache = { get: (key: string) => kept.get(key), set: (key: string, value: string) => void kept.set(key, value) };
+    const octokit = new Client({
+      auth: { appId: 1, privateKey, installationId: 7, cache },
+      throttle: { enabled: false },
+    }) as unknown as Octokit;
+    const tokens: string[] = [];
+    const answer = (status: number, body: object) =>
+      function (this: { req: { headers: Record<string, string> } }): [number, object] {
+        tokens.push(this.req.headers.authorization ?? "");
+        return [status, body];
+      };
+    record(
+      nock(API)
+        .get("/repos/acme/demo/issues/1")
+        .reply(answer(401, { message: "Bad credentials" }))
+        .post("/app/installations/7/access_tokens")
+        .reply(201, { token: "ghs_second", expires_at: iso(3_600_000), permissions: {}, repository_selection: "all" })
+        .get("/repos/acme/demo/issues/1")
+        .reply(answer(200, { number: 1, title: "T" })),
+    );
+    expect((await octokit.rest.issues.get(issue)).data.title).toBe("T");
+    expect(seen).toEqual(["GET /repos/acme/demo/issues/1", "POST /app/installations/7/access_tokens", "GET /repos/acme/demo/issues/1"]);
+    expect(tokens).toEqual(["token ghs_first", "token ghs_second"]);
+    expect(kept.get("7")).toMatch(/^ghs_second\|/);
   });
 });

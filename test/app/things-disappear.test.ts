@@ -130,9 +130,10 @@ describe("things disappear mid-run", () => {
     { when: "planning", call: 1, refusedTo: "REST" },
     { when: "an instruction", call: 3, refusedTo: "git" },
   ])("takes a new installation token when GitHub refuses the kept one during $when (401 to $refusedTo)", async ({ call, refusedTo }) => {
-    let h!: Awaited<ReturnType<typeof app.start>>;
     // GitHub stops taking every token issued so far, as it does once their hour is up or they are revoked.
-    h = await app.start({ llm: agent({ onCall: (n) => n === call && h.gh.expireTokens() }) });
+    let expireTokens = () => undefined as void;
+    const h = await app.start({ llm: agent({ onCall: (n) => n === call && expireTokens() }) });
+    expireTokens = () => h.gh.expireTokens();
     const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
     await h.label(issue.number);
     await h.idle();

@@ -6,7 +6,7 @@ import { AckFirst } from "./handlers/acknowledge-first.js";
 import { whyNotCommand, whyNotPlanEdit, whyNotStart } from "./handlers/cheap-checks.js";
 import { onCommand } from "./handlers/command.js";
 import { onInstallationDeleted, onRepositoriesRemoved } from "./handlers/installation-removed.js";
-import { Uninstalled } from "./runs/uninstalled.js";
+import { Uninstalled, UNINSTALLED_REASON, type Removal } from "./runs/uninstalled.js";
 import { MemoryDeliveryLog, type DeliveryLog } from "./handlers/delivery-log.js";
 import { onIssueEdited } from "./handlers/issue-edited.js";
 import { onIssueLabeled } from "./handlers/issue-labeled.js";
@@ -94,7 +94,8 @@ export function createApp(options: AppOptions): ApplicationFunction {
     const abort = (job: RunJob, reason: string) => void queue.abort(job, reason);
     const removed = {
       uninstalled: shared.uninstalled,
-      abortWhere: (match: (job: RunJob) => boolean, reason: string) => local?.abortWhere(match, reason),
+      removed: (removal: Removal) =>
+        void queue.removed(removal, UNINSTALLED_REASON).catch((e: unknown) => app.log.warn({ err: e }, "could not tell the workers")),
     };
     app.on("installation.deleted", onInstallationDeleted(removed));
     app.on("installation_repositories.removed", onRepositoriesRemoved(removed));

@@ -36,6 +36,7 @@ await probot.auth();
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const llmMemory = new EndpointMemory();
 if (env.L2MAC_STARTUP_CHECK === "true") logStartupVerdict(env, probot.log, llmMemory);
+const uninstalled = new Uninstalled();
 const process_ = createRunProcessor(probot, env, {
   botLogin: botLoginOf(probot),
   planTrust: new PlanTrust(new Permissions()),
@@ -43,7 +44,7 @@ const process_ = createRunProcessor(probot, env, {
   ciRuns: new WorkflowRunsCache(),
   conditional: new ConditionalCache(),
   llmMemory,
-  uninstalled: new Uninstalled(),
+  uninstalled,
   metrics,
 });
 const running = startBullWorker({
@@ -54,6 +55,7 @@ const running = startBullWorker({
   process: process_,
   onError: (job, error) => probot.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run attempt failed"),
   warn: (what, message) => probot.log.warn(what, message),
+  onRemoved: (removal) => uninstalled.remove(removal),
 });
 running.worker.on("active", (job) =>
   probot.log.info({ repo: `${job.data.owner}/${job.data.repo}`, issue: job.data.issueNumber, pid: process.pid }, "worker took a run"),

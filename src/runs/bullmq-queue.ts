@@ -2,6 +2,7 @@ import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { carriesWork, jobKey, mergeJobs, type RunJob } from "./run-job.js";
 import type { RunQueue } from "./run-queue.js";
+import type { Removal } from "./uninstalled.js";
 
 export const QUEUE_NAME = "runs";
 
@@ -12,6 +13,9 @@ export const bullJobId = (job: Pick<RunJob, "owner" | "repo" | "issueNumber">): 
 /** Wake-ups that arrive while the issue's job is active, consumed by that job before it finishes. */
 export const againKey = (prefix: string, id: string): string => `${prefix}:again:${id}`;
 export const abortChannel = (prefix: string): string => `${prefix}:abort`;
+
+/** What the abort channel carries: one job to stop, or a removal of the app whose runs all stop. */
+export type AbortMessage = { id: string; reason: string } | { removal: Removal; reason: string };
 
 type Feeder = { onIdle(): Promise<void> };
 
@@ -95,7 +99,16 @@ export class BullMqQueue implements RunQueue {
   }
 
   async abort(job: RunJob, reason: string): Promise<void> {
-    await this.options.redis.publish(abortChannel(this.options.prefix), JSON.stringify({ id: bullJobId(job), reason }));
+    await this.publish({ id: bullJobId(job), reason });
+  }
+
+  /** Every worker hears it: it stops the runs the removal covers and starts none of them any more. */
+  async removed(removal: Removal, reason: string): Promise<void> {
+    await this.publish({ removal, reason });
+  }
+
+  private async publish(message: AbortMessage): Promise<void> {
+    await this.options.redis.publish(abortChannel(this.options.prefix), JSON.stringify(message));
   }
 
   async depth(): Promise<Record<string, number>> {

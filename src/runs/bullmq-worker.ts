@@ -1,8 +1,9 @@
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { abortChannel, againKey, QUEUE_NAME } from "./bullmq-queue.js";
+import { abortChannel, againKey, QUEUE_NAME, type AbortMessage } from "./bullmq-queue.js";
 import { applied, carriesWork, mergeJobs, type RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON, type RunProcessor } from "./run-queue.js";
+import { removedBy, type Removal } from "./uninstalled.js";
 
 export interface BullWorkerOptions {
   redis: Redis;
@@ -14,7 +15,12 @@ export interface BullWorkerOptions {
   onError?: (job: RunJob, error: unknown) => void;
   /** Where problems that end no run are told (the abort channel closing badly at shutdown). */
   warn?: (what: object, message: string) => void;
+  /** A server saw the app removed (see Removal): this worker's processor starts none of those runs any more. */
+  onRemoved?: (removal: Removal) => void;
 }
+
+/** The jobs running here, each with what stops it. */
+type Running = Map<string, { job: RunJob; controller: AbortController }>;
 
 /**
  * A worker process's loop: takes runs from Redis, at most `concurrency` at once. A run waiting for CI is
@@ -24,9 +30,9 @@ export interface BullWorkerOptions {
  */
 export function startBullWorker(options: BullWorkerOptions): { worker: Worker<RunJob>; close(): Promise<void> } {
   const { redis, prefix } = options;
-  const controllers = new Map<string, AbortController>();
+  const running: Running = new Map();
   const shutdown = new AbortController();
-  const subscriber = listenForAborts(redis, prefix, controllers);
+  const subscriber = listenForAborts(options, running);
   const worker = new Worker<RunJob>(
     QUEUE_NAME,
     async (job: Job<RunJob>, token?: string) => {
@@ -38,7 +44,7 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
       // Kept in the job itself before any work, so a crash or a retry does not lose these commands.
       if (woken.length > 0) await job.updateData(data);
       const controller = new AbortController();
-      controllers.set(id, controller);
+      running.set(id, { job: data, controller });
       let later: number | void;
       try {
         const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -47,7 +53,7 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
         options.onError?.(data, e);
         throw e;
       } finally {
-        controllers.delete(id);
+        running.delete(id);
       }
       // Commands and reviews were applied; they must not be applied again when the job comes back from "delayed".
       // The plan comment's id, once bound, goes with the job: its next wake-up, on any worker, reads it directly.
@@ -79,13 +85,19 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
   };
 }
 
-/** Stops asked for by any server process (`/l2mac stop`) reach the job's controller here, if it runs here. */
-function listenForAborts(redis: Redis, prefix: string, controllers: Map<string, AbortController>): Redis {
-  const subscriber = redis.duplicate();
-  void subscriber.subscribe(abortChannel(prefix));
-  subscriber.on("message", (_channel, message: string) => {
-    const { id, reason } = JSON.parse(message) as { id: string; reason: string };
-    controllers.get(id)?.abort(reason);
+/**
+ * Stops asked for by any server process (`/l2mac stop`, the app removed) reach the jobs' controllers
+ * here, if they run here.
+ */
+function listenForAborts(options: Pick<BullWorkerOptions, "redis" | "prefix" | "onRemoved">, running: Running): Redis {
+  const subscriber = options.redis.duplicate();
+  void subscriber.subscribe(abortChannel(options.prefix));
+  subscriber.on("message", (_channel, text: string) => {
+    // Only the app's own server processes publish here.
+    const message = JSON.parse(text) as AbortMessage;
+    if ("id" in message) return running.get(message.id)?.controller.abort(message.reason);
+    options.onRemoved?.(message.removal);
+    for (const { job, controller } of running.values()) if (removedBy(message.removal, job)) controller.abort(message.reason);
   });
   return subscriber;
 }

@@ -1,6 +1,7 @@
 import PQueue from "p-queue";
 import { applied, jobKey, mergeJobs, type RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON, type RunProcessor, type RunQueue } from "./run-queue.js";
+import { removedBy, type Removal } from "./uninstalled.js";
 
 /**
  * The default queue: runs in this process, a bounded number at once, at most one per issue. A job for
@@ -98,8 +99,8 @@ export class InProcessQueue implements RunQueue {
   }
 
   /** Stops every running run whose job matches (an installation removed); their later polls end at once (see Uninstalled). */
-  abortWhere(match: (job: RunJob) => boolean, reason: string): void {
-    for (const [key, job] of this.running) if (match(job)) this.controllers.get(key)?.abort(reason);
+  async removed(removal: Removal, reason: string): Promise<void> {
+    for (const [key, job] of this.running) if (removedBy(removal, job)) this.controllers.get(key)?.abort(reason);
   }
 
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {

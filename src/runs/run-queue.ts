@@ -1,4 +1,5 @@
 import type { RunJob } from "./run-job.js";
+import type { Removal } from "./uninstalled.js";
 
 /**
  * Where webhook handlers put work. In-process by default; BullMQ on Redis when REDIS_URL is set, with
@@ -12,6 +13,8 @@ export interface RunQueue {
   enqueue(job: RunJob, options?: { delayMs?: number }): Promise<void>;
   /** Asks the run's active job, wherever it runs, to stop at its next safe point. */
   abort(job: RunJob, reason: string): Promise<void>;
+  /** The app was removed (see Removal): the active runs it covers, wherever they run, stop with `reason`. */
+  removed(removal: Removal, reason: string): Promise<void>;
   /** Stops taking work; running jobs stop at their next safe point and will resume. */
   close(): Promise<void>;
   /** What feeds the queue after acknowledging a delivery (the webhook handlers): waited for before closing or idling. */

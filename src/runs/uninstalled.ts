@@ -8,8 +8,21 @@ export const UNINSTALLED_REASON = "the app was uninstalled from this repository"
  * Installations (and repositories) the app was removed from, as their webhooks said (bounded): their
  * runs end quietly — GitHub answers nothing for them any more, so there is nothing to write or retry.
  */
+/** What a webhook said the app was removed from: a whole installation, or some of its repositories. */
+export interface Removal {
+  installationId: number;
+  /** "owner/name" of each removed repository; none: the whole installation. */
+  repositories?: string[];
+}
+
 export class Uninstalled {
   private readonly gone = new LRUCache<string, true>({ max: 10_000 });
+
+  /** Remembers a removal (from this process's webhook, or another process's, told through the queue). */
+  remove(removal: Removal): void {
+    if (!removal.repositories) return this.installation(removal.installationId);
+    for (const name of removal.repositories) this.repository(removal.installationId, name);
+  }
 
   installation(id: number): void {
     this.gone.set(`i${id}`, true);
@@ -28,4 +41,11 @@ export class Uninstalled {
 export function isInstallationGone(e: unknown): boolean {
   const error = e as { status?: number; request?: { url?: string } };
   return error?.status === 404 && /\/app\/installations\/\d+/.test(error.request?.url ?? "");
+}
+
+/** Whether a job's run is in what the removal took away. */
+export function removedBy(removal: Removal, job: Pick<RunJob, "installationId" | "owner" | "repo">): boolean {
+  if (job.installationId !== removal.installationId) return false;
+  const name = `${job.owner}/${job.repo}`.toLowerCase();
+  return !removal.repositories || removal.repositories.some((r) => r.toLowerCase() === name);
 }

@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { countText } from "../src/engine/token-counter.js";
-import { REPO, startHarness } from "../test/support/app-harness.js";
-import { scriptedAgent, write } from "../test/support/scripted-agent.js";
+import { parseChecklist } from "../src/github/checklist.js";
+import { REPO, startHarness, type Harness } from "../test/support/app-harness.js";
+import { complete, scriptedAgent, write } from "../test/support/scripted-agent.js";
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -30,12 +31,44 @@ function repoFiles(count: number): Record<string, string> {
   return files;
 }
 
-async function appPerInstruction(files: Record<string, string>) {
-  const steps = Array.from({ length: n }, (_, i) => ({
+/** One step per instruction: each run (the warm one, then the measured one) writes its own file for it. */
+const stepsFor = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
     match: `part ${i + 1} of the feature.`,
-    actions: [write({ [`feature/part${i + 1}.ts`]: `export const part${i + 1} = ${i + 1};\n` })],
+    // A step's actions are used up in order, once: the warm run's, then the measured run's.
+    actions: [
+      write({ [`warm/part${i + 1}.ts`]: partFile(i + 1) }),
+      complete,
+      write({ [`feature/part${i + 1}.ts`]: partFile(i + 1) }),
+      complete,
+    ],
     summary: `Wrote part ${i + 1}.`,
   }));
+const partFile = (i: number) => `export const part${i} = ${i};\n`;
+
+/**
+ * A run that did not write is no measurement: every instruction must be ticked, the run done, and each
+ * instruction's file on the run's branch on GitHub. Throws otherwise (the bench exits non-zero).
+ */
+async function assertWrote(h: Harness, issue: number, folder: string): Promise<void> {
+  const body = h.planComment(issue)?.body ?? "";
+  const { items } = parseChecklist(body);
+  const ticked = items.filter((i) => i.checked).length;
+  const problems: string[] = [];
+  if (items.length !== n || ticked !== n) problems.push(`${ticked} of ${items.length} items ticked (expected ${n} of ${n})`);
+  const branch = `l2mac/issue-${issue}`;
+  for (let i = 1; i <= n; i++) {
+    const path = `${folder}/part${i}.ts`;
+    if ((await h.gh.readFile(REPO, branch, path)) !== partFile(i)) problems.push(`${path} is not on ${branch}`);
+  }
+  if (h.gh.pulls(REPO).filter((p) => p.head === branch).length !== 1) problems.push(`no pull request from ${branch}`);
+  if (problems.length > 0) {
+    throw new Error(`issue #${issue}'s run did not write what it was scripted to: ${problems.join("; ")}\n${body}`);
+  }
+}
+
+async function appPerInstruction(files: Record<string, string>) {
+  const steps = stepsFor(n);
   const h = await startHarness({
     llm: scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps }),
     files,
@@ -47,14 +80,17 @@ async function appPerInstruction(files: Record<string, string>) {
     const warm = h.gh.createIssue(REPO, { title: "Warm", body: "Write the feature." });
     await h.deliver("issues", h.gh.issueLabeledPayload(REPO, warm.number, "l2mac"));
     await h.idle();
+    await assertWrote(h, warm.number, "warm");
     const issue = h.gh.createIssue(REPO, { title: "Bench", body: "Write the feature." });
     const llmBefore = h.llm.requests.length;
     const started = performance.now();
     await h.deliver("issues", h.gh.issueLabeledPayload(REPO, issue.number, "l2mac"));
     await h.idle();
     const ms = performance.now() - started;
+    await assertWrote(h, issue.number, "feature");
     const usage = /"promptTokens":(\d+)/.exec(h.planComment(issue.number)?.body ?? "");
-    return { msPerInstruction: ms / n, promptTokens: Number(usage?.[1] ?? NaN) / n, llmCalls: h.llm.requests.length - llmBefore };
+    if (!usage) throw new Error(`issue #${issue.number}'s plan comment records no prompt tokens`);
+    return { msPerInstruction: ms / n, promptTokens: Number(usage[1]) / n, llmCalls: h.llm.requests.length - llmBefore };
   } finally {
     await closeQuietly(h);
   }

@@ -14,6 +14,7 @@ import { onPlanCommentEdited } from "./handlers/plan-comment-edited.js";
 import { onReviewComment, onReviewSubmitted } from "./handlers/pull-review.js";
 import { onIssueEnded, onPullClosed } from "./handlers/run-ended.js";
 import { ReplyLimiter } from "./handlers/reply-limiter.js";
+import { stopOnIssueEnded, stopOnPullClosed } from "./handlers/stop-at-once.js";
 import { onWorkflowRunCompleted } from "./handlers/workflow-run.js";
 import { WorkflowRunsCache } from "./github/actions.js";
 import { ConditionalCache } from "./github/conditional-requests.js";
@@ -134,6 +135,9 @@ function onEvents(app: Probot, deps: EventDeps): void {
   app.on("pull_request_review_comment.created", ack.later(onReviewComment(review)));
   app.on("pull_request.closed", ack.later(onPullClosed({ botLogin, deliveries, enqueue, abort })));
   app.on(["issues.closed", "issues.unlabeled"], ack.later(onIssueEnded({ botLogin, deliveries, enqueue, abort })));
+  // Before the acknowledgement, without a request: the running instruction of a run these end stops now.
+  app.on("pull_request.closed", stopOnPullClosed({ botLogin, abort }));
+  app.on(["issues.closed", "issues.unlabeled"], stopOnIssueEnded({ abort, labels }));
 }
 
 /** For `probot run lib/index.js`: the app configured from the process environment, in-process queue. */

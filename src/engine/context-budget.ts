@@ -14,6 +14,8 @@ export const FEEDBACK_SHARE = 0.2;
 /** The file listing in the instruction's prompt, up to LISTING_MAX_TOKENS. */
 export const LISTING_SHARE = 0.15;
 export const LISTING_MAX_TOKENS = 2000;
+/** A `list_files` result at most: a listing the agent asked for, with large directories collapsed to drill into. */
+export const LIST_FILES_MAX_TOKENS = 2000;
 /** The file listing in a control message between turns. */
 export const CONTROL_LISTING_TOKENS = 400;
 /** The repository's instruction files (AGENTS.md …) in the instruction's prompt, up to INSTRUCTION_FILES_MAX_TOKENS. */

@@ -57,7 +57,7 @@ export class DirectoryFileStore implements SearchableFileStore {
     private readonly options: DirectoryFileStoreOptions = {},
   ) {}
 
-  async list(): Promise<string[]> {
+  async list(): Promise<readonly string[]> {
     const out: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;

@@ -4,7 +4,7 @@
  */
 export interface FileStore {
   /** Every file path in the store, sorted. */
-  list(): Promise<string[]>;
+  list(): Promise<readonly string[]>;
   /**
    * The file's text, or undefined when there is no such file. With `exact`, a file that is not valid UTF-8
    * is refused with a PathError rather than decoded with replacement characters (which a write would keep).

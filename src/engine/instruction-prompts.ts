@@ -47,7 +47,7 @@ function fenced(text: string): string {
  * part takes a share of the prompt budget it is given (see context-budget.ts).
  */
 export class InstructionPrompts {
-  private listingCache?: { key: number; paths: string[]; text: string };
+  private listingCache?: { key: number; paths: readonly string[] };
   private rulesCache?: { tokens: number; text: string };
   /** Changes to the store so far: the listing is walked again only after one. */
   private changes = 0;
@@ -148,12 +148,11 @@ export class InstructionPrompts {
   }
 
   private async listing(budgetTokens: number): Promise<string> {
-    // The store is walked once per change to it, not once per prompt.
+    // The store is listed once per change to it, not once per prompt; a frozen listing's renders are kept.
     if (this.listingCache?.key !== this.changes) {
       const paths = await this.input.store.list();
-      this.listingCache = { key: this.changes, paths, text: renderListing(paths, 1_000_000) };
+      this.listingCache = { key: this.changes, paths: Object.isFrozen(paths) ? paths : Object.freeze([...paths]) };
     }
-    const { paths, text } = this.listingCache;
-    return countText(text) <= budgetTokens ? text : renderListing(paths, budgetTokens);
+    return renderListing(this.listingCache.paths, budgetTokens);
   }
 }

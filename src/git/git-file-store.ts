@@ -1,6 +1,7 @@
 import type { SimpleGit } from "simple-git";
 import { DirectoryFileStore, type DirectoryFileStoreOptions } from "../engine/directory-file-store.js";
 import type { VersionedFileStore } from "../engine/file-store.js";
+import { normaliseStorePath } from "../engine/paths.js";
 import { completedInstruction, trailerBlock } from "../engine/trailers.js";
 
 /**
@@ -20,7 +21,77 @@ export class GitFileStore extends DirectoryFileStore implements VersionedFileSto
   // What git tracks or would track is what is searched, as it is what is listed.
   protected override readonly grepScope = "repository" as const;
 
-  override async list(): Promise<string[]> {
+  /**
+   * Whether the listing is kept between calls, updated by this store's own writes and deletes: only where
+   * nothing else changes the tree (the app's working copy of a branch), never in a user's directory, which
+   * they edit as a run goes on.
+   */
+  protected readonly keepsListing: boolean = false;
+  private kept: Promise<readonly string[]> | undefined;
+  /** Changes made through this store: a kept listing is updated only by the change it was taken for. */
+  private changes = 0;
+
+  /** Sorted; frozen, so one kept listing is handed to every caller (and what is rendered from it can be kept too). */
+  override async list(): Promise<readonly string[]> {
+    if (!this.keepsListing) return this.scan();
+    const kept = (this.kept ??= this.scan().then((paths) => Object.freeze(paths)));
+    // A failed scan is not kept.
+    return kept.catch((e: unknown) => {
+      if (this.kept === kept) this.kept = undefined;
+      throw e;
+    });
+  }
+
+  /** Forgets the kept listing: after anything that changes the tree other than this store's writes and deletes. */
+  protected forgetListing(): void {
+    this.changes++;
+    this.kept = undefined;
+  }
+
+  override async write(path: string, contents: string): Promise<void> {
+    await this.changing(
+      () => super.write(path, contents),
+      (paths, rel) => this.withWritten(paths, rel),
+      path,
+    );
+  }
+
+  override async delete(path: string): Promise<boolean> {
+    return this.changing(
+      () => super.delete(path),
+      async (paths, rel) => paths.filter((p) => p !== rel),
+      path,
+    );
+  }
+
+  /**
+   * Makes a change and, when it succeeded and no other change came meanwhile, updates the kept listing
+   * with `update` instead of scanning the tree again. A `.gitignore` changed changes what is listed: rescan.
+   */
+  private async changing<T>(
+    change: () => Promise<T>,
+    update: (paths: readonly string[], rel: string) => Promise<string[]>,
+    path: string,
+  ): Promise<T> {
+    const kept = this.kept;
+    this.forgetListing();
+    const mine = this.changes;
+    const result = await change();
+    const rel = normaliseStorePath(path);
+    if (kept && this.changes === mine && !/(^|\/)\.gitignore$/.test(rel)) {
+      this.kept = kept.then(async (paths) => Object.freeze(await update(paths, rel))).catch(() => this.scan());
+    }
+    return result;
+  }
+
+  /** A written file joins the listing unless git ignores it (one `check-ignore`, not a scan of the tree). */
+  private async withWritten(paths: readonly string[], rel: string): Promise<string[]> {
+    if (paths.includes(rel) || (await this.git.checkIgnore([rel])).length > 0) return [...paths];
+    return [...paths, rel].sort();
+  }
+
+  /** What git tracks or would track, and exists: one `ls-files` and one walk of the tree. */
+  private async scan(): Promise<string[]> {
     const out = await this.git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
     const listed = new Set(out.split("\0").filter(Boolean));
     // ls-files still names tracked files deleted from the tree; the walk is the truth for what exists.

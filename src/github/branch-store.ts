@@ -142,6 +142,9 @@ export class BranchStore extends GitFileStore {
     return new BranchStore(dir, git, options, remoteHas);
   }
 
+  // Only this store, its checkout and its push change this working copy: its listing can be kept.
+  protected override readonly keepsListing = true;
+
   private async authorise(refused = false): Promise<void> {
     this.git.env(gitEnv(await this.branchOptions.token(refused), this.branchOptions.cloneUrl));
   }
@@ -178,12 +181,16 @@ export class BranchStore extends GitFileStore {
       }
       if (seen && !(await this.remoteHasBranch())) return { ok: false, gone: true };
       await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+      // A rebase onto what someone else pushed changes the tree (and one that fails, until it is aborted).
+      this.forgetListing();
       try {
         await this.git.rebase([`origin/${branch}`]);
+        this.forgetListing();
       } catch {
         const conflict = (await this.git.raw(["diff", "--name-only", "--diff-filter=U"])).split("\n").filter(Boolean);
         // --abort fails only when the rebase never started: there is nothing to undo then.
         await this.git.rebase(["--abort"]).catch(() => undefined);
+        this.forgetListing();
         return { ok: false, conflict };
       }
     }

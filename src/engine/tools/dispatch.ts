@@ -4,6 +4,7 @@ import { toolResult, type ToolCall, type ToolMessage } from "../messages.js";
 import { normaliseStorePath, toolErrorText } from "../paths.js";
 import { formatSyntaxProblem, type SyntaxChecker } from "../syntax-checker.js";
 import { AGENT_TOOL_NAMES, AgentToolArgs, type AgentToolName } from "./definitions.js";
+import { LIST_FILES_MAX_TOKENS } from "../context-budget.js";
 import { renderListing } from "./listing.js";
 import { viewFiles, type ViewRequest } from "./view.js";
 import { editFiles, type FileEdit } from "./edit-files.js";
@@ -99,7 +100,8 @@ export async function runToolCall(call: ToolCall, ctx: ToolContext): Promise<Too
 
 async function listFiles(call: ToolCall, ctx: ToolContext, args: { path?: string }): Promise<ToolOutcome> {
   const under = args.path && args.path.replace(/^\.?\/*$/, "") !== "" ? normaliseStorePath(args.path) : undefined;
-  return ok(call, renderListing(await ctx.store.list(), ctx.resultBudget(), under));
+  // Small by default, whatever room the conversation has: large directories collapse, and the agent drills in.
+  return ok(call, renderListing(await ctx.store.list(), Math.min(LIST_FILES_MAX_TOKENS, ctx.resultBudget()), under));
 }
 
 async function view(

@@ -58,10 +58,33 @@ function collapsed(root: Dir, prefix: string, depth: number, open: ReadonlySet<s
 }
 
 /**
+ * Renders of frozen listings (a store's kept listing), by budget and directory: the depth search is made
+ * once per version of the tree and budget, not on every turn. Forgotten with the listing.
+ */
+const rendered = new WeakMap<readonly string[], Map<string, string>>();
+/** Renders kept per listing at most (budgets and directories asked for differ little). */
+const MAX_RENDERS = 32;
+
+/**
  * Lists `paths` (optionally only those under `under/`) within `budgetTokens`.
  * Returns the listing text; an empty store says so.
  */
 export function renderListing(paths: readonly string[], budgetTokens: number, under?: string): string {
+  // Only a frozen listing cannot change after its render was kept.
+  if (!Object.isFrozen(paths)) return renderFresh(paths, budgetTokens, under);
+  let renders = rendered.get(paths);
+  if (!renders) rendered.set(paths, (renders = new Map()));
+  const key = `${budgetTokens}\0${under ?? ""}`;
+  let text = renders.get(key);
+  if (text === undefined) {
+    text = renderFresh(paths, budgetTokens, under);
+    if (renders.size >= MAX_RENDERS) renders.delete(renders.keys().next().value!);
+    renders.set(key, text);
+  }
+  return text;
+}
+
+function renderFresh(paths: readonly string[], budgetTokens: number, under?: string): string {
   const prefix = under ? `${under.replace(/\/+$/, "")}/` : "";
   const selected = prefix ? paths.filter((p) => p.startsWith(prefix)) : paths;
   if (selected.length === 0) return prefix ? `No files under ${prefix}` : "The repository has no files yet.";

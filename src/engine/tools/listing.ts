@@ -36,7 +36,7 @@ function render(root: Dir, prefix: string, depth: number, open: ReadonlySet<stri
     for (const [name, child] of [...node.dirs].sort(([a], [b]) => a.localeCompare(b))) {
       const path = `${dirPath}${name}/`;
       if (level < depth || open.has(path)) walk(child, path, level + 1);
-      else lines.push(`${path} (${child.count} file${child.count === 1 ? "" : "s"})`);
+      else lines.push(dirLine(path, child.count));
     }
     lines.push(...[...node.files].sort());
   };
@@ -44,17 +44,38 @@ function render(root: Dir, prefix: string, depth: number, open: ReadonlySet<stri
   return lines;
 }
 
-function collapsed(root: Dir, prefix: string, depth: number, open: ReadonlySet<string>): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
+function collapsed(root: Dir, prefix: string, depth: number): Array<[string, number, Dir]> {
+  const out: Array<[string, number, Dir]> = [];
   const walk = (node: Dir, dirPath: string, level: number): void => {
     for (const [name, child] of node.dirs) {
       const path = `${dirPath}${name}/`;
-      if (level < depth || open.has(path)) walk(child, path, level + 1);
-      else out.push([path, child.count]);
+      if (level < depth) walk(child, path, level + 1);
+      else out.push([path, child.count, child]);
     }
   };
   walk(root, prefix, 0);
   return out;
+}
+
+/** How many lines `render` gives at `depth` (nothing open), without rendering them. */
+function lineCount(node: Dir, depth: number, level = 0): number {
+  let n = node.files.length;
+  for (const child of node.dirs.values()) n += level < depth ? lineCount(child, depth, level + 1) : 1;
+  return n;
+}
+
+const dirLine = (path: string, count: number): string => `${path} (${count} file${count === 1 ? "" : "s"})`;
+
+/** The lines an opened directory shows in place of its own: its folders, collapsed, then its files. */
+function openedLines(node: Dir, path: string): string[] {
+  const lines = [...node.dirs].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) => dirLine(`${path}${name}/`, child.count));
+  return [...lines, ...[...node.files].sort()];
+}
+
+function maxDepthOf(paths: readonly string[]): number {
+  let max = 0;
+  for (const p of paths) max = Math.max(max, p.split("/").length);
+  return max;
 }
 
 /**
@@ -99,26 +120,35 @@ function renderFresh(paths: readonly string[], budgetTokens: number, under?: str
     for (const line of lines) if ((total += tokensOf(line)) > budgetTokens) return false;
     return true;
   };
+  /** The lines' tokens and newlines, as `fits` sums them. */
+  const tokensIn = (lines: string[]): number => lines.reduce((sum, line) => sum + tokensOf(line), Math.max(0, lines.length - 1));
 
-  const maxDepth = Math.max(...selected.map((p) => p.split("/").length));
+  // Deepest first; a depth with more lines than the budget has tokens cannot fit and is not rendered.
   let depth = 0;
-  let best = render(tree, prefix, 0, new Set());
-  for (let d = maxDepth; d >= 0; d--) {
+  let best: string[] = [];
+  for (let d = maxDepthOf(selected); d >= 0; d--) {
+    if (d > 0 && 2 * lineCount(tree, d) - 1 > budgetTokens) continue;
     const lines = render(tree, prefix, d, new Set());
     if (fits(lines) || d === 0) {
-      depth = d;
-      best = lines;
+      [depth, best] = [d, lines];
       break;
     }
   }
-  // Open further directories, smallest first, while the listing still fits.
+  // Open further directories, smallest first, while the listing still fits. Opening one replaces its line
+  // with its own lines: the sum changes by their tokens, so no candidate needs the whole listing rendered.
   const open = new Set<string>();
-  for (const [dir] of collapsed(tree, prefix, depth, open).sort((a, b) => a[1] - b[1])) {
+  let total = tokensIn(best);
+  for (const [dir, , node] of collapsed(tree, prefix, depth).sort((a, b) => a[1] - b[1])) {
+    const own = dirLine(dir, node.count);
+    const shown = node.dirs.size + node.files.length;
+    // Each line is at least one token, and one more for its newline.
+    if (total + 2 * shown - 1 - tokensOf(own) > budgetTokens) continue;
+    const after = total + tokensIn(openedLines(node, dir)) + 1 - tokensOf(own) - 1;
+    if (after > budgetTokens) continue;
     open.add(dir);
-    const lines = render(tree, prefix, depth, open);
-    if (fits(lines)) best = lines;
-    else open.delete(dir);
+    total = after;
   }
+  if (open.size > 0) best = render(tree, prefix, depth, open);
   if (!fits(best)) {
     // Even the top level is too long: show what fits and say how much is left out.
     const kept: string[] = [];

@@ -23,7 +23,11 @@ export interface LabeledDeps {
   conditional?: ConditionalCache;
 }
 
-/** `issues.labeled` with the configured label: authorise, validate, acknowledge, enqueue. Nothing else. */
+/**
+ * `issues.labeled` with the configured label: authorise, validate, enqueue. Nothing else. The run's plan
+ * comment (or, when planning is slow, its "planning" comment) is the acknowledgement: no reaction is
+ * spent on it (one write per run, against the installation's rate limit).
+ */
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
@@ -63,7 +67,6 @@ export function onIssueLabeled(deps: LabeledDeps) {
       );
       return;
     }
-    await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
     // The task as this writer saw it when labelling: the worker plans only this text.
     const approvedTask = { hash: taskHashOf(task), text: task, by: sender };
     deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask }));

@@ -18,6 +18,7 @@ import { InstructionLoop } from "./instruction-loop.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { plannedNotes, promptedTask, type PromptedTask } from "./planned-task.js";
+import { PLANNING_NOTICE_MS, PlanningNotice } from "./planning-notice.js";
 import { replan } from "./replan.js";
 import { planWithReviews } from "./review-items.js";
 import { planAtEnd } from "./run-end.js";
@@ -149,8 +150,15 @@ class IssueRun {
       await this.comment.save({ ...planning, phase: "paused", reason: reasons.stoppedBy(control.actor) });
       return { phase: "paused" };
     }
-    if (!this.comment.exists) await this.comment.save(planning);
-    return this.planFrom(planning);
+    // A quick plan is written once, as the run's first write; a slow one is announced first.
+    const notice = this.comment.exists
+      ? undefined
+      : new PlanningNotice((p) => this.comment.save(p), planning, this.deps.planningNoticeMs ?? PLANNING_NOTICE_MS);
+    try {
+      return await this.planFrom(planning, async (plan) => (await notice?.settled(), this.comment.save(plan)));
+    } finally {
+      notice?.cancel();
+    }
   }
 
   async applyEnd(): Promise<Advance | undefined> {
@@ -197,12 +205,12 @@ class IssueRun {
     }
   }
 
-  /** Plans the program from the task; the plan is written once, with what planning cost and cut. */
-  private async planFrom(planning: Plan): Promise<Advance | undefined> {
+  /** Plans the program from the task; the plan is written once (by `save`), with what planning cost and cut. */
+  private async planFrom(planning: Plan, save: (plan: Plan) => Promise<Plan>): Promise<Advance | undefined> {
     const { config, llm, signal, log } = this.deps;
     const meter = this.meter;
     const fail = async (reason: string, phase: Phase = "failed"): Promise<Advance> => {
-      await this.comment.save({ ...planning, usage: meter.total, phase, reason });
+      await save({ ...planning, usage: meter.total, phase, reason });
       return { phase };
     };
     if (!this.prompted.ok) return fail(this.prompted.reason);
@@ -230,7 +238,7 @@ class IssueRun {
       notes: plannedNotes(this.prompted.task, steps, codebase?.instructionFiles ?? []),
     };
     try {
-      this.plan = await this.comment.save(plan);
+      this.plan = await save(plan);
     } catch (e) {
       if (!(e instanceof PlanTooLargeError)) throw e;
       // Said once, with what it cost: a plan left at "planning" would be planned again on every event.

@@ -6,7 +6,7 @@ import { DEFAULT_LABEL, type ConfiguredLabels } from "../github/configured-label
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
 import { taskHashOf } from "../github/plan.js";
 import { taskFromIssue } from "../github/sanitize.js";
-import { jobFor, type RunJob } from "../runs/run-job.js";
+import { jobFor, MAX_TITLE_CHARS, type RunJob } from "../runs/run-job.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 import { skipped } from "./skipped.js";
@@ -68,7 +68,8 @@ export function onIssueLabeled(deps: LabeledDeps) {
       return;
     }
     // The task as this writer saw it when labelling: the worker plans only this text.
-    const approvedTask = { hash: taskHashOf(task), text: task, by: sender };
-    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask }));
+    // Its title goes along for the pull request: a later wake-up of the same text need not read the issue.
+    const approvedTask = { hash: taskHashOf(task), text: task, by: sender, title: payload.issue.title.slice(0, MAX_TITLE_CHARS) };
+    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask, labelled: true }));
   };
 }

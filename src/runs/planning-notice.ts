@@ -1,4 +1,5 @@
 import type { Plan } from "../github/plan.js";
+import type { PlanCommentStore } from "../github/plan-comment.js";
 
 /** How long planning may take before the issue is told it is being planned (most plans come sooner). */
 export const PLANNING_NOTICE_MS = 3000;
@@ -35,5 +36,26 @@ export class PlanningNotice {
   cancel(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/**
+ * Plans with a `save` that waits for the notice in flight, if any: only an issue without a plan comment
+ * gets a notice (one left in planning by an interrupted worker already says so).
+ */
+export async function withPlanningNotice<T>(
+  store: PlanCommentStore,
+  planning: Plan,
+  delayMs: number,
+  plan: (save: (p: Plan) => Promise<Plan>) => Promise<T>,
+): Promise<T> {
+  const notice = store.exists ? undefined : new PlanningNotice((p) => store.save(p), planning, delayMs);
+  try {
+    return await plan(async (p) => {
+      await notice?.settled();
+      return store.save(p);
+    });
+  } finally {
+    notice?.cancel();
   }
 }

@@ -130,7 +130,7 @@ describe("requests to GitHub", () => {
     return counts;
   };
 
-  it("spends three billable requests per instruction and five per run on the green path", async () => {
+  it("spends three billable requests per instruction and five per run on the green path (one of them the final write)", async () => {
     const steps = [1, 2].map((i) => ({ match: `file ${i}.`, actions: [write({ [`f${i}.txt`]: `${i}\n` })], summary: `Wrote f${i}.txt.` }));
     const h = await app.start({
       llm: scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps }),
@@ -147,11 +147,11 @@ describe("requests to GitHub", () => {
 
     expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* done/);
     expect(billableByEndpoint(h.gh.requests.slice(before))).toEqual({
-      // Per run: the config and the labeller's permission (the handler), the issue once before planning and
-      // once after the plan comment changed it, the pull request. No reaction: the plan comment acknowledges.
+      // Per run: the config and the labeller's permission (the handler), the issue once, before planning (CI's
+      // wake-ups act on the approved text the job carries), the pull request. No reaction: the plan comment acknowledges.
       "GET /contents/.github%2Fl2mac.yml": 1,
       "GET /collaborators/alice/permission": 1,
-      "GET /issues/:n": 2,
+      "GET /issues/:n": 1,
       "POST /pulls": 1,
       // The plan comment: created once with the plan (no "planning" comment first: planning was quick),
       // then per instruction "committed" and "CI's verdict + the next started" (the last one: "done").

@@ -201,6 +201,27 @@ describe("the planning notice", () => {
   });
 });
 
+describe("the planning notice, when planning fails", () => {
+  it("says so in the one comment the notice began", async () => {
+    const h = await app.start({
+      llm: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { status: 400, body: { error: { message: "the model is gone", type: "invalid_request_error" } } };
+      },
+      env: { L2MAC_PLANNING_NOTICE_SECONDS: "0" },
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a.txt." });
+    await h.label(issue.number);
+    await h.idle();
+    const created = h.gh.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/issues/${issue.number}/comments`));
+    expect(created).toHaveLength(1);
+    expect((JSON.parse(created[0]!.body) as { body: string }).body).toMatch(/\*\*Status:\*\* planning/);
+    const bot = h.gh.issue(REPO, issue.number).comments.filter((c) => c.user.type === "Bot");
+    expect(bot).toHaveLength(1);
+    expect(bot[0]!.body).toMatch(/\*\*Status:\*\* failed: planning failed/);
+  });
+});
+
 describe("refusals", () => {
   it("replies once to a sender without write access: no LLM call, no branch", async () => {
     const h = await app.start({ llm: agent() });

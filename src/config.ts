@@ -37,6 +37,8 @@ export type LlmEnv = z.infer<typeof LlmEnvSchema>;
 export const ServerEnvSchema = LlmEnvSchema.extend({
   /** First interval between polls of a commit's CI runs; later polls back off. Webhooks usually come first. */
   L2MAC_CI_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive().default(30)),
+  /** How long planning may take before the issue gets a "planning" comment; a quicker plan is its first comment. */
+  L2MAC_PLANNING_NOTICE_SECONDS: unsetIfBlank(z.coerce.number().nonnegative().default(3)),
   /** Redis for scale-out: the server only enqueues, `npm run worker` processes run the work. */
   REDIS_URL: optionalText,
   /** Prefix of every Redis key the app uses (queues, delivery ids). */

@@ -6,7 +6,7 @@ import { DEFAULT_LABEL, type ConfiguredLabels } from "../github/configured-label
 import { configProblemsComment, loadRepoConfig } from "../github/repo-config.js";
 import { taskHashOf } from "../github/plan.js";
 import { taskFromIssue } from "../github/sanitize.js";
-import { jobFor, type RunJob } from "../runs/run-job.js";
+import { jobFor, MAX_TITLE_CHARS, type RunJob } from "../runs/run-job.js";
 import { eventKeys, type DeliveryLog } from "./delivery-log.js";
 import { replyOnce, type ReplyLimiter } from "./reply-limiter.js";
 import { skipped } from "./skipped.js";
@@ -23,7 +23,11 @@ export interface LabeledDeps {
   conditional?: ConditionalCache;
 }
 
-/** `issues.labeled` with the configured label: authorise, validate, acknowledge, enqueue. Nothing else. */
+/**
+ * `issues.labeled` with the configured label: authorise, validate, enqueue. Nothing else. The run's plan
+ * comment (or, when planning is slow, its "planning" comment) is the acknowledgement: no reaction is
+ * spent on it (one write per run, against the installation's rate limit).
+ */
 export function onIssueLabeled(deps: LabeledDeps) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
@@ -63,9 +67,9 @@ export function onIssueLabeled(deps: LabeledDeps) {
       );
       return;
     }
-    await context.octokit.rest.reactions.createForIssue(context.issue({ content: "eyes" }));
     // The task as this writer saw it when labelling: the worker plans only this text.
-    const approvedTask = { hash: taskHashOf(task), text: task, by: sender };
-    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask }));
+    // Its title goes along for the pull request: a later wake-up of the same text need not read the issue.
+    const approvedTask = { hash: taskHashOf(task), text: task, by: sender, title: payload.issue.title.slice(0, MAX_TITLE_CHARS) };
+    deps.enqueue(jobFor(payload.installation!.id, payload.repository, payload.issue.number, undefined, { approvedTask, labelled: true }));
   };
 }

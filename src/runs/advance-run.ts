@@ -13,11 +13,12 @@ import type { IssueRef } from "../github/octokit.js";
 import { isStopped, type Phase } from "../github/phase.js";
 import { newPlan, taskHashOf, type Plan } from "../github/plan.js";
 import { PlanCommentStore } from "../github/plan-comment.js";
-import { taskFromIssue } from "../github/sanitize.js";
 import { InstructionLoop } from "./instruction-loop.js";
+import { carriedText, readIssueText, type IssueText } from "./issue-text.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { plannedNotes, promptedTask, type PromptedTask } from "./planned-task.js";
+import { PLANNING_NOTICE_MS, withPlanningNotice } from "./planning-notice.js";
 import { replan } from "./replan.js";
 import { planWithReviews } from "./review-items.js";
 import { planAtEnd } from "./run-end.js";
@@ -61,30 +62,30 @@ export async function advanceRun(deps: RunDeps): Promise<Advance> {
   return run.execute();
 }
 
-/** One call of advanceRun: the issue as read once, its plan comment bound once, one meter for what it spends. */
+/** One call of advanceRun: the issue as read once (if at all), its plan comment bound once, one meter for what it spends. */
 class IssueRun {
   private plan: Plan | undefined;
   private meter!: Meter;
+  /** The issue's title and task as this call acts on them, from the task consent step on. */
+  private text!: IssueText;
+  private prompted!: PromptedTask;
 
   private constructor(
     private readonly deps: RunDeps,
     private readonly issue: IssueRef,
-    /** The issue's title when the run was advanced, for the pull request. */
-    private readonly title: string,
-    /** The task as the issue says now (sanitised title and body). */
-    private readonly task: string,
-    private readonly prompted: PromptedTask,
     private readonly comment: PlanCommentStore,
+    /** The issue as read when opening, if it was. */
+    private readonly read: IssueText | undefined,
   ) {}
 
   static async open(deps: RunDeps): Promise<IssueRun> {
     const { octokit, job } = deps;
     const issue: IssueRef = { owner: job.owner, repo: job.repo, issue_number: job.issueNumber };
-    const { data } = await octokit.rest.issues.get(issue);
-    const { task } = taskFromIssue(data.title, data.body);
+    // Without a known plan comment, the issue says whether it has any comment to look through.
+    const read = deps.planComment?.id === undefined ? await readIssueText(octokit, issue) : undefined;
     const render = { repoUrl: job.htmlUrl, trust: { guard: deps.planTrust, botLogin: deps.botLogin } };
-    const comment = await PlanCommentStore.find(octokit, issue, render, deps.planComment, data.comments);
-    return new IssueRun(deps, issue, data.title, task, promptedTask(task, deps), comment);
+    const comment = await PlanCommentStore.find(octokit, issue, render, deps.planComment, read?.comments);
+    return new IssueRun(deps, issue, comment, read);
   }
 
   /** The branch comes from the config and the issue, never from the editable state block. */
@@ -122,7 +123,10 @@ class IssueRun {
 
   async consent(): Promise<Advance | undefined> {
     const { octokit, job, log } = this.deps;
-    const { issue, task, plan, comment } = this;
+    this.text = this.read ?? carriedText(job, this.plan) ?? (await readIssueText(octokit, this.issue));
+    this.prompted = promptedTask(this.text.task, this.deps);
+    const { issue, plan, comment } = this;
+    const task = this.text.task;
     const consent = await checkTaskConsent({ octokit, job, issue, task, comment, plan, log, fresh: () => this.freshPlan() });
     if (!consent.ok) return { phase: consent.phase };
     this.plan = consent.plan;
@@ -149,8 +153,9 @@ class IssueRun {
       await this.comment.save({ ...planning, phase: "paused", reason: reasons.stoppedBy(control.actor) });
       return { phase: "paused" };
     }
-    if (!this.comment.exists) await this.comment.save(planning);
-    return this.planFrom(planning);
+    // A quick plan is written once, as the run's first write; a slow one is announced first.
+    const delayMs = this.deps.planningNoticeMs ?? PLANNING_NOTICE_MS;
+    return withPlanningNotice(this.comment, planning, delayMs, (save) => this.planFrom(planning, save));
   }
 
   async applyEnd(): Promise<Advance | undefined> {
@@ -180,8 +185,8 @@ class IssueRun {
   }
 
   async execute(): Promise<Advance> {
-    const { deps, comment, meter, title } = this;
-    const loop = new InstructionLoop({ deps, comment, meter, title, task: this.prompted.task.text, plan: this.plan! });
+    const { deps, comment, meter, text } = this;
+    const loop = new InstructionLoop({ deps, comment, meter, title: text.title, task: this.prompted.task.text, plan: this.plan! });
     try {
       return await loop.run();
     } catch (e) {
@@ -197,12 +202,12 @@ class IssueRun {
     }
   }
 
-  /** Plans the program from the task; the plan is written once, with what planning cost and cut. */
-  private async planFrom(planning: Plan): Promise<Advance | undefined> {
+  /** Plans the program from the task; the plan is written once (by `save`), with what planning cost and cut. */
+  private async planFrom(planning: Plan, save: (plan: Plan) => Promise<Plan>): Promise<Advance | undefined> {
     const { config, llm, signal, log } = this.deps;
     const meter = this.meter;
     const fail = async (reason: string, phase: Phase = "failed"): Promise<Advance> => {
-      await this.comment.save({ ...planning, usage: meter.total, phase, reason });
+      await save({ ...planning, usage: meter.total, phase, reason });
       return { phase };
     };
     if (!this.prompted.ok) return fail(this.prompted.reason);
@@ -226,11 +231,11 @@ class IssueRun {
       phase: config.require_approval ? "awaiting-approval" : "running",
       // Planned and started in one write: the first instruction runs next (see startedWithPlan).
       current: config.require_approval ? undefined : fresh.instructions[0]?.id,
-      taskHash: taskHashOf(this.task),
+      taskHash: taskHashOf(this.text.task),
       notes: plannedNotes(this.prompted.task, steps, codebase?.instructionFiles ?? []),
     };
     try {
-      this.plan = await this.comment.save(plan);
+      this.plan = await save(plan);
     } catch (e) {
       if (!(e instanceof PlanTooLargeError)) throw e;
       // Said once, with what it cost: a plan left at "planning" would be planned again on every event.

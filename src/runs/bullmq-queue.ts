@@ -64,7 +64,8 @@ export class BullMqQueue implements RunQueue {
       const state = existing ? await existing.getState() : "missing";
       if (existing && (state === "waiting" || state === "prioritized" || state === "delayed")) {
         const batch = existing.data.reviews?.some((r) => r.kind === "comment") ?? false;
-        if (carriesWork(job)) await existing.updateData(mergeJobs(existing.data, job));
+        // An edit's wake-up keeps the text before it: the worker then reads the issue (see IssueRun.issueText).
+        if (carriesWork(job) || job.taskEdit) await existing.updateData(mergeJobs(existing.data, job));
         // It may have been promoted or taken since it was read: then it runs soon anyway.
         if (state === "delayed") await this.wakeSooner(existing, options.delayMs, batch);
         return;

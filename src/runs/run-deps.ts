@@ -37,6 +37,8 @@ export interface RunDeps {
   /** Fresh installation token for git. */
   token: (refused?: boolean) => Promise<string>;
   log: Logger;
+  /** How long planning may take before a "planning" comment is written (default PLANNING_NOTICE_MS). */
+  planningNoticeMs?: number;
   /** First interval between CI polls; later ones back off. */
   ciPollMs?: number;
   now?: () => number;

@@ -36,7 +36,12 @@ export interface RunJob {
    * The task (issue title and body, sanitised) as the writer who added the label saw it, from the
    * `issues.labeled` payload: only this text may be planned; a different one waits for `/l2mac accept`.
    */
-  approvedTask?: { hash: string; text: string; by: string };
+  approvedTask?: { hash: string; text: string; by: string; title?: string };
+  /**
+   * The job is the label's own wake-up (not yet applied): the issue is read before planning, even with a
+   * known plan comment, so an edit racing the label is seen. Later wake-ups of the same text need no read.
+   */
+  labelled?: boolean;
   /** From `issues.edited`: the task before the edit (for the diff shown), and who edited it. */
   taskEdit?: { before: string; by: string };
   /** Reviews and comments on the run's pull request, applied before the commands. */
@@ -50,10 +55,20 @@ export interface RunJob {
 }
 
 /** Whether a job carries something to apply (not only a wake-up): it must then not be dropped or collapsed. */
-export const carriesWork = (job: RunJob): boolean => Boolean(job.commands?.length || job.reviews?.length || job.end);
+export const carriesWork = (job: RunJob): boolean => Boolean(job.commands?.length || job.reviews?.length || job.end || job.labelled);
 
 /** The job once applied: what it carried must not be applied again when it comes back (a CI poll). */
-export const applied = (job: RunJob): RunJob => ({ ...job, commands: undefined, reviews: undefined, end: undefined, endPull: undefined });
+export const applied = (job: RunJob): RunJob => ({
+  ...job,
+  commands: undefined,
+  reviews: undefined,
+  end: undefined,
+  endPull: undefined,
+  labelled: undefined,
+});
+
+/** GitHub's bound on an issue title, kept here too: the title travels in jobs. */
+export const MAX_TITLE_CHARS = 256;
 
 /**
  * Two wake-ups of the same run become one that carries both one's commands and reviews, the newest
@@ -78,6 +93,7 @@ export const mergeJobs = (a: RunJob, b: RunJob): RunJob => {
     endPull,
     ...(approvedTask ? { approvedTask } : {}),
     ...(taskEdit ? { taskEdit } : {}),
+    ...(a.labelled || b.labelled ? { labelled: true } : {}),
   };
 };
 
@@ -98,7 +114,7 @@ export function jobFor(
   repository: RepositoryRef,
   issueNumber: number,
   commands?: RunCommand[],
-  task?: Pick<RunJob, "approvedTask" | "taskEdit" | "reviews" | "end" | "endPull">,
+  task?: Pick<RunJob, "approvedTask" | "labelled" | "taskEdit" | "reviews" | "end" | "endPull">,
 ): RunJob {
   return {
     installationId,

@@ -23,7 +23,7 @@ export interface ConsentInput {
   issue: IssueRef;
   /** The task as the issue says now (sanitised title and body). */
   task: string;
-  /** The issue's plan comment (created here when there is none yet). */
+  /** The issue's plan comment (created here, paused, when a changed task finds none yet). */
   comment: PlanCommentStore;
   plan: Plan | undefined;
   /** A new plan for an issue that has none yet (run id, branch). */
@@ -32,7 +32,7 @@ export interface ConsentInput {
 }
 
 export type Consent =
-  /** Go on with this plan (in a new planning comment when there was none). */
+  /** Go on with this plan (not yet written when there was none: planning writes it). */
   | { ok: true; plan: Plan }
   /** Stop here: nothing a writer approved can run now. */
   | { ok: false; phase: Plan["phase"] };
@@ -82,8 +82,8 @@ export async function checkTaskConsent(input: ConsentInput): Promise<Consent> {
     log.warn("no approved task for this issue; nothing to run");
     return { ok: false, phase: input.plan?.phase ?? "paused" };
   }
-  // Written before planning, so a run interrupted while planning still knows what was approved.
-  let plan = input.plan ?? (await comment.save({ ...input.fresh(), phase: "planning", taskHash: decision.approved }));
+  // Not written yet: planning writes it (with what was approved), or the pause below does.
+  let plan = input.plan ?? { ...input.fresh(), phase: "planning", taskHash: decision.approved };
   switch (decision.kind) {
     case "approved":
       if (decision.nothingToAccept) await reply(replies.nothingToAccept(decision.nothingToAccept));

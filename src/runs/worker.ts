@@ -89,6 +89,7 @@ export function createRunProcessor(app: Probot, env: ServerEnv, shared: RunShare
       token: (refused) => gitToken(octokit, { refused }),
       log,
       ciPollMs: env.L2MAC_CI_POLL_SECONDS * 1000,
+      planningNoticeMs: env.L2MAC_PLANNING_NOTICE_SECONDS * 1000,
       signal,
       finalAttempt: attempt?.finalAttempt ?? true,
       prices,

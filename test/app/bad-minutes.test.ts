@@ -20,14 +20,14 @@ const Resilient = ProbotOctokit.defaults((o: { throttle?: object }) => ({
   throttle: { ...o.throttle, enabled: true },
 }));
 
-/** A fixed sequence of GitHub's bad minutes: about 10 % 502/503, some 403 secondary rate limits, some resets. */
+/** A fixed sequence of GitHub's bad minutes: about 10 % 502/503, some 403 secondary rate limits, some resets (each within a run's ~45 requests). */
 function badMinutes() {
   let n = 0;
   const seen: string[] = [];
   const fault = (req: { method: string; path: string }) => {
     n += 1;
     if (n % 10 === 3) return (seen.push(`${n} 502 ${req.method} ${req.path}`), { status: n % 20 === 3 ? 502 : 503, text: "Bad Gateway" });
-    if (n % 23 === 0) {
+    if (n % 17 === 0) {
       seen.push(`${n} 403 ${req.method} ${req.path}`);
       return {
         status: 403,

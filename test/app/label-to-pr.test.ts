@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { REPO } from "../support/app-harness.js";
+import type { RecordedRequest } from "../support/fake-github/server.js";
 import { useHarness } from "../support/scenario.js";
 import { kindOf, scriptedAgent, write } from "../support/scripted-agent.js";
 
@@ -49,8 +50,8 @@ describe("label → plan → commits → pull request", () => {
 
     expect(h.llm.violations).toEqual([]);
     expect(h.gh.unknownRoutes).toEqual([]);
-    // Acknowledged with 👀.
-    expect(h.gh.issue(REPO, issue.number).reactions.map((r) => r.content)).toContain("eyes");
+    // Acknowledged by the plan comment itself: no reaction is spent on the label.
+    expect(h.gh.issue(REPO, issue.number).reactions).toEqual([]);
 
     // The plan comment: three task items, all ticked, a done status.
     const plan = h.planComment(issue.number)!;
@@ -112,6 +113,112 @@ describe("label → plan → commits → pull request", () => {
     expect(await h.gh.readFile(REPO, "l2mac/issue-1", "NOTES.md")).toBe("human notes\n");
     expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* done/);
     expect(h.gh.pulls(REPO)).toHaveLength(1);
+  });
+});
+
+describe("requests to GitHub", () => {
+  const CI = "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -f README.md\n";
+
+  /** Billable REST requests (not 304, not the app's own auth) by method and path, numbers elided. */
+  const billableByEndpoint = (requests: readonly RecordedRequest[]) => {
+    const counts: Record<string, number> = {};
+    for (const r of requests) {
+      if (!r.path.startsWith("/api/v3/") || r.path.startsWith("/api/v3/app/") || r.status === 304) continue;
+      const kind = `${r.method} ${r.path.replace(/\?.*$/, "").replace("/api/v3/repos/acme/demo", "").replace(/\/\d+/g, "/:n")}`;
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  it("spends three billable requests per instruction and five per run on the green path (one of them the final write)", async () => {
+    const steps = [1, 2].map((i) => ({ match: `file ${i}.`, actions: [write({ [`f${i}.txt`]: `${i}\n` })], summary: `Wrote f${i}.txt.` }));
+    const h = await app.start({
+      llm: scriptedAgent({ plan: steps.map((s) => `Write ${s.match}`), steps }),
+      files: { ".github/workflows/ci.yml": CI },
+      config: "max_instructions: 2\n",
+    });
+    // The start-up scan for interrupted runs (it lists the labelled issues last) is no part of a run.
+    await vi.waitFor(() => expect(h.gh.requests.some((r) => r.path.startsWith("/api/v3/repos/acme/demo/issues?"))).toBe(true));
+    const issue = h.gh.createIssue(REPO, { title: "Two files", body: "Write two files." });
+    const before = h.gh.requests.length;
+    await h.label(issue.number);
+    await h.idle();
+    await h.gh.actionsIdle();
+
+    expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* done/);
+    expect(billableByEndpoint(h.gh.requests.slice(before))).toEqual({
+      // Per run: the config and the labeller's permission (the handler), the issue once, before planning (CI's
+      // wake-ups act on the approved text the job carries), the pull request. No reaction: the plan comment acknowledges.
+      "GET /contents/.github%2Fl2mac.yml": 1,
+      "GET /collaborators/alice/permission": 1,
+      "GET /issues/:n": 1,
+      "POST /pulls": 1,
+      // The plan comment: created once with the plan (no "planning" comment first: planning was quick),
+      // then per instruction "committed" and "CI's verdict + the next started" (the last one: "done").
+      "POST /issues/:n/comments": 1,
+      "PATCH /issues/comments/:n": 4,
+      // One look at each commit's CI.
+      "GET /actions/runs": 2,
+    });
+  });
+});
+
+describe("the planning notice", () => {
+  it('posts a "planning" comment when planning is slow, and the plan updates it, even with the notice still in flight', async () => {
+    const agent = scriptedAgent({
+      plan: ["Write a.txt."],
+      steps: [{ match: "a.txt", actions: [write({ "a.txt": "a\n" })], summary: "Wrote a.txt." }],
+    });
+    let planned!: () => void;
+    const plannedNow = new Promise<void>((resolve) => (planned = resolve));
+    const h = await app.start({
+      llm: async (r, i) => {
+        const reply = await agent(r, i);
+        if (kindOf(r) === "plan") planned();
+        return reply;
+      },
+      env: { L2MAC_PLANNING_NOTICE_SECONDS: "0" },
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a.txt." });
+    // GitHub answers the notice only after the plan came back: the plan's write finds the notice in flight.
+    let heldNotice = false;
+    h.gh.onRequest(async (req) => {
+      if (req.method === "POST" && req.path.endsWith(`/issues/${issue.number}/comments`) && !heldNotice) {
+        heldNotice = true;
+        expect(String((req.body as { body?: string }).body)).toMatch(/\*\*Status:\*\* planning/);
+        await plannedNow;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+    await h.label(issue.number);
+    await h.idle();
+
+    expect(heldNotice).toBe(true);
+    const created = h.gh.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/issues/${issue.number}/comments`));
+    expect(created).toHaveLength(1);
+    expect(h.gh.issue(REPO, issue.number).comments.filter((c) => c.user.type === "Bot")).toHaveLength(1);
+    expect(h.planComment(issue.number)!.body).toMatch(/\*\*Status:\*\* done/);
+  });
+});
+
+describe("the planning notice, when planning fails", () => {
+  it("says so in the one comment the notice began", async () => {
+    const h = await app.start({
+      llm: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { status: 400, body: { error: { message: "the model is gone", type: "invalid_request_error" } } };
+      },
+      env: { L2MAC_PLANNING_NOTICE_SECONDS: "0" },
+    });
+    const issue = h.gh.createIssue(REPO, { title: "A", body: "Write a.txt." });
+    await h.label(issue.number);
+    await h.idle();
+    const created = h.gh.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/issues/${issue.number}/comments`));
+    expect(created).toHaveLength(1);
+    expect((JSON.parse(created[0]!.body) as { body: string }).body).toMatch(/\*\*Status:\*\* planning/);
+    const bot = h.gh.issue(REPO, issue.number).comments.filter((c) => c.user.type === "Bot");
+    expect(bot).toHaveLength(1);
+    expect(bot[0]!.body).toMatch(/\*\*Status:\*\* failed: planning failed/);
   });
 });
 

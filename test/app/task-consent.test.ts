@@ -21,10 +21,10 @@ describe("a changed task needs a writer's explicit consent", () => {
       }),
     });
     const issue = h.gh.createIssue(REPO, { title: "Greeting", body: ORIGINAL, user: "rita" });
-    // The author, a reader, edits the body as the label is acknowledged, before the worker reads the issue.
+    // The author, a reader, edits the body as the labeller's permission is checked, before the worker reads the issue.
     let edited: Promise<unknown> | undefined;
     h.gh.onRequest((req) => {
-      if (!edited && req.method === "POST" && req.path.endsWith(`/issues/${issue.number}/reactions`)) {
+      if (!edited && req.method === "GET" && req.path.endsWith("/collaborators/alice/permission")) {
         edited = h!.editIssue(issue.number, { body: EDITED }, "rita");
       }
     });

@@ -31,6 +31,7 @@ import { timeWebhookAcks } from "./ops/ack-timer.js";
 import { AppMetrics } from "./ops/metrics.js";
 import { opsHandler } from "./ops/routes.js";
 import { limitWebhookBodies } from "./webhook-body-limit.js";
+import { skipEarly, type EarlyChecks } from "./webhook-early-skip.js";
 
 export interface AppOptions {
   env: ServerEnv;
@@ -49,6 +50,9 @@ export interface AppOptions {
 export function createApp(options: AppOptions): ApplicationFunction {
   return (app: Probot, server?: Partial<ApplicationFunctionOptions>) => {
     const webhookPath = options.webhookPath ?? "/api/github/webhooks";
+    // Inside the body limit (which reads the body): deliveries a cheap check skips are answered before Probot.
+    const early: EarlyChecks = new Map();
+    skipEarly(app, early, webhookPath);
     limitWebhookBodies(app, { path: webhookPath });
     const metrics = options.metrics ?? new AppMetrics();
     timeWebhookAcks(app, metrics, webhookPath);
@@ -71,19 +75,7 @@ export function createApp(options: AppOptions): ApplicationFunction {
       uninstalled: new Uninstalled(),
     };
     const ack = new AckFirst(app.log);
-    let queue = options.queue;
-    let local: InProcessQueue | undefined;
-    if (!queue) {
-      local = new InProcessQueue(createRunProcessor(app, options.env, shared), options.env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
-        app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
-      );
-      queue = local;
-      const resume = local;
-      // Nothing else remembers runs that were active when this process last stopped.
-      void resumeInterruptedRuns(app, (job) => resume.enqueue(job), botLogin, app.log).catch((e: unknown) =>
-        app.log.warn({ err: e }, "could not scan for interrupted runs"),
-      );
-    }
+    const queue = options.queue ?? inProcessQueue(app, options.env, shared);
     queue.fedBy?.(ack);
     options.onQueue?.(queue);
     const depth = () => queue.depth();
@@ -100,13 +92,28 @@ export function createApp(options: AppOptions): ApplicationFunction {
     };
     app.on("installation.deleted", onInstallationDeleted(removed));
     app.on("installation_repositories.removed", onRepositoriesRemoved(removed));
-    onEvents(app, { env: options.env, ack, deliveries, permissions, planTrust, botLogin, conditional: shared.conditional, enqueue, abort });
+    const deps = { env: options.env, ack, early, deliveries, permissions, planTrust, botLogin, conditional: shared.conditional };
+    onEvents(app, { ...deps, enqueue, abort });
   };
+}
+
+/** Runs in this process (no shared queue): it also resumes the runs that were active when it last stopped. */
+function inProcessQueue(app: Probot, env: ServerEnv, shared: Parameters<typeof createRunProcessor>[2]): RunQueue {
+  const local = new InProcessQueue(createRunProcessor(app, env, shared), env.L2MAC_WORKER_CONCURRENCY, (job, error) =>
+    app.log.error({ err: error, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber }, "run failed with an unexpected error"),
+  );
+  // Nothing else remembers runs that were active when this process last stopped.
+  void resumeInterruptedRuns(app, (job) => local.enqueue(job), shared.botLogin, app.log).catch((e: unknown) =>
+    app.log.warn({ err: e }, "could not scan for interrupted runs"),
+  );
+  return local;
 }
 
 interface EventDeps {
   env: ServerEnv;
   ack: AckFirst;
+  /** Filled here: each event's cheap check, for skipEarly. Only for an event with one handler, which makes it too. */
+  early: EarlyChecks;
   deliveries: DeliveryLog;
   permissions: Permissions;
   planTrust: PlanTrust;
@@ -118,18 +125,26 @@ interface EventDeps {
 
 /** The events and their handlers. Each runs after the acknowledgement; the checks passed to `later` need no request. */
 function onEvents(app: Probot, deps: EventDeps): void {
-  const { env, ack, deliveries, permissions, planTrust, botLogin, conditional, enqueue, abort } = deps;
+  const { env, ack, early, deliveries, permissions, planTrust, botLogin, conditional, enqueue, abort } = deps;
   const replies = new ReplyLimiter();
   const labels = new ConfiguredLabels();
   const labeled = onIssueLabeled({ env, deliveries, permissions, replies, enqueue, labels, conditional });
+  const startable = (payload: Parameters<typeof whyNotStart>[0]) => whyNotStart(payload, labels);
+  early.set("issues.labeled", startable).set("issue_comment.created", whyNotCommand).set("issue_comment.edited", whyNotPlanEdit);
   app.on(
     "issues.labeled",
-    ack.later(labeled, (c) => whyNotStart(c, labels)),
+    ack.later(labeled, (c) => startable(c.payload)),
   );
   app.on("issues.edited", ack.later(onIssueEdited({ deliveries, enqueue })));
   app.on("workflow_run.completed", ack.later(onWorkflowRunCompleted({ deliveries, enqueue })));
-  app.on("issue_comment.created", ack.later(onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }), whyNotCommand));
-  app.on("issue_comment.edited", ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), whyNotPlanEdit));
+  app.on(
+    "issue_comment.created",
+    ack.later(onCommand({ botLogin, deliveries, permissions, replies, enqueue, abort }), (c) => whyNotCommand(c.payload)),
+  );
+  app.on(
+    "issue_comment.edited",
+    ack.later(onPlanCommentEdited({ botLogin, deliveries, permissions, replies, planTrust }), (c) => whyNotPlanEdit(c.payload)),
+  );
   const review = { botLogin, deliveries, permissions, replies, enqueue };
   app.on("pull_request_review.submitted", ack.later(onReviewSubmitted(review)));
   app.on("pull_request_review_comment.created", ack.later(onReviewComment(review)));

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { pacingId } from "./write-pacing.js";
 import { expiringTokenCache, TOKEN_REFUSE, TOKEN_USABLE, type ExpiringTokenCache, type TokenCache } from "./token-refresh.js";
 
 type OctokitClass = typeof ProbotOctokit;
@@ -16,7 +17,7 @@ type Throttled = { method: string; url: string; request: { retryCount: number } 
  * Probot's Octokit for GitHub's bad minutes. A secondary rate limit (403 or 429 with `retry-after`) is
  * waited out and retried a few times (Probot's own handler only logs it), as is the primary limit. And a
  * POST that creates a comment or a pull request is never retried by Octokit on a 5xx: the caller looks
- * before it creates again (github/create-once.ts).
+ * before it creates again (github/create-once.ts). Writes are paced per installation (write-pacing.ts).
  */
 export function resilientOctokit(Base: OctokitClass): OctokitClass {
   const WithRetries = Base.defaults((input: Options) => {
@@ -26,7 +27,9 @@ export function resilientOctokit(Base: OctokitClass): OctokitClass {
       options.log?.warn(`GitHub ${kind} rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
       return request.request.retryCount < RATE_LIMIT_RETRIES;
     };
-    return { ...options, throttle: { ...options.throttle, onSecondaryRateLimit: retry("secondary"), onRateLimit: retry("primary") } };
+    const id = pacingId(options.auth);
+    const throttle = { ...options.throttle, ...(id && { id }), onSecondaryRateLimit: retry("secondary"), onRateLimit: retry("primary") };
+    return { ...options, throttle };
   }) as OctokitClass;
   return WithRetries.plugin(noBlindCreates, retryRefusedToken) as OctokitClass;
 }
@@ -34,7 +37,7 @@ export function resilientOctokit(Base: OctokitClass): OctokitClass {
 type Options = {
   throttle?: Record<string, unknown>;
   log?: { warn(m: string): void };
-  auth?: { cache?: TokenCache } & Record<string, unknown>;
+  auth?: { cache?: TokenCache; installationId?: unknown; appId?: unknown } & Record<string, unknown>;
 };
 
 /** Probot's token cache behind one that hides expiring and refused tokens (see expiringTokenCache). */

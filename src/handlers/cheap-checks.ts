@@ -8,24 +8,35 @@ import { DEFAULT_LABEL, type ConfiguredLabels } from "../github/configured-label
  * concern the app, and costs no request and no queued work. What passes is decided after the acknowledgement.
  */
 
-/** Each returns why the event cannot concern the app, or undefined when it may (then it is decided later). */
+/**
+ * Each returns why the event cannot concern the app, or undefined when it may (then it is decided later).
+ * They read the payload alone, so they run before Probot builds a context too (webhook-early-skip.ts).
+ */
+
+type Payload<E extends "issues.labeled" | "issue_comment.created" | "issue_comment.edited"> = Context<E>["payload"];
+
+const isBot = (payload: { sender?: { type?: string } }) => payload.sender?.type === "Bot";
+const repoOf = (payload: { repository: { owner: { login: string }; name: string } }) => ({
+  owner: payload.repository.owner.login,
+  repo: payload.repository.name,
+});
 
 /** A person's label that is the default label or the repository's known configured one (or one not known yet). */
-export function whyNotStart(context: Context<"issues.labeled">, labels: ConfiguredLabels): string | undefined {
-  if (context.isBot) return "labelled by a bot";
-  const label = context.payload.label?.name;
-  return labels.mayStart(context.repo(), label) ? undefined : `the label is not \`${labels.known(context.repo()) ?? DEFAULT_LABEL}\``;
+export function whyNotStart(payload: Payload<"issues.labeled">, labels: ConfiguredLabels): string | undefined {
+  if (isBot(payload)) return "labelled by a bot";
+  const repo = repoOf(payload);
+  return labels.mayStart(repo, payload.label?.name) ? undefined : `the label is not \`${labels.known(repo) ?? DEFAULT_LABEL}\``;
 }
 
 /** A person's comment whose first line is `/l2mac …`. */
-export function whyNotCommand(context: Context<"issue_comment.created">): string | undefined {
-  if (context.isBot) return "a bot's comment";
-  return parseCommand(context.payload.comment.body) ? undefined : "the comment is not an L2MAC command";
+export function whyNotCommand(payload: Payload<"issue_comment.created">): string | undefined {
+  if (isBot(payload)) return "a bot's comment";
+  return parseCommand(payload.comment.body) ? undefined : "the comment is not an L2MAC command";
 }
 
 /** An edit of a bot's comment that is, or was before the edit, a plan comment. */
-export function whyNotPlanEdit(context: Context<"issue_comment.edited">): string | undefined {
-  const { comment, changes } = context.payload;
+export function whyNotPlanEdit(payload: Payload<"issue_comment.edited">): string | undefined {
+  const { comment, changes } = payload;
   const wasPlan = comment.body.includes(PLAN_MARKER) || Boolean(changes.body?.from.includes(PLAN_MARKER));
   return comment.user?.type === "Bot" && wasPlan ? undefined : "not the app's plan comment";
 }

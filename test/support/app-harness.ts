@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { ProbotOctokit } from "probot";
 import { InProcessQueue } from "../../src/runs/in-process-queue.js";
 import { startServer, type Started } from "../../src/server.js";
@@ -66,6 +66,8 @@ export interface HarnessOptions {
   llmServer?: ScriptedServerOptions;
   /** The app's Octokit class (default: Probot's with throttling and retries off, so tests do not wait). */
   octokit?: typeof ProbotOctokit;
+  /** The app's logger (default: every line captured, at trace; `logLines` is then empty). */
+  log?: Logger;
   /** The base URL the app is given, from the scripted server's (default: its baseURL). */
   llmBaseURL?: (server: ScriptedLlm) => string;
 }
@@ -96,15 +98,17 @@ export async function startHarness(options: HarnessOptions) {
   });
   const workdir = await mkdtemp(join(tmpdir(), "l2mac-app-"));
   const logLines: string[] = [];
-  const log = pino(
-    { level: "trace" },
-    new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const log =
+    options.log ??
+    pino(
+      { level: "trace" },
+      new Writable({
+        write(chunk, _enc, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    );
   const port = await freePort();
   const env = {
     ...appEnv({ gh, llm: { baseURL: options.llmBaseURL?.(llm) ?? llm.baseURL }, privateKey, webhookSecret, port, workdir }),

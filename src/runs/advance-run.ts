@@ -16,6 +16,7 @@ import { PlanCommentStore } from "../github/plan-comment.js";
 import { InstructionLoop } from "./instruction-loop.js";
 import { carriedText, readIssueText, type IssueText } from "./issue-text.js";
 import { checkoutRunBranch } from "./branch-checkout.js";
+import type { BranchStore } from "../github/branch-store.js";
 import { notes, reasons, replies } from "./reasons.js";
 import { plannedNotes, promptedTask, type PromptedTask } from "./planned-task.js";
 import { PLANNING_NOTICE_MS, withPlanningNotice } from "./planning-notice.js";
@@ -69,6 +70,8 @@ class IssueRun {
   /** The issue's title and task as this call acts on them, from the task consent step on. */
   private text!: IssueText;
   private prompted!: PromptedTask;
+  /** The branch as planning checked it out: the first instruction of the same call works on it. */
+  private checkedOut: BranchStore | undefined;
 
   private constructor(
     private readonly deps: RunDeps,
@@ -186,7 +189,8 @@ class IssueRun {
 
   async execute(): Promise<Advance> {
     const { deps, comment, meter, text } = this;
-    const loop = new InstructionLoop({ deps, comment, meter, title: text.title, task: this.prompted.task.text, plan: this.plan! });
+    const task = this.prompted.task.text;
+    const loop = new InstructionLoop({ deps, comment, meter, title: text.title, task, plan: this.plan!, checkedOut: this.checkedOut });
     try {
       return await loop.run();
     } catch (e) {
@@ -213,7 +217,8 @@ class IssueRun {
     if (!this.prompted.ok) return fail(this.prompted.reason);
     let steps: string[];
     // The branch is read before planning: the planner sees the repository it changes (a failed checkout is retried).
-    const codebase = await planningContext(await checkoutRunBranch(this.deps, planning.branch), promptBudget(llm));
+    this.checkedOut = await checkoutRunBranch(this.deps, planning.branch);
+    const codebase = await planningContext(this.checkedOut, promptBudget(llm));
     try {
       const task = this.prompted.task.text;
       const prompts = defaultPrompts("codebase");
@@ -260,17 +265,10 @@ class IssueRun {
 
   private async replan(plan: Plan, actor: string): Promise<Plan> {
     const { llm, config, signal } = this.deps;
+    const { meter, prompted } = this;
     try {
-      const task = this.prompted.task.text;
-      const next = await replan({
-        plan,
-        task,
-        llm,
-        prompts: defaultPrompts("codebase"),
-        maxInstructions: config.max_instructions,
-        meter: this.meter,
-        signal,
-      });
+      const prompts = defaultPrompts("codebase");
+      const next = await replan({ plan, task: prompted.task.text, llm, prompts, maxInstructions: config.max_instructions, meter, signal });
       // A failed write is not a failed re-plan: it is not answered as one.
       return this.comment.save({ ...next, notes: [...(plan.notes ?? []), notes.replanned(actor)] });
     } catch (e) {

@@ -24,8 +24,12 @@ export function checkoutRunBranch(deps: RunDeps, branch: string): Promise<Branch
  * pause instead when they conflict, or when the branch the run pushed to is gone from GitHub (a person
  * deleted it: it is never created again from the default branch, which would silently drop the run's work).
  */
-export async function resumeRunBranch(deps: RunDeps, plan: Plan): Promise<{ store: BranchStore } | { pause: string }> {
-  const store = await checkoutRunBranch(deps, plan.branch);
+export async function resumeRunBranch(
+  deps: RunDeps,
+  plan: Plan,
+  checkedOut?: BranchStore,
+): Promise<{ store: BranchStore } | { pause: string }> {
+  const store = checkedOut ?? (await checkoutRunBranch(deps, plan.branch));
   if (!store.remoteHad && hasPushed(plan)) return { pause: reasons.branchDeleted(plan.branch) };
   const unpushed = await store.pushIfAhead();
   if (!unpushed || unpushed.ok) return { store };

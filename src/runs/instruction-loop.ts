@@ -27,6 +27,8 @@ export interface LoopInput {
   /** The title, for the pull request. */
   title: string;
   plan: Plan;
+  /** The branch already checked out by this call (for planning): not checked out a second time. */
+  checkedOut?: BranchStore;
 }
 
 type Unfinished = Extract<StepOutcome, { status: "paused" | "failed" }>;
@@ -50,7 +52,7 @@ export class InstructionLoop {
 
   async run(): Promise<Advance> {
     const { deps } = this.input;
-    const resumed = await resumeRunBranch(deps, this.plan);
+    const resumed = await resumeRunBranch(deps, this.plan, this.input.checkedOut);
     if ("pause" in resumed) return this.stop("paused", resumed.pause);
     this.store = resumed.store;
     const commits = await this.store.instructionCommits(this.plan.runId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RECREATED_NOTE } from "../../src/github/plan-comment.js";
 import { REPO } from "../support/app-harness.js";
-import { useHarness } from "../support/scenario.js";
+import { useHarness, type Scenario } from "../support/scenario.js";
 import { scriptedAgent, write } from "../support/scripted-agent.js";
 
 const app = useHarness();
@@ -22,6 +22,16 @@ const agent = (options: { delayMs?: number; onCall?: (n: number) => void } = {})
 };
 
 const PROGRAM = "<!-- l2mac:program -->";
+
+/** Labels the issue and waits for its run: done, all three items ticked, one pull request. */
+async function runToTheEnd(h: Scenario, issue: number): Promise<void> {
+  await h.label(issue);
+  await h.idle();
+  const plan = h.planComment(issue)!.body;
+  expect(plan).toMatch(/\*\*Status:\*\* done/);
+  expect(plan.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(3);
+  expect(h.gh.pulls(REPO)).toHaveLength(1);
+}
 const isCiLook = (path: string) => path.includes("/actions/runs?") && path.includes("head_sha=");
 
 describe("things disappear mid-run", () => {
@@ -90,12 +100,7 @@ describe("things disappear mid-run", () => {
     h.gh.onRequest(async ({ method, path }) => {
       if (removedAt >= 0 || method !== "GET" || !isCiLook(path)) return;
       removedAt = h.gh.requests.length;
-      h.gh.removeInstallation();
-      await h.deliver("installation", {
-        action: "deleted",
-        installation: { id: 42, account: { login: "acme" } },
-        sender: { login: "acme", type: "User" },
-      });
+      await h.deliver("installation", h.gh.uninstall());
     });
     await h.label(issue.number);
     await h.idle();
@@ -114,12 +119,7 @@ describe("things disappear mid-run", () => {
     const h = await app.start({ llm: agent({ delayMs: 400 }) });
     h.gh.setTokenLifetime(2000);
     const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
-    await h.label(issue.number);
-    await h.idle();
-    const plan = h.planComment(issue.number)!.body;
-    expect(plan).toMatch(/\*\*Status:\*\* done/);
-    expect(plan.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(3);
-    expect(h.gh.pulls(REPO)).toHaveLength(1);
+    await runToTheEnd(h, issue.number);
     // New tokens were taken as the old ones neared their expiry, before GitHub refused any (REST or git).
     expect(h.gh.issuedTokens.length).toBeGreaterThan(3);
     expect(h.gh.requests.filter((r) => r.status === 401)).toEqual([]);
@@ -135,12 +135,7 @@ describe("things disappear mid-run", () => {
     const h = await app.start({ llm: agent({ onCall: (n) => n === call && expireTokens() }) });
     expireTokens = () => h.gh.expireTokens();
     const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write three files." });
-    await h.label(issue.number);
-    await h.idle();
-    const plan = h.planComment(issue.number)!.body;
-    expect(plan).toMatch(/\*\*Status:\*\* done/);
-    expect(plan.split("\n").filter((l) => l.startsWith("- [x] "))).toHaveLength(3);
-    expect(h.gh.pulls(REPO)).toHaveLength(1);
+    await runToTheEnd(h, issue.number);
     const refused = h.gh.requests.filter((r) => r.status === 401);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((r) => (refusedTo === "git") === r.path.includes(".git/"))).toBe(true);

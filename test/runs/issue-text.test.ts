@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { carriedText } from "../../src/runs/issue-text.js";
 import { applied, mergeJobs, type RunJob } from "../../src/runs/run-job.js";
-import { planAt } from "./plans.js";
+import { JOB, planAt } from "./plans.js";
 
 const APPROVED = "hash-of-the-approved-text";
 const approvedTask = { hash: APPROVED, text: "Greeting\n\nWrite greet.txt.", by: "alice", title: "Greeting" };
-const base: RunJob = {
-  installationId: 1,
-  owner: "acme",
-  repo: "demo",
-  issueNumber: 1,
-  cloneUrl: "http://x/acme/demo.git",
-  defaultBranch: "main",
-  htmlUrl: "http://x/acme/demo",
-  planCommentId: 7,
-};
+const base: RunJob = { ...JOB, planCommentId: 7 };
 /** The label's job, and the same job as it comes back for CI (applied). */
 const label: RunJob = { ...base, approvedTask, labelled: true };
 const ciPoll = applied(label);

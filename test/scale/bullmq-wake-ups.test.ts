@@ -4,18 +4,11 @@ import { describe, expect, it } from "vitest";
 import { BullMqQueue, bullJobId } from "../../src/runs/bullmq-queue.js";
 import { applied, type RunJob } from "../../src/runs/run-job.js";
 import { reachableRedis } from "../support/processes.js";
+import { JOB } from "../runs/plans.js";
 
 const redisUrl = await reachableRedis();
 
-const base: RunJob = {
-  installationId: 1,
-  owner: "acme",
-  repo: "demo",
-  issueNumber: 1,
-  cloneUrl: "http://x/acme/demo.git",
-  defaultBranch: "main",
-  htmlUrl: "http://x/acme/demo",
-};
+const base: RunJob = JOB;
 const approvedTask = { hash: "approved", text: "Greeting\n\nWrite greet.txt.", by: "alice", title: "Greeting" };
 /** The run's job as it waits for CI: applied, with the approved text it carries. */
 const ciPoll = applied({ ...base, approvedTask, labelled: true, planCommentId: 7 });

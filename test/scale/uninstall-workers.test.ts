@@ -20,12 +20,7 @@ describe.skipIf(!redisUrl)("the app removed while a worker process runs", () => 
           if (removedAtRequest >= 0 || kindOf(r) !== "act" || !instructionText(r).includes("task-1-a.txt")) return undefined;
           const cluster = holder.c!;
           removedAtRequest = cluster.llm.requests.length;
-          cluster.gh.removeInstallation();
-          await cluster.deliver("installation", {
-            action: "deleted",
-            installation: { id: 42, account: { login: "acme" } },
-            sender: { login: "acme", type: "User" },
-          });
+          await cluster.deliver("installation", cluster.gh.uninstall());
           // Only the worker's abort ends this turn: the LLM never answers it.
           return { hang: true };
         },

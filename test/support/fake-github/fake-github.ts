@@ -215,6 +215,13 @@ export class FakeGitHub {
     this.state.expireTokens();
   }
 
+  /** Removes the installation (see removeInstallation); resolves with the `installation.deleted` payload. */
+  uninstall() {
+    const id = this.state.app.installationId;
+    this.removeInstallation();
+    return { action: "deleted", installation: { id, account: { login: "acme" } }, sender: { login: "acme", type: "User" } };
+  }
+
   /** A fresh installation token, as the app would get one (for benchmarks that push over git themselves). */
   installationToken(): string {
     return this.state.issueToken().token;

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LIST_FILES_MAX_TOKENS } from "../../src/engine/context-budget.js";
 import type { FileStore } from "../../src/engine/file-store.js";
-import type { ToolCall } from "../../src/engine/messages.js";
 import { countText } from "../../src/engine/token-counter.js";
-import { runToolCall } from "../../src/engine/tools/dispatch.js";
+import { callTool } from "../support/tool-call.js";
 
 /** A store of `count` files in nested folders; only its listing is read. */
 function storeOf(count: number): FileStore {
@@ -12,16 +11,9 @@ function storeOf(count: number): FileStore {
 }
 
 async function listFiles(store: FileStore, args: object, budget: number): Promise<string> {
-  const call = { id: "l1", type: "function", function: { name: "list_files", arguments: JSON.stringify(args) } } as ToolCall;
-  const out = await runToolCall(call, {
-    store,
-    checkSyntax: async () => [],
-    resultBudget: () => budget,
-    touched: new Set(),
-    complete: async () => ({ ok: true, message: "" }),
-  });
+  const out = await callTool("list_files", args, store, budget);
   expect(out.ok).toBe(true);
-  return out.message.content as string;
+  return out.text;
 }
 
 describe("list_files", () => {

@@ -5,9 +5,8 @@ import { simpleGit } from "simple-git";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DirectoryFileStore } from "../../src/engine/directory-file-store.js";
 import type { FileStore } from "../../src/engine/file-store.js";
-import type { ToolCall } from "../../src/engine/messages.js";
 import { denyPrefixes } from "../../src/engine/paths.js";
-import { runToolCall } from "../../src/engine/tools/dispatch.js";
+import { callTool } from "../support/tool-call.js";
 import { GitFileStore } from "../../src/git/git-file-store.js";
 
 let dir: string;
@@ -26,17 +25,8 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function search(args: Record<string, unknown>, store: FileStore = new DirectoryFileStore(root), budget = 4000) {
-  const call = { id: "s1", type: "function", function: { name: "search_files", arguments: JSON.stringify(args) } } as ToolCall;
-  const out = await runToolCall(call, {
-    store,
-    checkSyntax: async () => [],
-    resultBudget: () => budget,
-    touched: new Set(),
-    complete: async () => ({ ok: true, message: "" }),
-  });
-  return { ok: out.ok, text: out.message.content as string };
-}
+const search = (args: Record<string, unknown>, store: FileStore = new DirectoryFileStore(root), budget = 4000) =>
+  callTool("search_files", args, store, budget);
 
 describe("search_files", () => {
   it("finds a literal string case-insensitively by default, as path:line: text", async () => {

@@ -1,5 +1,5 @@
 import { ProbotOctokit } from "probot";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { REPO } from "../support/app-harness.js";
 import { useHarness } from "../support/scenario.js";
 
@@ -51,5 +51,19 @@ describe("deliveries a cheap check skips are answered before Probot builds a con
     expect(forged.status).toBe(400);
     const said = h.logLines.map((l) => JSON.parse(l) as { msg: string }).map((l) => l.msg);
     expect(said).not.toContain("nothing to do: the label is not `l2mac`");
+  });
+
+  it("never parses a body whose signature is wrong: an unsigned body costs one HMAC, not a parse", async () => {
+    const h = await app.start({ llm: () => ({ content: "unused" }) });
+    const issue = h.gh.createIssue(REPO, { title: "Notes", body: "Write some notes." });
+    const payload = { ...h.gh.issueLabeledPayload(REPO, issue.number, "bug", "alice"), marker: "unsigned-body-7f3a" };
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const forged = await h.gh.deliver(h.webhookUrl, "issues", payload, { secret: "not-the-secret" });
+      expect(forged.status).toBe(400);
+      expect(parse.mock.calls.filter(([text]) => String(text).includes("unsigned-body-7f3a"))).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

@@ -264,6 +264,15 @@ export class PlanCommentStore {
     }
   }
 
+  /** Binds the app's plan comment of run `runId` if the issue has one this store does not know (a lost answer). */
+  async adopt(runId: string): Promise<void> {
+    if (this.comment) return;
+    const found = await findPlanComment(this.octokit, this.issue, this.ctx.trust.botLogin);
+    if (!found || readPlan(found)?.runId !== runId) return;
+    this.comment = found;
+    this.bound?.(found.id);
+  }
+
   /**
    * Writes the plan, creating the comment the first time; returns the plan the run continues with. A
    * comment deleted meanwhile is written again, from the run's state, as a new comment.

@@ -11,25 +11,25 @@ export const PLANNING_NOTICE_MS = 3000;
  */
 export class PlanningNotice {
   private timer: NodeJS.Timeout | undefined;
-  private posted: Promise<void> | undefined;
-  private failure: { error: unknown } | undefined;
+  private posted: Promise<"written" | "failed"> | undefined;
 
   constructor(save: (plan: Plan) => Promise<unknown>, planning: Plan, delayMs: number) {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // A failed notice fails the plan's write too (see settled), as a failed first write did before.
       this.posted = save(planning).then(
-        () => undefined,
-        (error: unknown) => void (this.failure = { error }),
+        () => "written" as const,
+        () => "failed" as const,
       );
     }, delayMs);
   }
 
-  /** No notice from now on; one in flight is waited for, and its failure thrown. */
-  async settled(): Promise<void> {
+  /**
+   * No notice from now on; one in flight is waited for. "failed": it may or may not have been created
+   * (a lost answer), so the plan's write looks for it first.
+   */
+  async settled(): Promise<"none" | "written" | "failed"> {
     this.cancel();
-    await this.posted;
-    if (this.failure) throw this.failure.error;
+    return (await this.posted) ?? "none";
   }
 
   /** No notice from now on (planning ended, one way or another). */
@@ -52,10 +52,12 @@ export async function withPlanningNotice<T>(
   const notice = store.exists ? undefined : new PlanningNotice((p) => store.save(p), planning, delayMs);
   try {
     return await plan(async (p) => {
-      await notice?.settled();
+      // A notice whose write failed may still be on the issue: the plan is written there, not beside it.
+      if ((await notice?.settled()) === "failed") await store.adopt(p.runId);
       return store.save(p);
     });
   } finally {
-    notice?.cancel();
+    // Planning that failed before its write: a notice in flight is not left to land after a retry looked.
+    await notice?.settled();
   }
 }

@@ -201,6 +201,42 @@ describe("the planning notice", () => {
   });
 });
 
+describe("the planning notice, when its answer is lost", () => {
+  it("writes the plan on the notice GitHub made though its answer was lost, not on a second comment", async () => {
+    const script = agent();
+    const h = await app.start({
+      llm: async (r, i) => {
+        // Planning outlasts the notice's delay, so the notice is written (and its answer lost) first.
+        if (kindOf(r) === "plan") await new Promise((resolve) => setTimeout(resolve, 300));
+        return script(r, i);
+      },
+      env: { L2MAC_PLANNING_NOTICE_SECONDS: "0" },
+    });
+    const issue = h.gh.createIssue(REPO, { title: "Files", body: "Write the files." });
+    const comments = `/issues/${issue.number}/comments`;
+    let lost = 0;
+    // GitHub makes the notice but its answer is a 502, and so is the look that follows it.
+    h.gh.injectFaults(({ method, path, body }) => {
+      if (lost === 0 && method === "POST" && path.endsWith(comments)) {
+        lost = 1;
+        h.gh.addComment(REPO, issue.number, (JSON.parse(body) as { body: string }).body, h.gh.botLogin);
+        return { status: 502, body: { message: "Bad gateway" } };
+      }
+      if (lost === 1 && method === "GET" && path.includes(comments)) {
+        lost = 2;
+        return { status: 502, body: { message: "Bad gateway" } };
+      }
+      return undefined;
+    });
+    await h.label(issue.number);
+    await h.idle();
+    expect(lost).toBe(2);
+    const bot = h.gh.issue(REPO, issue.number).comments.filter((c) => c.user.type === "Bot");
+    expect(bot).toHaveLength(1);
+    expect(bot[0]!.body).toMatch(/\*\*Status:\*\* done/);
+  });
+});
+
 describe("the planning notice, when planning fails", () => {
   it("says so in the one comment the notice began", async () => {
     const h = await app.start({

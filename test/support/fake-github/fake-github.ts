@@ -205,7 +205,7 @@ export class FakeGitHub {
    * GitHub's bad minutes: each REST request (not git, not the app's JWT calls) is first offered to
    * `fault`, which may answer it instead (a 502, a 403 secondary rate limit) or reset its connection.
    */
-  injectFaults(fault: ((req: { method: string; path: string }) => RestResponse | "reset" | undefined) | undefined): void {
+  injectFaults(fault: ((req: { method: string; path: string; body: string }) => RestResponse | "reset" | undefined) | undefined): void {
     this.faults.current = fault;
   }
 

@@ -35,7 +35,7 @@ export interface ServerDeps {
   unknownRoutes: string[];
   listeners: RequestListener[];
   /** Injected faults (see FakeGitHub.injectFaults). */
-  faults?: { current: ((req: { method: string; path: string }) => RestResponse | "reset" | undefined) | undefined };
+  faults?: { current: ((req: { method: string; path: string; body: string }) => RestResponse | "reset" | undefined) | undefined };
   /** Unauthenticated `/_blobs/...` downloads (signed URLs, like GitHub's log storage). */
   blobs?: (method: string, url: URL, headers: IncomingHttpHeaders) => RestResponse | Promise<RestResponse>;
   /** After a successful git-receive-pack, before its reply ends: the branches of `repo` may have moved. */
@@ -117,7 +117,7 @@ async function handleRest(deps: ServerDeps, req: IncomingMessage, res: ServerRes
   const method = req.method ?? "GET";
   const path = `${url.pathname}${url.search}`;
   const text = await readBody(req);
-  const fault = url.pathname.startsWith(`${API_PREFIX}/app`) ? undefined : deps.faults?.current?.({ method, path });
+  const fault = url.pathname.startsWith(`${API_PREFIX}/app`) ? undefined : deps.faults?.current?.({ method, path, body: text });
   if (fault) {
     deps.requests.push({ method, path, headers: req.headers, body: text, status: fault === "reset" ? 0 : fault.status });
     if (fault === "reset") req.socket.destroy();

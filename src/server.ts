@@ -37,7 +37,9 @@ export interface Started {
 export async function startServer(options: StartOptions): Promise<Started> {
   const env = readServerEnv(options.env);
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
-  let queue: RunQueue | undefined = redis ? new BullMqQueue({ redis, prefix: env.L2MAC_QUEUE_PREFIX }) : undefined;
+  let queue: RunQueue | undefined = redis
+    ? new BullMqQueue({ redis, prefix: env.L2MAC_QUEUE_PREFIX, warn: (what, message) => (options.log ?? console).warn(what, message) })
+    : undefined;
   const deliveries = redis ? new RedisDeliveryLog(redis, env.L2MAC_QUEUE_PREFIX) : undefined;
   const metrics = new AppMetrics();
   const Octokit = countingOctokit(resilientOctokit(options.Octokit ?? octokitClass(env) ?? ProbotOctokit), (status) =>

@@ -86,7 +86,7 @@ const gitAt = (baseDir?: string): SimpleGit =>
  * or reused when it exists. Pushes never force; if someone pushed meanwhile, fetch and rebase.
  */
 /** What git says when GitHub refuses its token. */
-const REFUSED_AUTH = /\b401\b|Authentication failed|could not read Username|Invalid username or password/i;
+const REFUSED_AUTH = /returned error: 401|Authentication failed|could not read Username|Invalid username or password/i;
 
 export class BranchStore extends GitFileStore {
   private constructor(

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { carriesWork, jobKey, mergeJobs, type RunJob } from "./run-job.js";
 import type { RunQueue } from "./run-queue.js";
 import type { Removal } from "./uninstalled.js";
+import { z } from "zod";
 
 export const QUEUE_NAME = "runs";
 
@@ -15,7 +16,14 @@ export const againKey = (prefix: string, id: string): string => `${prefix}:again
 export const abortChannel = (prefix: string): string => `${prefix}:abort`;
 
 /** What the abort channel carries: one job to stop, or a removal of the app whose runs all stop. */
-export type AbortMessage = { id: string; reason: string } | { removal: Removal; reason: string };
+export const AbortMessageSchema = z.union([
+  z.object({ id: z.string(), reason: z.string() }),
+  z.object({
+    removal: z.object({ installationId: z.number().int(), repositories: z.array(z.string()).max(10_000).optional() }),
+    reason: z.string(),
+  }),
+]);
+export type AbortMessage = z.infer<typeof AbortMessageSchema>;
 
 type Feeder = { onIdle(): Promise<void> };
 
@@ -26,7 +34,13 @@ export interface BullMqOptions {
   /** A connection for commands; the queue duplicates what it needs. */
   redis: Redis;
   prefix: string;
+  /** How long shutdown waits for acknowledged deliveries to reach Redis (default DRAIN_MS). */
+  drainMs?: number;
+  warn?: (what: object, message: string) => void;
 }
+
+/** Within a container's stop grace (Docker's is 10 s by default, Kubernetes' 30 s), with room for the rest. */
+const DRAIN_MS = 8_000;
 
 /**
  * The producer side (the webhook server): enqueue only. A waiting job takes the new commands, a delayed
@@ -122,10 +136,21 @@ export class BullMqQueue implements RunQueue {
     this.feeder = feeder;
   }
 
-  /** Shutdown: what was acknowledged is handled and in Redis before the connection goes. */
+  /**
+   * Shutdown: what was acknowledged is handled and in Redis before the connection goes, unless that takes
+   * longer than the drain time (a handler waiting out a rate limit, Redis gone): then what is left is said.
+   */
   async close(): Promise<void> {
-    await this.feeder?.onIdle();
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    const drained = (async () => {
+      await this.feeder?.onIdle();
+      while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.options.drainMs ?? DRAIN_MS)));
+    if (!(await Promise.race([drained, late])))
+      this.options.warn?.({ enqueuing: this.inFlight.size }, "shutting down before every acknowledged delivery reached Redis");
+    clearTimeout(timer);
     await this.queue.close();
   }
 }

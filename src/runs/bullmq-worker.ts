@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { abortChannel, againKey, QUEUE_NAME, type AbortMessage } from "./bullmq-queue.js";
+import { abortChannel, AbortMessageSchema, againKey, QUEUE_NAME } from "./bullmq-queue.js";
 import { applied, carriesWork, mergeJobs, type RunJob } from "./run-job.js";
 import { SHUTDOWN_REASON, type RunProcessor } from "./run-queue.js";
 import { removedBy, type Removal } from "./uninstalled.js";
@@ -89,12 +89,14 @@ export function startBullWorker(options: BullWorkerOptions): { worker: Worker<Ru
  * Stops asked for by any server process (`/l2mac stop`, the app removed) reach the jobs' controllers
  * here, if they run here.
  */
-function listenForAborts(options: Pick<BullWorkerOptions, "redis" | "prefix" | "onRemoved">, running: Running): Redis {
+function listenForAborts(options: Pick<BullWorkerOptions, "redis" | "prefix" | "onRemoved" | "warn">, running: Running): Redis {
   const subscriber = options.redis.duplicate();
   void subscriber.subscribe(abortChannel(options.prefix));
   subscriber.on("message", (_channel, text: string) => {
-    // Only the app's own server processes publish here.
-    const message = JSON.parse(text) as AbortMessage;
+    // Only the app's own server processes publish here; still, a message it cannot read stops nothing and crashes nothing.
+    const parsed = AbortMessageSchema.safeParse(parseJson(text));
+    if (!parsed.success) return options.warn?.({ message: text.slice(0, 200) }, "an unreadable message on the abort channel was dropped");
+    const message = parsed.data;
     if ("id" in message) return running.get(message.id)?.controller.abort(message.reason);
     options.onRemoved?.(message.removal);
     for (const { job, controller } of running.values()) if (removedBy(message.removal, job)) controller.abort(message.reason);
@@ -106,4 +108,12 @@ function listenForAborts(options: Pick<BullWorkerOptions, "redis" | "prefix" | "
 async function takeWakeUps(redis: Redis, prefix: string, id: string): Promise<RunJob[]> {
   const [[, items]] = (await redis.multi().lrange(againKey(prefix, id), 0, -1).del(againKey(prefix, id)).exec()) as [[unknown, string[]]];
   return items.map((s) => JSON.parse(s) as RunJob);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

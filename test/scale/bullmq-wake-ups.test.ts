@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { BullMqQueue, bullJobId } from "../../src/runs/bullmq-queue.js";
+import { abortChannel, BullMqQueue, bullJobId } from "../../src/runs/bullmq-queue.js";
+import { startBullWorker } from "../../src/runs/bullmq-worker.js";
 import { applied, type RunJob } from "../../src/runs/run-job.js";
 import { reachableRedis } from "../support/processes.js";
 import { JOB } from "../runs/plans.js";
@@ -30,6 +31,66 @@ describe.skipIf(!redisUrl)("BullMQ: what reaches a run waiting for CI goes with 
     } finally {
       await queue.queue.obliterate({ force: true });
       await queue.queue.close();
+      redis.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redisUrl)("BullMQ: shutdown", () => {
+  it("does not wait forever for a delivery handler that never ends: it says so and closes", async () => {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: null });
+    const warnings: string[] = [];
+    const queue = new BullMqQueue({
+      redis,
+      prefix: `l2mac-test-${randomBytes(6).toString("hex")}`,
+      drainMs: 100,
+      warn: (_w, m) => warnings.push(m),
+    });
+    // A handler waiting out an hour's rate limit, say.
+    queue.fedBy({ onIdle: () => new Promise<void>(() => undefined) });
+    try {
+      await queue.close();
+      expect(warnings).toEqual(["shutting down before every acknowledged delivery reached Redis"]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!redisUrl)("BullMQ: the abort channel", () => {
+  it("drops a message it cannot read, and still stops a run with the next one", async () => {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: null });
+    const prefix = `l2mac-test-${randomBytes(6).toString("hex")}`;
+    const queue = new BullMqQueue({ redis, prefix });
+    const warnings: string[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let stop!: (reason: string) => void;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const worker = startBullWorker({
+      redis,
+      prefix,
+      concurrency: 1,
+      lockMs: 30_000,
+      warn: (_w, m) => warnings.push(m),
+      process: (_job, signal) =>
+        new Promise<void>((done) => {
+          started();
+          signal.addEventListener("abort", () => (stop(String(signal.reason)), done()));
+        }),
+    });
+    try {
+      await queue.enqueue(base);
+      await running;
+      for (const text of ["not json", "null", '{"reason":"x"}', '{"removal":{"installationId":"1"},"reason":"x"}'])
+        await redis.publish(abortChannel(prefix), text);
+      await queue.abort(base, "stopped by alice");
+      expect(await stopped).toBe("stopped by alice");
+      expect(warnings.filter((w) => w.includes("unreadable message"))).toHaveLength(4);
+    } finally {
+      await worker.close();
+      await queue.queue.obliterate({ force: true });
+      await queue.close();
       redis.disconnect();
     }
   });

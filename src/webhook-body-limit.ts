@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Probot } from "probot";
+import { isWebhookPost, webhookPathOf } from "./webhook-path.js";
 
 /** GitHub caps webhook payloads at 25 MB: it never sends a larger one. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -33,13 +34,13 @@ export function limitWebhookBodies(app: Probot, limits: BodyLimits): void {
 function guard(middleware: Middleware, limits: BodyLimits, log: Logger): Middleware {
   const maxBytes = limits.maxBytes ?? MAX_WEBHOOK_BYTES;
   const maxInFlight = limits.maxInFlightBytes ?? 4 * maxBytes;
-  const path = limits.path.replace(/\/+$/, "") || "/";
+  const path = webhookPathOf(limits.path);
   let inFlight = 0;
   return async (req, res, next) => {
     if (!res) return middleware(req, res, next);
     const declared = Number(req.headers["content-length"] ?? NaN);
     if (declared > maxBytes) return refuse(req, res, 413, `webhook bodies over ${maxBytes} bytes are refused`, log);
-    if (req.method !== "POST" || pathOf(req) !== path) return middleware(req, res, next);
+    if (!isWebhookPost(req, path)) return middleware(req, res, next);
     let reserved = 0;
     try {
       const read = await readBounded(req, maxBytes, (n) => {
@@ -58,14 +59,6 @@ function guard(middleware: Middleware, limits: BodyLimits, log: Logger): Middlew
       inFlight -= reserved;
     }
   };
-}
-
-function pathOf(req: IncomingMessage): string {
-  try {
-    return new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
-  } catch {
-    return "";
-  }
 }
 
 /** The body, unless it passes `maxBytes`, the shared budget says no (`reserve`), or the client goes away. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Probot } from "probot";
+import { isWebhookPost, webhookPathOf } from "./webhook-path.js";
 
 /** Why a payload cannot concern the app, or undefined when it may; keyed by "event.action". */
 export type EarlyChecks = Map<string, (payload: never) => string | undefined>;
@@ -17,12 +18,12 @@ export type EarlyChecks = Map<string, (payload: never) => string | undefined>;
  */
 export function skipEarly(app: Probot, checks: EarlyChecks, path: string): void {
   const inner = app.getNodeMiddleware.bind(app);
-  const webhookPath = path.replace(/\/+$/, "") || "/";
+  const webhookPath = webhookPathOf(path);
   app.getNodeMiddleware = async (options) => {
     const middleware = await inner(options);
     return async (req, res, next) => {
       const body = (req as IncomingMessage & { body?: unknown }).body;
-      if (!res || typeof body !== "string" || req.method !== "POST" || pathOf(req) !== webhookPath) return middleware(req, res, next);
+      if (!res || typeof body !== "string" || !isWebhookPost(req, webhookPath)) return middleware(req, res, next);
       const verdict = await decide(app, checks, req, body);
       if (!verdict) return middleware(req, res, next);
       if ("skip" in verdict) {
@@ -74,12 +75,4 @@ async function decide(
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === "string" ? value : undefined;
-}
-
-function pathOf(req: IncomingMessage): string {
-  try {
-    return new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
-  } catch {
-    return "";
-  }
 }

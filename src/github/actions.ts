@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { CiRun } from "./ci-verdict.js";
 import { downloadJobLogTail } from "./job-log-download.js";
+import { isNotModified } from "./conditional-requests.js";
 import { codeBlock } from "./markdown-text.js";
 import { excerptJobLog } from "./job-log.js";
 import type { Octokit, RepoRef } from "./octokit.js";
@@ -64,8 +65,6 @@ export class WorkflowRunsCache {
     this.answers.set(key, { etag, runs });
   }
 }
-
-export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
 
 /**
  * The workflow runs that are the CI of `sha` on `branch` (see ciBranchOf): other runs GitHub lists under

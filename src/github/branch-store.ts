@@ -80,14 +80,14 @@ const gitAt = (baseDir?: string): SimpleGit =>
     unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
   });
 
+/** What git says when GitHub refuses its token. */
+const REFUSED_AUTH = /returned error: 401|Authentication failed|could not read Username|Invalid username or password/i;
+
 /**
  * The feature branch as a file store: a partial clone (`--filter=blob:none`, so large repositories
  * download only what is read) checked out on `l2mac/issue-<n>`, created from the default branch head
  * or reused when it exists. Pushes never force; if someone pushed meanwhile, fetch and rebase.
  */
-/** What git says when GitHub refuses its token. */
-const REFUSED_AUTH = /returned error: 401|Authentication failed|could not read Username|Invalid username or password/i;
-
 export class BranchStore extends GitFileStore {
   private constructor(
     root: string,
@@ -119,7 +119,7 @@ export class BranchStore extends GitFileStore {
     await git.addConfig("user.name", options.author.name);
     await git.addConfig("user.email", options.author.email);
     await git.fetch("origin", `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`);
-    const remoteHas = (await git.raw(["ls-remote", "--heads", "origin", `refs/heads/${branch}`])).trim() !== "";
+    const remoteHas = await remoteHasBranch(git, branch);
     if (remoteHas) await git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
     const localHas = (await git.raw(["branch", "--list", branch])).trim() !== "";
 
@@ -145,8 +145,8 @@ export class BranchStore extends GitFileStore {
   // Only this store, its checkout and its push change this working copy: its listing can be kept.
   protected override readonly keepsListing = true;
 
-  private async authorise(refused = false): Promise<void> {
-    this.git.env(gitEnv(await this.branchOptions.token(refused), this.branchOptions.cloneUrl));
+  private async authorise(): Promise<void> {
+    this.git.env(gitEnv(await this.branchOptions.token(), this.branchOptions.cloneUrl));
   }
 
   /**
@@ -160,15 +160,16 @@ export class BranchStore extends GitFileStore {
     } catch (e) {
       // A token GitHub stopped taking (revoked, or expired early): once more with a new one.
       if (!REFUSED_AUTH.test(errorMessage(e))) throw e;
-      await this.authorise(true);
-      return this.pushOnce(false);
+      // Refused, the kept token is replaced; the push's own authorise then takes the new one.
+      await this.branchOptions.token(true);
+      return this.pushOnce();
     }
   }
 
-  private async pushOnce(authorise = true): Promise<PushResult> {
+  private async pushOnce(): Promise<PushResult> {
     const { branch } = this.branchOptions;
     for (let attempt = 1; ; attempt++) {
-      if (authorise || attempt > 1) await this.authorise();
+      await this.authorise();
       const seen = await this.remoteHead();
       // The lease only ever pins a head HEAD descends from, so the push stays a fast-forward.
       const lease = seen && (await this.isAncestor(seen, "HEAD")) ? [`--force-with-lease=refs/heads/${branch}:${seen}`] : [];
@@ -179,7 +180,7 @@ export class BranchStore extends GitFileStore {
         const message = errorMessage(e);
         if (attempt >= 3 || !/rejected|non-fast-forward|fetch first|stale info/i.test(message)) throw e;
       }
-      if (seen && !(await this.remoteHasBranch())) return { ok: false, gone: true };
+      if (seen && !(await remoteHasBranch(this.git, branch))) return { ok: false, gone: true };
       await this.git.fetch("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
       // A rebase onto what someone else pushed changes the tree (and one that fails, until it is aborted).
       this.forgetListing();
@@ -204,10 +205,6 @@ export class BranchStore extends GitFileStore {
     );
   }
 
-  private async remoteHasBranch(): Promise<boolean> {
-    return (await this.git.raw(["ls-remote", "--heads", "origin", `refs/heads/${this.branchOptions.branch}`])).trim() !== "";
-  }
-
   /** Whether `ancestor` is in the history of `descendant`. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     return this.git.raw(["merge-base", "--is-ancestor", ancestor, descendant]).then(
@@ -228,4 +225,9 @@ export class BranchStore extends GitFileStore {
     const count = await this.git.raw(["rev-list", "--count", `origin/${this.branchOptions.baseBranch}..HEAD`]);
     return Number(count.trim()) || 0;
   }
+}
+
+/** Whether GitHub has the branch now (one `ls-remote`). */
+async function remoteHasBranch(git: SimpleGit, branch: string): Promise<boolean> {
+  return (await git.raw(["ls-remote", "--heads", "origin", `refs/heads/${branch}`])).trim() !== "";
 }

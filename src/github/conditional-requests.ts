@@ -1,6 +1,9 @@
 import { LRUCache } from "lru-cache";
 import type { Octokit } from "./octokit.js";
 
+/** GitHub's answer to a conditional read whose ETag still holds: free of rate limit, the kept answer stands. */
+export const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
+
 /** A read's last answer: what a 304 to `If-None-Match: etag` stands for. */
 interface Answer {
   etag: string;
@@ -46,8 +49,6 @@ export interface RunAnswers {
   set(url: string, answer: Answer): void;
   delete(url: string): void;
 }
-
-const isNotModified = (e: unknown): boolean => (e as { status?: number })?.status === 304;
 
 type Route = Parameters<Octokit["request"]["endpoint"]["parse"]>[0];
 

@@ -31,6 +31,12 @@ export interface KnownComment {
   bound(id: number): void;
 }
 
+/** The app's plan comment when it is run `runId`'s: what a create whose answer was lost may have made. */
+async function findRunComment(octokit: Octokit, issue: IssueRef, botLogin: string, runId: string): Promise<PlanComment | undefined> {
+  const found = await findPlanComment(octokit, issue, botLogin);
+  return found && readPlan(found)?.runId === runId ? found : undefined;
+}
+
 /** The comment with this id when it is still there and still the app's plan comment. */
 async function planCommentById(octokit: Octokit, issue: IssueRef, id: number, botLogin: string): Promise<PlanComment | undefined> {
   try {
@@ -82,10 +88,7 @@ export async function createPlanComment(octokit: Octokit, issue: IssueRef, plan:
       const { data } = await octokit.rest.issues.createComment({ ...issue, body, ...NO_RETRY });
       return { id: data.id, nodeId: data.node_id, body };
     },
-    async () => {
-      const found = await findPlanComment(octokit, issue, ctx.trust.botLogin);
-      return found && readPlan(found)?.runId === plan.runId ? found : undefined;
-    },
+    () => findRunComment(octokit, issue, ctx.trust.botLogin, plan.runId),
   );
   ctx.trust.guard.remember(created.id, created.body);
   return created;
@@ -267,8 +270,8 @@ export class PlanCommentStore {
   /** Binds the app's plan comment of run `runId` if the issue has one this store does not know (a lost answer). */
   async adopt(runId: string): Promise<void> {
     if (this.comment) return;
-    const found = await findPlanComment(this.octokit, this.issue, this.ctx.trust.botLogin);
-    if (!found || readPlan(found)?.runId !== runId) return;
+    const found = await findRunComment(this.octokit, this.issue, this.ctx.trust.botLogin, runId);
+    if (!found) return;
     this.comment = found;
     this.bound?.(found.id);
   }

@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { DEFAULT_LABEL } from "../github/configured-labels.js";
 import { findPlanComment, readPlan } from "../github/plan-comment.js";
 import { PullClosedPayloadSchema } from "../github/pull-payloads.js";
 import { loadRepoConfig } from "../github/repo-config.js";
@@ -41,17 +42,25 @@ export function onIssueEnded(deps: EndDeps) {
     const { payload } = context;
     if (payload.issue.pull_request) return skipped(context, "a pull request, not an issue");
     // Only an issue that carries (or just lost) the label can have a run: most closed issues cost no request.
-    const names = payload.action === "unlabeled" ? [payload.label?.name ?? ""] : (payload.issue.labels ?? []).map((l) => l.name);
+    const names = endingLabels(payload);
     if (names.length === 0) return skipped(context, "the issue has no labels");
-    if (!names.includes("l2mac")) {
+    if (!names.includes(DEFAULT_LABEL)) {
       const loaded = await loadRepoConfig(context.octokit, context.repo());
       if (!loaded.ok || !names.includes(loaded.config.label)) return skipped(context, "the issue does not carry the L2MAC label");
     }
     if (!(await findPlanComment(context.octokit, context.issue(), await deps.botLogin())))
       return skipped(context, "no L2MAC run on this issue");
-    await end(deps, context, payload.issue.number, payload.action === "closed" ? "issue-closed" : "unlabeled");
+    await end(deps, context, payload.issue.number, issueEnd(payload));
   };
 }
+
+type IssueEndPayload = Context<"issues.closed" | "issues.unlabeled">["payload"];
+
+/** The labels that may make an issue's closing (those it carries) or unlabelling (the one removed) a run's end. */
+export const endingLabels = (payload: IssueEndPayload): string[] =>
+  payload.action === "unlabeled" ? [payload.label?.name ?? ""] : (payload.issue.labels ?? []).map((l) => l.name);
+
+export const issueEnd = (payload: IssueEndPayload): RunEnd => (payload.action === "closed" ? "issue-closed" : "unlabeled");
 
 async function end(
   deps: EndDeps,

@@ -3,6 +3,7 @@ import { DEFAULT_LABEL, type ConfiguredLabels } from "../github/configured-label
 import { PullClosedPayloadSchema } from "../github/pull-payloads.js";
 import { reasons } from "../runs/reasons.js";
 import { jobFor, type RunJob } from "../runs/run-job.js";
+import { endingLabels, issueEnd } from "./run-ended.js";
 
 /**
  * Stopping the running instruction of a run that a closed pull request or issue ends needs no GitHub
@@ -39,10 +40,9 @@ export function stopOnIssueEnded(deps: Pick<StopDeps, "abort"> & { labels: Confi
   return async (context: Context<"issues.closed" | "issues.unlabeled">): Promise<void> => {
     const { payload } = context;
     if (payload.issue.pull_request || !payload.installation) return;
-    const names = payload.action === "unlabeled" ? [payload.label?.name] : (payload.issue.labels ?? []).map((l) => l.name);
     const ours = [DEFAULT_LABEL, deps.labels.known(context.repo())];
-    if (!names.some((n) => n !== undefined && ours.includes(n))) return;
+    if (!endingLabels(payload).some((n) => ours.includes(n))) return;
     const job = jobFor(payload.installation.id, payload.repository, payload.issue.number);
-    deps.abort(job, reasons.ended(payload.action === "closed" ? "issue-closed" : "unlabeled"));
+    deps.abort(job, reasons.ended(issueEnd(payload)));
   };
 }

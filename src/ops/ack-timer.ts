@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { isWebhookPost, webhookPathOf } from "../webhook-path.js";
 import type { AppMetrics } from "./metrics.js";
 
 /** Events this app subscribes to; any other header value is counted as "other" (labels stay bounded). */
@@ -10,12 +11,11 @@ const KNOWN = new Set(["issues", "issue_comment", "workflow_run", "installation"
  */
 export function timeWebhookAcks(app: Probot, metrics: AppMetrics, path: string): void {
   const inner = app.getNodeMiddleware.bind(app);
-  const webhookPath = path.replace(/\/+$/, "") || "/";
+  const webhookPath = webhookPathOf(path);
   app.getNodeMiddleware = async (options) => {
     const middleware = await inner(options);
     return async (req, res, next) => {
-      if (!res || req.method !== "POST" || (req.url ?? "").split("?")[0]?.replace(/\/+$/, "") !== webhookPath)
-        return middleware(req, res, next);
+      if (!res || !isWebhookPost(req, webhookPath)) return middleware(req, res, next);
       const header = String(req.headers["x-github-event"] ?? "");
       const stop = metrics.ack.startTimer({ event: KNOWN.has(header) ? header : "other" });
       res.once("finish", () => stop());

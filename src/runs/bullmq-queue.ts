@@ -1,9 +1,9 @@
 import { Queue, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { carriesWork, jobKey, mergeJobs, type RunJob } from "./run-job.js";
-import type { RunQueue } from "./run-queue.js";
-import type { Removal } from "./uninstalled.js";
 import { z } from "zod";
+import { carriesWork, jobKey, mergeJobs, type RunJob } from "./run-job.js";
+import type { Feeder, RunQueue } from "./run-queue.js";
+import type { Removal } from "./uninstalled.js";
 
 export const QUEUE_NAME = "runs";
 
@@ -24,8 +24,6 @@ export const AbortMessageSchema = z.union([
   }),
 ]);
 export type AbortMessage = z.infer<typeof AbortMessageSchema>;
-
-type Feeder = { onIdle(): Promise<void> };
 
 /** A job that moved between its read and the call on it: not an error, the next read of the loop sees its state. */
 const alreadyMoved = (): undefined => undefined;

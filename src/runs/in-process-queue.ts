@@ -1,6 +1,6 @@
 import PQueue from "p-queue";
 import { applied, jobKey, mergeJobs, type RunJob } from "./run-job.js";
-import { SHUTDOWN_REASON, type RunProcessor, type RunQueue } from "./run-queue.js";
+import { SHUTDOWN_REASON, type Feeder, type RunProcessor, type RunQueue } from "./run-queue.js";
 import { removedBy, type Removal } from "./uninstalled.js";
 
 /**
@@ -13,12 +13,11 @@ export class InProcessQueue implements RunQueue {
   private readonly active = new Set<string>();
   private readonly again = new Map<string, RunJob>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; job: RunJob }>();
-  private readonly controllers = new Map<string, AbortController>();
-  /** The job each running run was started with, to find runs by installation. */
-  private readonly running = new Map<string, RunJob>();
+  /** Each running run: the job it was started with (to find runs by installation) and what stops it. */
+  private readonly running = new Map<string, { job: RunJob; controller: AbortController }>();
   private closed = false;
   /** Work that may still enqueue (webhook handlers running after their acknowledgement): idle waits for it. */
-  private feeder: { readonly busy: boolean; onIdle(): Promise<void> } | undefined;
+  private feeder: Feeder | undefined;
   /** Stops asked for while the run's job was still queued: applied the moment it starts. */
   private readonly pendingAborts = new Map<string, string>();
 
@@ -59,8 +58,7 @@ export class InProcessQueue implements RunQueue {
     this.active.add(key);
     void this.queue.add(async () => {
       const controller = new AbortController();
-      this.controllers.set(key, controller);
-      this.running.set(key, job);
+      this.running.set(key, { job, controller });
       const pending = this.pendingAborts.get(key);
       this.pendingAborts.delete(key);
       if (pending) controller.abort(pending);
@@ -71,7 +69,6 @@ export class InProcessQueue implements RunQueue {
       } catch (e) {
         this.onError(job, e);
       } finally {
-        this.controllers.delete(key);
         this.running.delete(key);
         this.active.delete(key);
         const next = this.again.get(key);
@@ -100,12 +97,12 @@ export class InProcessQueue implements RunQueue {
 
   /** Stops every running run whose job matches (an installation removed); their later polls end at once (see Uninstalled). */
   async removed(removal: Removal, reason: string): Promise<void> {
-    for (const [key, job] of this.running) if (removedBy(removal, job)) this.controllers.get(key)?.abort(reason);
+    for (const { job, controller } of this.running.values()) if (removedBy(removal, job)) controller.abort(reason);
   }
 
   async abort(job: Pick<RunJob, "owner" | "repo" | "issueNumber">, reason: string): Promise<void> {
     const key = jobKey(job);
-    const controller = this.controllers.get(key);
+    const controller = this.running.get(key)?.controller;
     if (controller) controller.abort(reason);
     else if (this.active.has(key)) this.pendingAborts.set(key, reason);
   }
@@ -115,7 +112,7 @@ export class InProcessQueue implements RunQueue {
   }
 
   /** What else feeds this queue: `onIdle` then also waits until it is done. */
-  fedBy(feeder: { readonly busy: boolean; onIdle(): Promise<void> }): void {
+  fedBy(feeder: Feeder): void {
     this.feeder = feeder;
   }
 
@@ -134,7 +131,7 @@ export class InProcessQueue implements RunQueue {
    */
   async close(): Promise<void> {
     this.closed = true;
-    for (const controller of this.controllers.values()) controller.abort(SHUTDOWN_REASON);
+    for (const { controller } of this.running.values()) controller.abort(SHUTDOWN_REASON);
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.again.clear();

@@ -18,9 +18,15 @@ export interface RunQueue {
   /** Stops taking work; running jobs stop at their next safe point and will resume. */
   close(): Promise<void>;
   /** What feeds the queue after acknowledging a delivery (the webhook handlers): waited for before closing or idling. */
-  fedBy?(feeder: { readonly busy: boolean; onIdle(): Promise<void> }): void;
+  fedBy?(feeder: Feeder): void;
   /** Jobs by state (waiting, delayed, active); rejects when the queue's store (Redis) cannot be reached. */
   depth(): Promise<Record<string, number>>;
+}
+
+/** What feeds a queue after acknowledging deliveries (AckFirst): whether it still may enqueue, and when it is done. */
+export interface Feeder {
+  readonly busy: boolean;
+  onIdle(): Promise<void>;
 }
 
 /** The abort reason of a shutdown: the run keeps its active state and is picked up again. */

@@ -4,10 +4,6 @@ import type { RunJob } from "./run-job.js";
 /** The reason a run of an uninstalled app stops with. */
 export const UNINSTALLED_REASON = "the app was uninstalled from this repository";
 
-/**
- * Installations (and repositories) the app was removed from, as their webhooks said (bounded): their
- * runs end quietly — GitHub answers nothing for them any more, so there is nothing to write or retry.
- */
 /** What a webhook said the app was removed from: a whole installation, or some of its repositories. */
 export interface Removal {
   installationId: number;
@@ -15,6 +11,10 @@ export interface Removal {
   repositories?: string[];
 }
 
+/**
+ * Installations (and repositories) the app was removed from, as their webhooks said (bounded): their
+ * runs end quietly — GitHub answers nothing for them any more, so there is nothing to write or retry.
+ */
 export class Uninstalled {
   private readonly gone = new LRUCache<string, true>({ max: 10_000 });
 

@@ -47,7 +47,7 @@ describe.skipIf(!redisUrl)("BullMQ: shutdown", () => {
       warn: (_w, m) => warnings.push(m),
     });
     // A handler waiting out an hour's rate limit, say.
-    queue.fedBy({ onIdle: () => new Promise<void>(() => undefined) });
+    queue.fedBy({ busy: true, onIdle: () => new Promise<void>(() => undefined) });
     try {
       await queue.close();
       expect(warnings).toEqual(["shutting down before every acknowledged delivery reached Redis"]);

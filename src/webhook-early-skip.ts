@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Probot } from "probot";
-import { isWebhookPost, webhookPathOf } from "./webhook-path.js";
+import { aroundDeliveries } from "./webhook-path.js";
 
 /** Why a payload cannot concern the app, or undefined when it may; keyed by "event.action". */
 export type EarlyChecks = Map<string, (payload: never) => string | undefined>;
@@ -17,31 +17,25 @@ export type EarlyChecks = Map<string, (payload: never) => string | undefined>;
  * Installed from the app function after the body limit, which hands over the body as text.
  */
 export function skipEarly(app: Probot, checks: EarlyChecks, path: string): void {
-  const inner = app.getNodeMiddleware.bind(app);
-  const webhookPath = webhookPathOf(path);
-  app.getNodeMiddleware = async (options) => {
-    const middleware = await inner(options);
-    return async (req, res, next) => {
-      const body = (req as IncomingMessage & { body?: unknown }).body;
-      if (!res || typeof body !== "string" || !isWebhookPost(req, webhookPath)) return middleware(req, res, next);
-      const verdict = await decide(app, checks, req, body);
-      if (!verdict) return middleware(req, res, next);
-      if ("skip" in verdict) {
-        app.log.debug({ event: verdict.event.name, id: verdict.event.id }, `nothing to do: ${verdict.skip}`);
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-        return true;
-      }
-      try {
-        await app.receive(verdict.event as never);
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-      } catch (e) {
-        // Probot's error handler has logged it; the answer is what Probot's middleware gives.
-        const status = (e as { errors?: Array<{ status?: number }> }).errors?.[0]?.status ?? 500;
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: String((e as Error).message) }));
-      }
+  aroundDeliveries(app, path, async (req, res, inner) => {
+    const body = (req as IncomingMessage & { body?: unknown }).body;
+    const verdict = typeof body === "string" ? await decide(app, checks, req, body) : undefined;
+    if (!verdict) return inner();
+    if ("skip" in verdict) {
+      app.log.debug({ event: verdict.event.name, id: verdict.event.id }, `nothing to do: ${verdict.skip}`);
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return true;
-    };
-  };
+    }
+    try {
+      await app.receive(verdict.event as never);
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    } catch (e) {
+      // Probot's error handler has logged it; the answer is what Probot's middleware gives.
+      const status = (e as { errors?: Array<{ status?: number }> }).errors?.[0]?.status ?? 500;
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: String((e as Error).message) }));
+    }
+    return true;
+  });
 }
 
 type Event = { id: string; name: string; payload: unknown };

@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import { isWebhookPost, webhookPathOf } from "../webhook-path.js";
+import { aroundDeliveries } from "../webhook-path.js";
 import type { AppMetrics } from "./metrics.js";
 
 /** Events this app subscribes to; any other header value is counted as "other" (labels stay bounded). */
@@ -10,16 +10,10 @@ const KNOWN = new Set(["issues", "issue_comment", "workflow_run", "installation"
  * waits for, up to 10 s). Installed from the app function like the body limit, wrapping Probot's middleware.
  */
 export function timeWebhookAcks(app: Probot, metrics: AppMetrics, path: string): void {
-  const inner = app.getNodeMiddleware.bind(app);
-  const webhookPath = webhookPathOf(path);
-  app.getNodeMiddleware = async (options) => {
-    const middleware = await inner(options);
-    return async (req, res, next) => {
-      if (!res || !isWebhookPost(req, webhookPath)) return middleware(req, res, next);
-      const header = String(req.headers["x-github-event"] ?? "");
-      const stop = metrics.ack.startTimer({ event: KNOWN.has(header) ? header : "other" });
-      res.once("finish", () => stop());
-      return middleware(req, res, next);
-    };
-  };
+  aroundDeliveries(app, path, (req, res, inner) => {
+    const header = String(req.headers["x-github-event"] ?? "");
+    const stop = metrics.ack.startTimer({ event: KNOWN.has(header) ? header : "other" });
+    res.once("finish", () => stop());
+    return inner();
+  });
 }
